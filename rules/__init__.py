@@ -1,0 +1,1 @@
+"""Built-in mlint rules, one module per family."""

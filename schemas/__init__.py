@@ -1,0 +1,1 @@
+"""JSON Schemas describing the files MLflow writes."""

@@ -1,1 +1,12 @@
-"""Built-in mlint rules, one module per family."""
+"""Built-in mlint rules, one module per family (or sub-family when a module grows).
+
+This tuple is the explicit registry of built-in rule modules; plug-ins are listed the same
+way through the `mlint.rules` entry-point group.
+"""
+
+BUILTIN_MODULES: tuple[str, ...] = (
+    "mlint.rules.tool",
+    "mlint.rules.schema_rules",
+    "mlint.rules.identity",
+    "mlint.rules.model_references",
+)

@@ -1,1 +1,3 @@
 """JSON Schemas describing the files MLflow writes."""
+def best_errors(name, instance, limit=20):  # TEMP STUB
+    return []

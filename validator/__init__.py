@@ -1,3 +1,15 @@
-"""mlint: a static validator and linter for MLflow model folders and mlruns/ trees."""
+"""mlint: a static validator and linter for MLflow model folders and mlruns/ trees.
+
+    >>> import mlint
+    >>> diagnostics = mlint.check(["mlruns/"])
+
+Nothing is imported, unpickled or written while checking.
+"""
 
 __version__ = "0.1.0"
+
+from mlint.api import check, run
+from mlint.config import Config
+from mlint.diagnostics import Diagnostic, Problem, Severity
+
+__all__ = ["Config", "Diagnostic", "Problem", "Severity", "__version__", "check", "run"]

@@ -76,6 +76,8 @@ class Diagnostic:
     fingerprint: str = field(default="", compare=False)
     related: tuple[str, ...] = field(default=(), compare=False)
     suppressed: str | None = field(default=None, compare=False)
+    # The offending line's text, captured while the file is loaded (for the `full` format).
+    source: str = field(default="", compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON form (docs/json-format.md)."""

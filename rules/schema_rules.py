@@ -1,0 +1,143 @@
+"""Schema rules, generated from one table: file kind → JSON Schema → rule code.
+
+Each row becomes a rule whose documentation is derived from the row. A file that does not
+parse is reported once by the engine (MLT002); these rules then have nothing to check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mlint import schemas
+from mlint.diagnostics import ERROR, Problem
+from mlint.mlmodel import signature_parts
+from mlint.registry import RuleFunc, rule
+from mlint.units import Experiment, LoggedModel, ModelDir, RegisteredModel, Run, Unit
+
+
+@dataclass(frozen=True)
+class SchemaCheck:
+    code: str
+    name: str
+    scope: type[Unit]
+    schema: str
+    files: Callable[[Any], Iterable[str]]
+    what: str
+    required: bool = False
+
+
+def _fixed(rel: str) -> Callable[[Unit], list[str]]:
+    return lambda unit: [rel]
+
+
+def _each(folder: str, prefix: str = "") -> Callable[[Unit], list[str]]:
+    return lambda unit: [f"{folder}/{n}/meta.yaml" if folder else f"{n}/meta.yaml"
+                         for n in unit.subdirs(folder) if n.startswith(prefix)]
+
+
+def _env_file(key: str, default: str) -> Callable[[ModelDir], list[str]]:
+    """The env file MLflow would read: named by `python_function.env`, else the default name."""
+
+    def files(model: ModelDir) -> list[str]:
+        doc = model.yaml("MLmodel")
+        data = doc.data if doc is not None and isinstance(doc.data, dict) else {}
+        flavors = data.get("flavors")
+        pyfunc = flavors.get("python_function") if isinstance(flavors, dict) else None
+        env = pyfunc.get("env") if isinstance(pyfunc, dict) else None
+        name = default
+        if isinstance(env, dict) and isinstance(env.get(key), str):
+            name = env[key]
+        elif isinstance(env, str) and key == "conda":
+            name = env
+        return [name] if model.is_file(name) else []
+
+    return files
+
+
+TABLE: tuple[SchemaCheck, ...] = (
+    SchemaCheck("MLM001", "mlmodel-schema", ModelDir, "mlmodel", _fixed("MLmodel"),
+                "the MLmodel file (top-level keys, flavors, signature container, input example info)",
+                required=True),
+    SchemaCheck("ENV001", "conda-env-schema", ModelDir, "conda-env", _env_file("conda", "conda.yaml"),
+                "the conda environment file"),
+    SchemaCheck("ENV002", "python-env-schema", ModelDir, "python-env",
+                _env_file("virtualenv", "python_env.yaml"),
+                "the virtualenv description `python_env.yaml` (MLflow rejects unknown keys)"),
+    SchemaCheck("RUN001", "experiment-meta-schema", Experiment, "experiment-meta", _fixed("meta.yaml"),
+                "an experiment's `meta.yaml`", required=True),
+    SchemaCheck("RUN002", "run-meta-schema", Run, "run-meta", _fixed("meta.yaml"),
+                "a run's `meta.yaml`", required=True),
+    SchemaCheck("RUN003", "logged-model-meta-schema", LoggedModel, "logged-model-meta",
+                _fixed("meta.yaml"), "an MLflow 3 logged model's `meta.yaml`", required=True),
+    SchemaCheck("RUN004", "run-input-meta-schema", Run, "run-input-meta", _each("inputs"),
+                "each `inputs/<id>/meta.yaml` of a run (dataset and model inputs)"),
+    SchemaCheck("RUN005", "run-output-meta-schema", Run, "run-output-meta", _each("outputs"),
+                "each `outputs/<model_id>/meta.yaml` of a run (MLflow 3)"),
+    SchemaCheck("RUN006", "dataset-meta-schema", Experiment, "dataset-meta", _each("datasets"),
+                "each `datasets/<id>/meta.yaml` of an experiment"),
+    SchemaCheck("REG001", "registered-model-meta-schema", RegisteredModel, "registered-model-meta",
+                _fixed("meta.yaml"), "a registered model's `meta.yaml`", required=True),
+    SchemaCheck("REG002", "model-version-meta-schema", RegisteredModel, "model-version-meta",
+                _each("", "version-"), "each `version-<N>/meta.yaml` of a registered model"),
+)
+
+
+def check_file(check: SchemaCheck, unit: Unit) -> Iterator[Problem]:
+    for rel in check.files(unit):
+        if not unit.exists(rel):
+            if check.required:
+                yield Problem(f"'{rel}' is missing", file=rel,
+                              hint="MLflow cannot read this entity without it.")
+            continue
+        doc = unit.yaml(rel)
+        if doc is None:
+            continue  # unreadable or unparsable: reported once by the engine (MLT)
+        if doc.is_empty:
+            yield Problem(f"'{rel}' is empty", file=rel,
+                          hint="An empty meta file is what an interrupted write or a delete race "
+                               "leaves behind; MLflow cannot read the entity.")
+            continue
+        for error in schemas.best_errors(check.schema, doc.data):
+            yield Problem(error.message, file=rel, pointer=error.pointer)
+
+
+def _make(check: SchemaCheck) -> RuleFunc:
+    def schema_rule(unit: Any, options: Mapping[str, Any]) -> Iterator[Problem]:
+        yield from check_file(check, unit)
+
+    schema_rule.__doc__ = (
+        f"{check.what[0].upper()}{check.what[1:]} must match the `{check.schema}` JSON Schema.\n\n"
+        f"Why: the schema encodes what MLflow's own readers accept for this file, no more and no "
+        f"less (see `docs/schemas.md`); a violation is something MLflow fails on or silently "
+        f"misreads.\n"
+        f"Fix: correct the value at the reported key; the message says what was expected."
+        + ("\n\nA missing or empty file is reported too." if check.required else "")
+    )
+    schema_rule.__name__ = check.name.replace("-", "_")
+    return rule(check.code, check.name, scope=check.scope, severity=ERROR)(schema_rule)
+
+
+@rule("SIG001", "signature-schema", scope=ModelDir, severity=ERROR)
+def signature_schema(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """The JSON strings in `signature.inputs`/`outputs`/`params` must decode and match the
+    `signature-schema` (columns and tensors) or `signature-params` (parameters) JSON Schema.
+
+    Why: MLflow parses these strings in `Model.load`; a malformed one breaks loading the model
+    at all, not just enforcement. Strict where MLflow is: the legacy `optional` key and unknown
+    keys on simple columns raise a TypeError in MLflow ≥ 2.22.
+    Fix: re-log the model with a signature built by `mlflow.models.infer_signature`, or correct
+    the JSON at the reported position.
+    """
+    for part in signature_parts(model).values():
+        if part.error:
+            yield Problem(f"signature.{part.part} {part.error}", file="MLmodel", pointer=part.pointer)
+            continue
+        schema = "signature-params" if part.part == "params" else "signature-schema"
+        for error in schemas.best_errors(schema, part.value):
+            yield Problem(f"signature.{part.part}{error.pointer}: {error.message}", file="MLmodel",
+                          pointer=part.pointer + error.pointer)
+
+
+RULES: tuple[RuleFunc, ...] = tuple(_make(check) for check in TABLE)

@@ -1,0 +1,5 @@
+import sys
+
+from mlint.cli import main
+
+sys.exit(main())

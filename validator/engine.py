@@ -1,0 +1,190 @@
+"""Run rules over units and turn their problems into located, filtered diagnostics.
+
+Rules speak in (file, JSON pointer); the engine finds line and column, applies severity
+overrides and ignores, reports each file failure once (MLT), and turns a crashing rule into
+an `MLT900` finding instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlint.config import Config
+from mlint.diagnostics import Diagnostic, Problem, Severity, fingerprint
+from mlint.discovery import Discovery, discover
+from mlint.files import Document, FileFailure
+from mlint.registry import Registry, Rule
+from mlint.units import FileCache, Unit
+
+
+@dataclass
+class Report:
+    """Everything one check produced."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    units: Counter[str] = field(default_factory=Counter)
+    files: int = 0
+    internal_error: bool = False
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for d in self.diagnostics if d.severity is severity and not d.suppressed)
+
+    def failed(self, threshold: Severity) -> bool:
+        return any(d.severity.rank >= threshold.rank for d in self.diagnostics if not d.suppressed)
+
+
+class Engine:
+    def __init__(self, registry: Registry, config: Config) -> None:
+        self.registry = registry
+        self.config = config
+        self.enabled = config.enabled(registry)
+        self.rules_by_kind: dict[str, list[Rule]] = {}
+
+    def check(self, paths: Sequence[Path]) -> Report:
+        cache = FileCache(max_bytes=self.config.max_file_bytes)
+        found = discover(list(paths), cache, self.config.is_excluded)
+        report = Report()
+        diagnostics = list(self.run(found, cache, report))
+        report.diagnostics = sorted(set(diagnostics))
+        report.files = cache.files_read
+        return report
+
+    def run(self, found: Discovery, cache: FileCache, report: Report) -> Iterator[Diagnostic]:
+        for path, failure in found.problems:
+            yield from self._failure(path, failure, path if path.is_dir() else path.parent)
+        open_units: list[Unit] = []
+        for unit in found.units:
+            ancestors = set(map(id, unit.ancestors()))
+            while open_units and id(open_units[-1]) not in ancestors:
+                cache.evict_under(open_units.pop().path)
+            open_units.append(unit)
+            report.units[unit.kind] += 1
+            for rel in unit.primary_files:
+                if unit.exists(rel):
+                    unit.yaml(rel)
+            for meta in self._rules_for(unit):
+                yield from self._apply(meta, unit, report)
+            for path in list(cache.failures):
+                yield from self._failure(path, cache.failures.pop(path), unit.context.key_root)
+
+    def _rules_for(self, unit: Unit) -> list[Rule]:
+        if unit.kind not in self.rules_by_kind:
+            self.rules_by_kind[unit.kind] = [
+                r for r in self.enabled.values() if r.func is not None and r.applies_to(unit)
+            ]
+        return self.rules_by_kind[unit.kind]
+
+    def _apply(self, meta: Rule, unit: Unit, report: Report) -> Iterator[Diagnostic]:
+        assert meta.func is not None
+        try:
+            problems = list(meta.func(unit, self.config.options_for(meta)))
+        except Exception as exc:  # a rule bug must not stop the audit of everything else
+            report.internal_error = True
+            yield self._crash(meta, unit, exc)
+            return
+        for problem in problems:
+            diagnostic = self.locate(meta, unit, problem)
+            if diagnostic is not None:
+                yield diagnostic
+
+    def locate(self, meta: Rule, unit: Unit, problem: Problem) -> Diagnostic | None:
+        path = unit.file(problem.file) if problem.file else unit.path
+        if self.config.ignored_at(self.registry, meta.code, path):
+            return None
+        line, column, source = problem.line or 0, problem.column or 0, ""
+        document = unit.context.cache.document(path)
+        if problem.line is None and problem.pointer and document is not None:
+            line, column = document.locate(problem.pointer)
+        if document is not None and line:
+            source = _line_text(document, line)
+        if problem.line is not None and problem.column is None:
+            column = 1 if line else 0
+        return Diagnostic(
+            path=display_path(path),
+            line=line,
+            column=column,
+            code=meta.code,
+            name=meta.name,
+            severity=self.config.severity_of(meta, problem.severity),
+            message=problem.message,
+            pointer=problem.pointer,
+            hint=problem.hint,
+            fingerprint=fingerprint(meta.code, key_path(path, unit.context.key_root),
+                                    problem.pointer, problem.subject or _no_digits(problem)),
+            related=tuple(display_path(unit.file(r)) for r in problem.related),
+            source=source,
+        )
+
+    def _failure(self, path: Path, failure: FileFailure, key_root: Path) -> Iterator[Diagnostic]:
+        meta = self.registry.get(failure.code)
+        if meta is None or meta.code not in self.enabled:
+            return
+        if self.config.ignored_at(self.registry, meta.code, path):
+            return
+        yield Diagnostic(
+            path=display_path(path),
+            line=failure.line,
+            column=failure.column,
+            code=meta.code,
+            name=meta.name,
+            severity=self.config.severity_of(meta, None),
+            message=failure.message,
+            hint=failure.hint,
+            fingerprint=fingerprint(meta.code, key_path(path, key_root), "", ""),
+        )
+
+    def _crash(self, meta: Rule, unit: Unit, exc: Exception) -> Diagnostic:
+        crash = self.registry.get("MLT900")
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        where = f"{Path(frame.filename).name}:{frame.lineno}"
+        return Diagnostic(
+            path=display_path(unit.path),
+            line=0,
+            column=0,
+            code="MLT900",
+            name=crash.name if crash else "rule-crashed",
+            severity=Severity.ERROR,
+            message=f"rule {meta.code} ({meta.name}) crashed: {type(exc).__name__}: {exc} [{where}]",
+            hint="This is a bug in the rule, not in your artifact; please report it. "
+                 "Other rules still ran.",
+            fingerprint=fingerprint("MLT900", key_path(unit.path, unit.context.key_root), meta.code, ""),
+        )
+
+
+def _line_text(document: Document, line: int) -> str:
+    lines = document.text.splitlines()
+    return lines[line - 1][:400] if 0 < line <= len(lines) else ""
+
+
+def _no_digits(problem: Problem) -> str:
+    # Without pointer or subject, the message identifies the finding; drop digits so that
+    # counts or line numbers inside it do not change the fingerprint.
+    return "" if problem.pointer else "".join(c for c in problem.message if not c.isdigit())
+
+
+def display_path(path: Path) -> str:
+    """Paths as the user would type them: relative to the working directory when below it."""
+    text = os.path.abspath(path)
+    cwd = os.getcwd()
+    if text == cwd:
+        return "."
+    if text.startswith(cwd + os.sep):
+        text = os.path.relpath(text, cwd)
+    return Path(text).as_posix()
+
+
+def key_path(path: Path, root: Path) -> str:
+    """The location used in fingerprints: relative to the checked root, POSIX."""
+    try:
+        return Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
+    except ValueError:
+        return Path(os.path.abspath(path)).as_posix()
+
+
+def check_paths(paths: Iterable[str | os.PathLike[str]], registry: Registry, config: Config) -> Report:
+    return Engine(registry, config).check([Path(p) for p in paths])

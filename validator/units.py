@@ -1,0 +1,251 @@
+"""Units: the things mlint checks, as plain folder handles with lazy, cached file access.
+
+A unit never reads anything at construction. `unit.yaml("meta.yaml")` reads and parses the
+file on first use (through the run-wide `FileCache`) and returns a `Document`, or `None`
+when the file is missing or broken; the failure itself is recorded once and reported by the
+engine as an MLT finding, so rules never report parse errors and never cascade.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+from mlint.files import DEFAULT_MAX_BYTES, Document, FileFailure, Loaded, load
+
+# MLflow's own reserved names (mlflow/store/tracking/file_store.py).
+TRASH = ".trash"
+REGISTRY = "models"
+ROOT_RESERVED = frozenset({TRASH, REGISTRY})
+EXPERIMENT_RESERVED = frozenset({"tags", "datasets", "traces", "models"})
+LOGGED_MODEL_ID = re.compile(r"^m-[0-9a-f]{32}$")
+
+
+@dataclass
+class FileCache:
+    """Every file is read at most once per check; failures are remembered until reported."""
+
+    max_bytes: int = DEFAULT_MAX_BYTES
+    _loaded: dict[tuple[Path, str], Loaded] = field(default_factory=dict)
+    failures: dict[Path, FileFailure] = field(default_factory=dict)
+    files_read: int = 0
+
+    def get(self, path: Path, root: Path, kind: str) -> Loaded:
+        key = (path, kind)
+        if key not in self._loaded:
+            self.files_read += 1
+            loaded = load(path, root, kind, self.max_bytes)
+            self._loaded[key] = loaded
+            if isinstance(loaded, FileFailure) and loaded.code != "MLT001":
+                self.failures.setdefault(path, loaded)
+        return self._loaded[key]
+
+    def document(self, path: Path) -> Document | None:
+        """The already-parsed document at `path`, whatever kind it was read as."""
+        for kind in ("yaml", "json", "text"):
+            loaded = self._loaded.get((path, kind))
+            if isinstance(loaded, Document):
+                return loaded
+        return None
+
+    def evict_under(self, folder: Path) -> None:
+        """Forget parsed files below `folder` (memory stays flat on huge trees)."""
+        for key in [k for k in self._loaded if folder == k[0].parent or folder in k[0].parents]:
+            del self._loaded[key]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What all units of one argument share: where reading must stay, and the file cache."""
+
+    root: Path  # symlinks may not lead outside this folder
+    key_root: Path  # fingerprints use paths relative to this folder
+    cache: FileCache
+
+
+class Unit:
+    """A folder that mlint checks as one thing (a run, a model folder, …)."""
+
+    kind: ClassVar[str] = "unit"
+    # The files that make the folder this kind of unit; the engine reads them even when no
+    # selected rule does, so that `--select MLT` still reports unreadable or broken ones.
+    primary_files: ClassVar[tuple[str, ...]] = ("meta.yaml",)
+
+    def __init__(self, path: Path, context: Context, parent: Unit | None = None) -> None:
+        self.path = path
+        self.context = context
+        self.parent = parent
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self.path)!r})"
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def identity(self) -> tuple[str, str]:
+        return (self.kind, os.path.realpath(self.path))
+
+    def ancestors(self) -> Iterator[Unit]:
+        unit = self.parent
+        while unit is not None:
+            yield unit
+            unit = unit.parent
+
+    # --- the file system, relative to the unit folder -------------------------------------
+    def file(self, rel: str) -> Path:
+        return self.path / rel if rel else self.path
+
+    def exists(self, rel: str) -> bool:
+        return os.path.lexists(self.file(rel))
+
+    def is_file(self, rel: str) -> bool:
+        return os.path.isfile(self.file(rel))
+
+    def is_dir(self, rel: str) -> bool:
+        return os.path.isdir(self.file(rel))
+
+    def entries(self, rel: str = "") -> list[str]:
+        """Sorted names inside a sub-folder; empty when it is missing or unreadable."""
+        try:
+            return sorted(os.listdir(self.file(rel)))
+        except OSError:
+            return []
+
+    def subdirs(self, rel: str = "") -> list[str]:
+        return [n for n in self.entries(rel) if os.path.isdir(self.file(rel) / n)]
+
+    # --- parsed files ---------------------------------------------------------------------
+    def load(self, rel: str, kind: str) -> Loaded:
+        """The raw loading result, failure included (for rules that own the failure)."""
+        return self.context.cache.get(self.file(rel), self.context.root, kind)
+
+    def _document(self, rel: str, kind: str) -> Document | None:
+        loaded = self.load(rel, kind)
+        return loaded if isinstance(loaded, Document) else None
+
+    def yaml(self, rel: str) -> Document | None:
+        return self._document(rel, "yaml")
+
+    def json(self, rel: str) -> Document | None:
+        return self._document(rel, "json")
+
+    def text(self, rel: str) -> Document | None:
+        return self._document(rel, "text")
+
+
+class Tree(Unit):
+    """An MLflow file store root (`mlruns/`)."""
+
+    kind = "tree"
+    primary_files = ()
+
+    def experiment_dirs(self, *, include_trash: bool = True) -> list[Path]:
+        dirs = [self.path / n for n in self.subdirs() if n not in ROOT_RESERVED and not n.startswith(".")]
+        if include_trash:
+            dirs += [self.path / TRASH / n for n in self.subdirs(TRASH)]
+        return dirs
+
+    def find_run(self, run_id: str) -> Path | None:
+        """The folder of run `run_id` in any experiment (trash included), by folder name."""
+        for exp in self.experiment_dirs():
+            candidate = exp / run_id
+            if run_id not in EXPERIMENT_RESERVED and os.path.isdir(candidate):
+                return candidate
+        return None
+
+    def find_logged_model(self, model_id: str) -> Path | None:
+        for exp in self.experiment_dirs():
+            candidate = exp / REGISTRY / model_id
+            if os.path.isdir(candidate):
+                return candidate
+        return None
+
+
+class Experiment(Unit):
+    """`mlruns/<experiment_id>/` (or `.trash/<experiment_id>/` when deleted)."""
+
+    kind = "experiment"
+
+    @property
+    def tree(self) -> Tree | None:
+        return self.parent if isinstance(self.parent, Tree) else None
+
+    @property
+    def trashed(self) -> bool:
+        return self.path.parent.name == TRASH
+
+    def run_names(self) -> list[str]:
+        return [n for n in self.subdirs() if n not in EXPERIMENT_RESERVED and not n.startswith(".")]
+
+    def logged_model_names(self) -> list[str]:
+        return self.subdirs(REGISTRY)
+
+
+class Run(Unit):
+    """`mlruns/<experiment_id>/<run_id>/`."""
+
+    kind = "run"
+
+    @property
+    def experiment(self) -> Experiment | None:
+        return self.parent if isinstance(self.parent, Experiment) else None
+
+
+class LoggedModel(Unit):
+    """An MLflow 3 logged model, `mlruns/<experiment_id>/models/m-<hex>/`."""
+
+    kind = "logged_model"
+
+    @property
+    def experiment(self) -> Experiment | None:
+        return self.parent if isinstance(self.parent, Experiment) else None
+
+
+class RegisteredModel(Unit):
+    """A file-registry entry, `mlruns/models/<name>/` with its `version-<N>/` folders."""
+
+    kind = "registered_model"
+
+    @property
+    def tree(self) -> Tree | None:
+        return self.parent if isinstance(self.parent, Tree) else None
+
+    def version_dirs(self) -> list[str]:
+        return [n for n in self.subdirs() if n.startswith("version-")]
+
+
+class ModelDir(Unit):
+    """A model folder: contains `MLmodel` (standalone, in run artifacts, or a logged model's)."""
+
+    kind = "model"
+    primary_files = ("MLmodel",)
+
+    @property
+    def run(self) -> Run | None:
+        """The run whose `artifacts/` holds this folder (1.x/2.x layout)."""
+        return self.parent if isinstance(self.parent, Run) else None
+
+    @property
+    def logged_model(self) -> LoggedModel | None:
+        """The MLflow 3 logged model whose `artifacts/` this folder is."""
+        return self.parent if isinstance(self.parent, LoggedModel) else None
+
+    @property
+    def artifact_path(self) -> str | None:
+        """Path of this folder relative to the enclosing run's `artifacts/` (POSIX)."""
+        run = self.run
+        if run is None:
+            return None
+        return self.path.relative_to(run.path / "artifacts").as_posix()
+
+    def mlmodel(self) -> Document | None:
+        return self.yaml("MLmodel")
+
+
+UNIT_KINDS: tuple[type[Unit], ...] = (Tree, Experiment, Run, LoggedModel, RegisteredModel, ModelDir)

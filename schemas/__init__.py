@@ -96,7 +96,7 @@ def validator(name: str) -> jsonschema.protocols.Validator:
     """
     schema = load(name)
     cls = jsonschema.Draft202012Validator
-    return cls(schema, registry=_registry())  # type: ignore[call-arg]
+    return cls(schema, registry=_registry())
 
 
 def _escape(token: Any) -> str:

@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 import yaml
-from schema_corpus import TREE_292, decoded_signature, file_kind, iter_files, read_yaml
-
 from mlint.schemas import best_errors
+from schema_corpus import TREE_292, decoded_signature, file_kind, iter_files, read_yaml
 
 DATA = Path(__file__).parent / "data"
 SAMPLES_3172 = DATA / "mlflow-3.17.2"
@@ -36,7 +35,9 @@ def _all_errors(kind: str, doc: Any) -> list[str]:
     found = [f"{e.pointer}: {e.message}" for e in best_errors(kind, doc)]
     if kind == "mlmodel":
         for key, name, decoded in decoded_signature(doc):
-            found += [f"signature.{key}{e.pointer}: {e.message}" for e in best_errors(name, decoded)]
+            found += [
+                f"signature.{key}{e.pointer}: {e.message}" for e in best_errors(name, decoded)
+            ]
     return found
 
 

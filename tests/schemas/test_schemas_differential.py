@@ -109,3 +109,35 @@ def test_mlmodel_schemas_agree_with_mlflow(
     assert len(files) > 100
     assert disagreements == []
     assert sorted(allowed) == sorted(ALLOWED_STRICTER), "stale allowlist entries"
+
+
+# Synthetic strictness check: every bad signature document of the bad-instance suite must
+# also be rejected by MLflow, except where mlint is deliberately stricter (documented).
+STRICTER_THAN_MLFLOW_SIGNATURES = {
+    # MLflow stores any value for `required`; mlint wants the boolean MLflow writes.
+    '[{"type": "double", "required": "no"}]',
+}
+
+
+def test_bad_signature_documents_are_rejected_by_mlflow_too() -> None:
+    pytest.importorskip("mlflow")
+    import json
+
+    from mlflow.types.schema import ParamSchema, Schema
+    from test_schemas_bad_instances import CASES
+
+    checked = 0
+    for name, instance, _ in CASES:
+        if name not in ("signature-schema", "signature-params"):
+            continue
+        text = json.dumps(instance)
+        parse = ParamSchema.from_json if name == "signature-params" else Schema.from_json
+        try:
+            parse(text)
+        except Exception:
+            accepted = False
+        else:
+            accepted = True
+        assert accepted == (text in STRICTER_THAN_MLFLOW_SIGNATURES), text
+        checked += 1
+    assert checked >= 20

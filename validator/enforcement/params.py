@@ -49,7 +49,9 @@ def enforce_param_datatype(value: Any, t: DataType) -> Any:
             raise EnforcementError(
                 f"Failed to convert value `{value!r}` from type `{type(value)}` to `{t!r}`"
             ) from e
-    raise EnforcementError(f"Can not safely convert `{type(value)}` to `{t!r}` for value `{value!r}`")
+    raise EnforcementError(
+        f"Can not safely convert `{type(value)}` to `{t!r}` for value `{value!r}`"
+    )
 
 
 def _is_1d_array(value: Any) -> bool:

@@ -6,10 +6,9 @@ import copy
 import json
 from typing import Any
 
+import mlint.enforcement as enf
 import numpy as np
 import pandas as pd
-
-import mlint.enforcement as enf
 
 
 def summary(out: Any) -> Any:

@@ -41,7 +41,9 @@ SOURCES: dict[str, Callable[[np.random.Generator, int], pd.Series]] = {
     "obj_int": lambda r, n: pd.Series(_ints(r, n), dtype=object),
     "obj_float": lambda r, n: pd.Series([x + 0.5 for x in _ints(r, n)], dtype=object),
     "obj_bool": lambda r, n: pd.Series([bool(x % 2) for x in _ints(r, n)], dtype=object),
-    "obj_bool_none": lambda r, n: pd.Series([None] + [bool(x % 2) for x in _ints(r, n - 1)], dtype=object),
+    "obj_bool_none": lambda r, n: pd.Series(
+        [None] + [bool(x % 2) for x in _ints(r, n - 1)], dtype=object
+    ),
     "obj_bytes": lambda r, n: pd.Series([b"b%d" % x for x in _ints(r, n)], dtype=object),
     "obj_datetime": lambda r, n: pd.Series(
         [dt.datetime(2024, 1, 1 + x % 28, 3) for x in _ints(r, n, 0, 28)], dtype=object
@@ -49,7 +51,9 @@ SOURCES: dict[str, Callable[[np.random.Generator, int], pd.Series]] = {
     "obj_date": lambda r, n: pd.Series(
         [dt.date(2024, 1, 1 + x % 28) for x in _ints(r, n, 0, 28)], dtype=object
     ),
-    "obj_decimal": lambda r, n: pd.Series([decimal.Decimal(x) / 4 for x in _ints(r, n)], dtype=object),
+    "obj_decimal": lambda r, n: pd.Series(
+        [decimal.Decimal(x) / 4 for x in _ints(r, n)], dtype=object
+    ),
     "obj_none": lambda r, n: pd.Series([None] * n, dtype=object),
     "dt64ns": lambda r, n: pd.Series(
         np.array(["2024-01-01"] * n, dtype="datetime64[ns]") + np.array(_ints(r, n, 0, 9), "m8[D]")
@@ -69,8 +73,21 @@ CONFORMING: dict[str, list[str]] = {
     "integer": ["int8", "int16", "int32", "uint8", "uint16"],
     "long": ["int8", "int16", "int32", "int64", "int64_01", "uint8", "uint16", "uint32", "obj_int"],
     "float": ["float16", "float32", "int64_01"],
-    "double": ["float16", "float32", "float64", "int8", "int16", "int32", "uint8", "uint16",
-               "uint32", "int64_01", "obj_float", "obj_decimal", "Float64"],
+    "double": [
+        "float16",
+        "float32",
+        "float64",
+        "int8",
+        "int16",
+        "int32",
+        "uint8",
+        "uint16",
+        "uint32",
+        "int64_01",
+        "obj_float",
+        "obj_decimal",
+        "Float64",
+    ],
     "string": ["obj_str", "string_dtype"],
     "binary": ["obj_bytes"],
     "datetime": ["dt64ns", "dt64s", "obj_datetime", "obj_date"],

@@ -10,7 +10,6 @@ from typing import Any
 
 import pandas as pd
 import pytest
-
 from mlint.enforcement import EnforcementError, enforce_schema
 
 from .strategies import DATATYPES, make_column
@@ -89,12 +88,17 @@ def test_optional_long_with_none_fails() -> None:
 
 
 def test_string_column_content_not_checked() -> None:
-    out = enforce_schema(pd.DataFrame({"x": pd.Series([1, 2], dtype=object)}), '[{"type":"string","name":"x"}]')
+    out = enforce_schema(
+        pd.DataFrame({"x": pd.Series([1, 2], dtype=object)}), '[{"type":"string","name":"x"}]'
+    )
     assert list(out["x"]) == [1, 2]
 
 
 def test_boolean_object_with_none_kept() -> None:
-    out = enforce_schema(pd.DataFrame({"x": pd.Series([True, None], dtype=object)}), '[{"type":"boolean","name":"x"}]')
+    out = enforce_schema(
+        pd.DataFrame({"x": pd.Series([True, None], dtype=object)}),
+        '[{"type":"boolean","name":"x"}]',
+    )
     assert out["x"].dtype == object and out["x"][1] is None
 
 

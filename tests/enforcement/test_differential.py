@@ -36,8 +36,9 @@ def _same(a: tuple[str, Any], b: tuple[str, Any]) -> None:
     n=st.integers(1, 4),
     seed=st.integers(0, 2**16),
 )
-def test_named_columns_match_mlflow(schema: list[dict[str, Any]], data: st.DataObject, n: int,
-                                    seed: int) -> None:
+def test_named_columns_match_mlflow(
+    schema: list[dict[str, Any]], data: st.DataObject, n: int, seed: int
+) -> None:
     cols: dict[str, pd.Series] = {}
     for i, spec in enumerate(schema):
         if not spec["required"] and data.draw(st.booleans()):
@@ -64,22 +65,33 @@ def test_unnamed_columns_match_mlflow(types: list[str], sources: list[str], seed
 
 
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=True, width=64),
-    st.text(max_size=3), st.binary(max_size=3),
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 5),
+    st.floats(allow_nan=True, width=64),
+    st.text(max_size=3),
+    st.binary(max_size=3),
 )
-complex_types = st.sampled_from([
-    {"type": "array", "items": {"type": "long"}},
-    {"type": "array", "items": {"type": "string"}},
-    {"type": "array", "items": {"type": "boolean"}},
-    {"type": "array", "items": {"type": "double"}},
-    {"type": "array", "items": {"type": "any"}},
-    {"type": "array", "items": {"type": "array", "items": {"type": "long"}}},
-    {"type": "object", "properties": {"a": {"type": "long", "required": True},
-                                      "b": {"type": "string", "required": False}}},
-    {"type": "map", "values": {"type": "double"}},
-    {"type": "map", "values": {"type": "any"}},
-    {"type": "any"},
-])
+complex_types = st.sampled_from(
+    [
+        {"type": "array", "items": {"type": "long"}},
+        {"type": "array", "items": {"type": "string"}},
+        {"type": "array", "items": {"type": "boolean"}},
+        {"type": "array", "items": {"type": "double"}},
+        {"type": "array", "items": {"type": "any"}},
+        {"type": "array", "items": {"type": "array", "items": {"type": "long"}}},
+        {
+            "type": "object",
+            "properties": {
+                "a": {"type": "long", "required": True},
+                "b": {"type": "string", "required": False},
+            },
+        },
+        {"type": "map", "values": {"type": "double"}},
+        {"type": "map", "values": {"type": "any"}},
+        {"type": "any"},
+    ]
+)
 cells = st.recursive(
     scalars,
     lambda inner: st.one_of(
@@ -90,15 +102,22 @@ cells = st.recursive(
 )
 
 
-@given(ctype=complex_types, required=st.sampled_from([True, False, None]),
-       values=st.lists(cells, min_size=1, max_size=3), as_dict=st.booleans())
-def test_complex_cells_match_mlflow(ctype: dict[str, Any], required: bool | None,
-                                    values: list[Any], as_dict: bool) -> None:
+@given(
+    ctype=complex_types,
+    required=st.sampled_from([True, False, None]),
+    values=st.lists(cells, min_size=1, max_size=3),
+    as_dict=st.booleans(),
+)
+def test_complex_cells_match_mlflow(
+    ctype: dict[str, Any], required: bool | None, values: list[Any], as_dict: bool
+) -> None:
     spec = dict(ctype, name="c")
     if required is not None:
         spec["required"] = required
     schema = [spec]
-    data: Any = {"c": values[0]} if as_dict else pd.DataFrame({"c": pd.Series(values, dtype=object)})
+    data: Any = (
+        {"c": values[0]} if as_dict else pd.DataFrame({"c": pd.Series(values, dtype=object)})
+    )
     _same(ours(data, schema), theirs(data, schema))
 
 
@@ -117,7 +136,9 @@ def tensor_cases(draw: st.DrawFn) -> tuple[list[dict[str, Any]], Any]:
     arr_dtype = draw(tensor_dtypes)
     arr_shape = tuple(draw(st.integers(1, 3)) for _ in range(draw(st.integers(1, 3))))
     seed = draw(st.integers(0, 2**16))
-    arr = (np.random.default_rng(seed).normal(size=arr_shape) * 2).round(draw(st.sampled_from([0, 1])))
+    arr = (np.random.default_rng(seed).normal(size=arr_shape) * 2).round(
+        draw(st.sampled_from([0, 1]))
+    )
     arr = arr.astype(arr_dtype)
     kind = draw(st.sampled_from(["ndarray", "dict", "df_scalar", "df_list", "df_multi", "list"]))
     data: Any
@@ -143,18 +164,32 @@ def test_tensors_match_mlflow(case: tuple[list[dict[str, Any]], Any]) -> None:
 
 
 param_values = st.one_of(
-    st.none(), st.booleans(), st.integers(-3, 2**40), st.floats(allow_nan=False, width=64),
-    st.text(max_size=3), st.sampled_from(["2024-01-02", "2024-01-02T03:04:05", "x"]),
-    st.builds(np.int32, st.integers(-5, 5)), st.builds(np.float32, st.floats(-5, 5)),
-    st.builds(np.int64, st.integers(-5, 5)), st.builds(np.float64, st.floats(-5, 5)),
-    st.lists(st.integers(-3, 3), max_size=3), st.lists(st.floats(-3, 3), max_size=2),
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 2**40),
+    st.floats(allow_nan=False, width=64),
+    st.text(max_size=3),
+    st.sampled_from(["2024-01-02", "2024-01-02T03:04:05", "x"]),
+    st.builds(np.int32, st.integers(-5, 5)),
+    st.builds(np.float32, st.floats(-5, 5)),
+    st.builds(np.int64, st.integers(-5, 5)),
+    st.builds(np.float64, st.floats(-5, 5)),
+    st.lists(st.integers(-3, 3), max_size=3),
+    st.lists(st.floats(-3, 3), max_size=2),
     st.just({"a": 1}),
 )
 param_types = st.sampled_from(
     ["boolean", "integer", "long", "float", "double", "string", "datetime"]
 )
-defaults = {"boolean": True, "integer": 1, "long": 2, "float": 1.5, "double": 2.5,
-            "string": "s", "datetime": "2024-01-01T00:00:00"}
+defaults = {
+    "boolean": True,
+    "integer": 1,
+    "long": 2,
+    "float": 1.5,
+    "double": 2.5,
+    "string": "s",
+    "datetime": "2024-01-01T00:00:00",
+}
 
 
 @given(ptype=param_types, shaped=st.booleans(), value=param_values, give=st.booleans())
@@ -169,7 +204,10 @@ def test_params_match_mlflow(ptype: str, shaped: bool, value: Any, give: bool) -
 
 
 json_values = st.one_of(
-    st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from([1.5, 2.0, 2**40, -1]),
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.sampled_from([1.5, 2.0, 2**40, -1]),
     st.sampled_from(["1", "a", "2024-01-02", "YWJj", "True"]),
 )
 
@@ -197,11 +235,12 @@ def test_payload_parsing_matches_mlflow(ptypes: list[str], rows: list[list[Any]]
     _same(a, b)
     if a[0] == "ok":
         # And the full serving verdict (pre-cast then enforcement) agrees too.
-        from mlint.enforcement import parse_serving_payload
-
         from mlflow.pyfunc.scoring_server import infer_and_parse_data
         from mlflow.types.schema import Schema
+        from mlint.enforcement import parse_serving_payload
 
         mine = parse_serving_payload(payload, schema).data
-        real = infer_and_parse_data(json.loads(json.dumps(payload)), Schema.from_json(json.dumps(schema)))
+        real = infer_and_parse_data(
+            json.loads(json.dumps(payload)), Schema.from_json(json.dumps(schema))
+        )
         _same(ours(mine, schema), theirs(real, schema))

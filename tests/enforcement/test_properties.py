@@ -8,15 +8,19 @@ import pandas as pd
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
-
 from mlint.enforcement import EnforcementError, enforce_schema
 
 from .strategies import CONFORMING, SOURCES, make_column, named_schemas
 
 RESULT_DTYPE = {
-    "boolean": {"bool", "object"}, "integer": {"int32"}, "long": {"int64"},
-    "float": {"float32"}, "double": {"float64"}, "string": {"object", "str", "string"},
-    "binary": {"object"}, "datetime": {"datetime64[ns]"},
+    "boolean": {"bool", "object"},
+    "integer": {"int32"},
+    "long": {"int64"},
+    "float": {"float32"},
+    "double": {"float64"},
+    "string": {"object", "str", "string"},
+    "binary": {"object"},
+    "datetime": {"datetime64[ns]"},
 }
 
 
@@ -43,8 +47,14 @@ def test_conformance(case: tuple[list[dict[str, Any]], pd.DataFrame]) -> None:
 
 # For each type, a source with no lossless conversion into it (per the §4.3 matrix).
 NON_CONVERTIBLE = {
-    "boolean": "float64", "integer": "int64", "long": "float64", "float": "float64",
-    "double": "dt64ns", "string": "float64", "binary": "int32", "datetime": "float32",
+    "boolean": "float64",
+    "integer": "int64",
+    "long": "float64",
+    "float": "float64",
+    "double": "dt64ns",
+    "string": "float64",
+    "binary": "int32",
+    "datetime": "float32",
 }
 
 
@@ -67,8 +77,10 @@ def test_single_fault(case: tuple[list[dict[str, Any]], pd.DataFrame], data: st.
 def test_invariance(case: tuple[list[dict[str, Any]], pd.DataFrame], data: st.DataObject) -> None:
     schema, df = case
     expected = enforce_schema(df, schema)
-    extra = {f"zz{i}": make_column(data.draw(st.sampled_from(sorted(SOURCES))), i, len(df))
-             for i in range(data.draw(st.integers(0, 3)))}
+    extra = {
+        f"zz{i}": make_column(data.draw(st.sampled_from(sorted(SOURCES))), i, len(df))
+        for i in range(data.draw(st.integers(0, 3)))
+    }
     shuffled = df.assign(**extra)
     shuffled = shuffled[data.draw(st.permutations(list(shuffled.columns)))]
     pd.testing.assert_frame_equal(enforce_schema(shuffled, schema), expected)

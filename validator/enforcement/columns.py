@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import EnforcementError, Report
+from .errors import EnforcementError, LossyCastError, Report
 from .schema import AnyType, Array, ColSpec, DataType, FieldType, Map, Object, Schema
 
 
@@ -188,6 +188,8 @@ def enforce_object(
     for k, v in data.items():
         try:
             out[k] = enforce_type(v, props[k].type, props[k].required, report, name)
+        except LossyCastError:
+            raise
         except EnforcementError as e:
             raise EnforcementError(
                 f"Failed to enforce schema for key `{k}`. Expected type "
@@ -249,6 +251,8 @@ def _cells(name: Any, col: pd.Series, spec: ColSpec, required: bool, report: Rep
     for obj in col:
         try:
             out.append(enforce_type(obj, spec.type, required, report, name))
+        except LossyCastError:
+            raise
         except EnforcementError as e:
             raise EnforcementError(f"Column {name!r}: {e.reason}", [name]) from e
     return pd.Series(out, index=col.index, name=name)

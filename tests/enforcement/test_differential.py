@@ -244,3 +244,45 @@ def test_payload_parsing_matches_mlflow(ptypes: list[str], rows: list[list[Any]]
             json.loads(json.dumps(payload)), Schema.from_json(json.dumps(schema))
         )
         _same(ours(mine, schema), theirs(real, schema))
+
+
+@given(
+    spec_dtype=st.sampled_from(["float32", "float64", "int64", "str"]),
+    named=st.booleans(),
+    values=st.lists(
+        st.lists(st.sampled_from([1, 2.5, "a", True, None, 2**40]), min_size=2, max_size=2),
+        min_size=1,
+        max_size=3,
+    ),
+    fmt=st.sampled_from(["inputs", "instances", "dataframe_split"]),
+)
+def test_tensor_payloads_match_mlflow(
+    spec_dtype: str, named: bool, values: list[list[Any]], fmt: str
+) -> None:
+    spec: dict[str, Any] = {
+        "type": "tensor",
+        "tensor-spec": {"dtype": spec_dtype, "shape": [-1, 2]},
+    }
+    if named:
+        spec["name"] = "t"
+    schema = [spec]
+    body: Any = {"t": values} if named and fmt == "inputs" else values
+    if fmt == "dataframe_split":
+        body = {"data": [[r] for r in values], "columns": ["t"]} if named else {"data": values}
+    payload = json.loads(json.dumps({fmt: body}))
+    a, b = ours_payload(payload, schema), theirs_payload(payload, schema)
+    _same(a, b)
+
+
+@given(
+    types=st.lists(st.sampled_from(DATATYPES), min_size=1, max_size=2),
+    value=st.one_of(
+        st.dictionaries(st.sampled_from(["a", "b", 0, 1]), st.integers(0, 2), max_size=3),
+        st.lists(st.lists(st.integers(0, 1), min_size=2, max_size=2), max_size=2),
+        st.integers(0, 1),
+        st.just(np.array([[1, 0]])),
+    ),
+)
+def test_unnamed_schema_raw_inputs_match_mlflow(types: list[str], value: Any) -> None:
+    schema = [{"type": t, "required": True} for t in types]
+    _same(ours(value, schema), theirs(value, schema))

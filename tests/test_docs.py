@@ -23,6 +23,6 @@ def test_readme_rules_table_is_generated() -> None:
 
 if __name__ == "__main__":  # regenerate the README table in place
     text = (REPO / "README.md").read_text()
-    text = TABLE.sub(lambda m: f"<!-- mlint:rules-table -->\n{readme_rules_table()}<!-- /mlint:rules-table -->",
-                     text)
+    block = f"<!-- mlint:rules-table -->\n{readme_rules_table()}<!-- /mlint:rules-table -->"
+    text = TABLE.sub(lambda m: block, text)
     (REPO / "README.md").write_text(text)

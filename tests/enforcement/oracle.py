@@ -6,9 +6,10 @@ import copy
 import json
 from typing import Any
 
-import mlint.enforcement as enf
 import numpy as np
 import pandas as pd
+
+import mlint.enforcement as enf
 
 
 def summary(out: Any) -> Any:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+
 from mlint.enforcement import EnforcementError, enforce_schema
 
 from .strategies import DATATYPES, make_column

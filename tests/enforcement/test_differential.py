@@ -237,6 +237,7 @@ def test_payload_parsing_matches_mlflow(ptypes: list[str], rows: list[list[Any]]
         # And the full serving verdict (pre-cast then enforcement) agrees too.
         from mlflow.pyfunc.scoring_server import infer_and_parse_data
         from mlflow.types.schema import Schema
+
         from mlint.enforcement import parse_serving_payload
 
         mine = parse_serving_payload(payload, schema).data

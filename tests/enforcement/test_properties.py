@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+
 from mlint.enforcement import EnforcementError, enforce_schema
 
 from .strategies import CONFORMING, SOURCES, make_column, named_schemas

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from mlint.diagnostics import Severity
-from mlint.files import DEFAULT_MAX_BYTES
+from mlint.files import DEFAULT_MAX_BYTES, MAX_EXPANDED_NODES, MAX_NESTING_DEPTH
 from mlint.registry import Registry, Rule
 
 
@@ -28,7 +28,9 @@ class Config:
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
     rules_paths: tuple[Path, ...] = ()
-    max_file_bytes: int = DEFAULT_MAX_BYTES
+    max_file_bytes: int = DEFAULT_MAX_BYTES  # bigger files are not read (MLT004)
+    max_yaml_nodes: int = MAX_EXPANDED_NODES  # YAML/JSON node count, aliases expanded (MLT004)
+    max_nesting_depth: int = MAX_NESTING_DEPTH  # deeper YAML/JSON is not checked (MLT004)
     base: Path = field(default_factory=Path.cwd)  # per-path globs are relative to this folder
 
     def enabled(self, registry: Registry) -> dict[str, Rule]:

@@ -46,7 +46,8 @@ class Engine:
         self.rules_by_kind: dict[str, list[Rule]] = {}
 
     def check(self, paths: Sequence[Path]) -> Report:
-        cache = FileCache(max_bytes=self.config.max_file_bytes)
+        cache = FileCache(max_bytes=self.config.max_file_bytes, max_nodes=self.config.max_yaml_nodes,
+                          max_depth=self.config.max_nesting_depth)
         found = discover(list(paths), cache, self.config.is_excluded)
         report = Report()
         diagnostics = list(self.run(found, cache, report))

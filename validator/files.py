@@ -22,9 +22,14 @@ try:  # The C loader is ~10x faster; fall back silently where libyaml is missing
 except AttributeError:  # pragma: no cover - depends on the PyYAML build
     _YamlLoader = yaml.SafeLoader
 
+# Caps (every one documented with its default in docs/robustness.md; Config overrides them).
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 # A YAML alias bomb expands a few hundred bytes into billions of nodes when walked.
 MAX_EXPANDED_NODES = 2_000_000
+# MLflow's files nest under ten levels; rules and jsonschema recurse per level.
+MAX_NESTING_DEPTH = 64
+# ~4,200 decimal digits: below Python's str(int) limit of 4300.
+MAX_INT_BITS = 14_000
 
 
 @dataclass(frozen=True)
@@ -148,7 +153,8 @@ def decode_text(raw: bytes, name: str) -> str | FileFailure:
         )
 
 
-def parse_yaml(text: str, name: str) -> Any | FileFailure:
+def parse_yaml(text: str, name: str, *, max_nodes: int = MAX_EXPANDED_NODES,
+               max_depth: int = MAX_NESTING_DEPTH) -> Any | FileFailure:
     """Parse YAML with the safe (C) loader; errors carry the parser's line and column."""
     try:
         data = yaml.load(text, Loader=_YamlLoader)
@@ -161,25 +167,111 @@ def parse_yaml(text: str, name: str) -> Any | FileFailure:
         return FileFailure("MLT002", f"'{name}' is not valid YAML: {exc}")
     except RecursionError:
         return FileFailure("MLT002", f"'{name}' is nested too deeply to parse")
-    if "&" in text and _expanded_size(data) > MAX_EXPANDED_NODES:
-        return FileFailure(
-            "MLT004", f"'{name}' uses YAML aliases that expand to over {MAX_EXPANDED_NODES:,} nodes",
-            hint="MLflow never writes anchors or aliases; this file was crafted or corrupted.",
-        )
-    return data
+    except Exception as exc:
+        # PyYAML's constructors raise plain ValueError/AttributeError on scalars that match a
+        # resolver but are not values: `2001-13-01`, `!!float abc`, `!!timestamp x`, or an int
+        # past Python's 4300-digit conversion limit. MLflow's yaml.safe_load fails the same way.
+        return FileFailure("MLT002", f"'{name}' is not valid YAML: a value cannot be built "
+                                     f"({type(exc).__name__}: {_clip(str(exc))})")
+    return check_structure(data, name, max_nodes=max_nodes, max_depth=max_depth)
 
 
-def parse_json(text: str, name: str) -> Any | FileFailure:
+def parse_json(text: str, name: str, *, max_nodes: int = MAX_EXPANDED_NODES,
+               max_depth: int = MAX_NESTING_DEPTH) -> Any | FileFailure:
     """Parse JSON as Python's json module (MLflow's reader) does, NaN/Infinity included."""
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         return FileFailure("MLT002", f"'{name}' is not valid JSON: {exc.msg}", exc.lineno, exc.colno)
     except RecursionError:
         return FileFailure("MLT002", f"'{name}' is nested too deeply to parse")
+    except ValueError as exc:  # an int past Python's 4300-digit conversion limit
+        return FileFailure("MLT002", f"'{name}' is not valid JSON: {_clip(str(exc))}")
+    return check_structure(data, name, max_nodes=max_nodes, max_depth=max_depth)
 
 
-def load(path: Path, root: Path, kind: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Loaded:
+_DONE = object()
+
+
+def structure_problem(data: Any, max_nodes: int = MAX_EXPANDED_NODES,
+                      max_depth: int = MAX_NESTING_DEPTH) -> str:
+    """Why parsed `data` is unsafe to hand to rules ('' when it is fine).
+
+    Rules walk documents freely (recursively, with str() on any value), so the engine refuses
+    what would make them blow up: YAML alias bombs (node count with aliases expanded at every
+    use), self-referencing aliases (`&a [*a]`, a cycle), nesting deeper than `max_depth`
+    (recursive code hits Python's recursion limit) and ints too long for str(). Iterative,
+    memoised by identity: linear in the parsed size even for alias bombs.
+    """
+    if not isinstance(data, (dict, list)):
+        return _scalar_problem(data)
+    memo: dict[int, int] = {}  # id → expanded size of a finished container
+    active = {id(data)}
+    stack: list[list[Any]] = [[data, _children(data), 1]]
+    while stack:
+        frame = stack[-1]
+        child = next(frame[1], _DONE)
+        if child is _DONE:
+            stack.pop()
+            active.discard(id(frame[0]))
+            memo[id(frame[0])] = frame[2]
+            if stack:
+                stack[-1][2] += frame[2]
+                if stack[-1][2] > max_nodes:
+                    return f"expands to over {max_nodes:,} nodes (YAML aliases)"
+            continue
+        if not isinstance(child, (dict, list)):
+            problem = _scalar_problem(child)
+            if problem:
+                return problem
+            frame[2] += 1
+        elif id(child) in active:
+            return "contains a value that refers to itself (recursive YAML alias)"
+        elif id(child) in memo:
+            frame[2] += memo[id(child)]
+        elif len(stack) >= max_depth:
+            return f"is nested deeper than {max_depth} levels"
+        else:
+            active.add(id(child))
+            stack.append([child, _children(child), 1])
+        if frame[2] > max_nodes:
+            return f"expands to over {max_nodes:,} nodes (YAML aliases)"
+    return ""
+
+
+def check_structure(data: Any, name: str, *, max_nodes: int = MAX_EXPANDED_NODES,
+                    max_depth: int = MAX_NESTING_DEPTH) -> Any | FileFailure:
+    """`data` itself, or an MLT004 failure saying which structural cap it exceeds."""
+    problem = structure_problem(data, max_nodes, max_depth)
+    if problem:
+        return FileFailure(
+            "MLT004", f"'{name}' {problem}; not checked",
+            hint="MLflow never writes such a file: it was crafted or corrupted. Caps are "
+                 "documented in docs/robustness.md.",
+        )
+    return data
+
+
+def _children(node: dict[Any, Any] | list[Any]) -> Any:
+    if isinstance(node, dict):
+        return (x for pair in node.items() for x in pair)
+    return iter(node)
+
+
+def _scalar_problem(value: Any) -> str:
+    # str() of an int over 4300 decimal digits raises ValueError (CVE-2020-10735 limit);
+    # a YAML hex literal can produce one without tripping the parser.
+    if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+        return "holds an integer with over 4,000 digits"
+    return ""
+
+
+def _clip(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def load(path: Path, root: Path, kind: str, max_bytes: int = DEFAULT_MAX_BYTES, *,
+         max_nodes: int = MAX_EXPANDED_NODES, max_depth: int = MAX_NESTING_DEPTH) -> Loaded:
     """Read and parse one file as `kind` ('yaml', 'json' or 'text')."""
     raw = read_file(path, root, max_bytes)
     if isinstance(raw, FileFailure):
@@ -189,37 +281,11 @@ def load(path: Path, root: Path, kind: str, max_bytes: int = DEFAULT_MAX_BYTES) 
         return text
     if kind == "text":
         return Document(path, kind, text)
-    data = parse_yaml(text, path.name) if kind == "yaml" else parse_json(text, path.name)
+    parse = parse_yaml if kind == "yaml" else parse_json
+    data = parse(text, path.name, max_nodes=max_nodes, max_depth=max_depth)
     if isinstance(data, FileFailure):
         return data
     return Document(path, kind, text, data)
-
-
-def _expanded_size(data: Any) -> int:
-    """Node count of `data` as a tree (aliases counted at every use), memoised by identity."""
-    sizes: dict[int, int] = {}
-
-    def size(node: Any, depth: int) -> int:
-        if not isinstance(node, (dict, list)):
-            return 1
-        key = id(node)
-        if key in sizes:
-            return sizes[key]
-        if depth > 10_000:
-            return MAX_EXPANDED_NODES + 1
-        children = node.values() if isinstance(node, dict) else node
-        total = 1
-        for child in children:
-            total += size(child, depth + 1)
-            if total > MAX_EXPANDED_NODES:
-                break
-        sizes[key] = total
-        return total
-
-    try:
-        return size(data, 0)
-    except RecursionError:
-        return MAX_EXPANDED_NODES + 1
 
 
 def _os_failure(exc: OSError, path: Path) -> FileFailure:

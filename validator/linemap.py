@@ -27,7 +27,9 @@ def split_pointer(pointer: str) -> list[str]:
     """RFC 6901 tokens of `pointer` ('' is the whole document)."""
     if not pointer:
         return []
-    return [t.replace("~1", "/").replace("~0", "~") for t in pointer.lstrip("/").split("/")]
+    # Only the one leading "/" goes: "//" is the pointer to key "" inside key "".
+    body = pointer[1:] if pointer.startswith("/") else pointer
+    return [t.replace("~1", "/").replace("~0", "~") for t in body.split("/")]
 
 
 def join_pointer(*tokens: object) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mlint.files import structure_problem
 from mlint.units import ModelDir
 
 SIGNATURE_PARTS = ("inputs", "outputs", "params")
@@ -60,11 +61,19 @@ def signature_parts(unit: ModelDir) -> dict[str, SignaturePart]:
                 parts[part] = SignaturePart(part, pointer, error=f"must be a JSON string, not {kind}")
                 continue
             try:
-                parts[part] = SignaturePart(part, pointer, value=json.loads(raw))
+                value = json.loads(raw)
             except json.JSONDecodeError as exc:
                 error = f"is not valid JSON: {exc.msg} at character {exc.pos}"
                 parts[part] = SignaturePart(part, pointer, error=error)
+                continue
             except RecursionError:
                 parts[part] = SignaturePart(part, pointer, error="is nested too deeply to decode")
+                continue
+            except ValueError as exc:  # an int past Python's 4300-digit conversion limit
+                parts[part] = SignaturePart(part, pointer, error=f"is not valid JSON: {exc}"[:160])
+                continue
+            # The same caps as for files: rules and jsonschema recurse into the decoded value.
+            problem = structure_problem(value)
+            parts[part] = SignaturePart(part, pointer, value=None if problem else value, error=problem)
     unit.__dict__["_signature_parts"] = parts
     return parts

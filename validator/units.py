@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from mlint.files import DEFAULT_MAX_BYTES, Document, FileFailure, Loaded, load
+from mlint.files import (
+    DEFAULT_MAX_BYTES,
+    MAX_EXPANDED_NODES,
+    MAX_NESTING_DEPTH,
+    Document,
+    FileFailure,
+    Loaded,
+    load,
+)
 
 # MLflow's own reserved names (mlflow/store/tracking/file_store.py).
 TRASH = ".trash"
@@ -30,6 +38,8 @@ class FileCache:
     """Every file is read at most once per check; failures are remembered until reported."""
 
     max_bytes: int = DEFAULT_MAX_BYTES
+    max_nodes: int = MAX_EXPANDED_NODES
+    max_depth: int = MAX_NESTING_DEPTH
     _loaded: dict[tuple[Path, str], Loaded] = field(default_factory=dict)
     failures: dict[Path, FileFailure] = field(default_factory=dict)
     files_read: int = 0
@@ -38,7 +48,8 @@ class FileCache:
         key = (path, kind)
         if key not in self._loaded:
             self.files_read += 1
-            loaded = load(path, root, kind, self.max_bytes)
+            loaded = load(path, root, kind, self.max_bytes,
+                          max_nodes=self.max_nodes, max_depth=self.max_depth)
             self._loaded[key] = loaded
             if isinstance(loaded, FileFailure) and loaded.code != "MLT001":
                 self.failures.setdefault(path, loaded)

@@ -9,12 +9,13 @@ symlink out of the checked root and never loops.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlint.files import FileFailure
+from mlint.files import FileFailure, check_symlink, special_file
 from mlint.units import (
     EXPERIMENT_RESERVED,
     REGISTRY,
@@ -61,7 +62,56 @@ def discover(paths: list[Path], cache: FileCache, excluded: Excluder = lambda p:
                 "MLT007", "no MLflow model folder or tracking tree found here",
                 hint="Point mlint at a folder containing `MLmodel`, or at an `mlruns/` tree.",
             )))
+    report_special_files(found, cache, excluded)
     return found
+
+
+# Below these units only their own bookkeeping folders are theirs; the rest are child units.
+_SHALLOW_UNITS: dict[type[Unit], frozenset[str]] = {
+    Tree: frozenset(),
+    Experiment: frozenset({"tags", "datasets"}),
+}
+
+
+def report_special_files(found: Discovery, cache: FileCache, excluded: Excluder) -> None:
+    """Queue an MLT003 for every FIFO, socket or device inside a unit's folder, and an MLT005
+    for every symlink there that dangles, loops or leads out of the checked root.
+
+    Rules read only the files they know, so a FIFO nobody reads would otherwise pass silently;
+    and whatever reads the artifact later (MLflow, a copy step) may hang on it. `scandir` entry
+    types tell without opening or even stat-ing anything. Iterative; symlinks and child units'
+    folders are not entered (each unit scans its own).
+    """
+    unit_dirs = {_inode(u.path) for u in found.units}
+    already = {path for path, _ in found.problems}
+    for unit in found.units:
+        shallow = _SHALLOW_UNITS.get(type(unit))
+        pending: list[tuple[Path, int]] = [(unit.path, 0)]
+        while pending:
+            folder, depth = pending.pop()
+            try:
+                with os.scandir(folder) as it:
+                    entries = list(it)
+            except OSError:
+                continue  # unreadable folders are reported by whoever needs them
+            for entry in entries:
+                path = Path(entry.path)
+                try:
+                    if entry.is_symlink():
+                        failure = None if path in already else check_symlink(path, unit.context.root)
+                        if failure is not None and not excluded(path):
+                            cache.record(path, failure)
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        if shallow is not None and (depth > 0 or entry.name not in shallow):
+                            continue
+                        if _inode(path) not in unit_dirs and not excluded(path):
+                            pending.append((path, depth + 1))
+                    elif not entry.is_file(follow_symlinks=False) and path not in already \
+                            and not excluded(path):
+                        cache.record(path, special_file(path, os.lstat(path).st_mode))
+                except OSError:
+                    continue
 
 
 def _discover_one(arg: Path, cache: FileCache, excluded: Excluder, found: Discovery) -> None:
@@ -92,6 +142,13 @@ def _rebind(unit: Unit, context: Context) -> Unit:
     """Rebuild a unit chain with the final context (known only once the chain is built)."""
     parent = _rebind(unit.parent, context) if unit.parent is not None else None
     return type(unit)(unit.path, context, parent)
+
+
+def has_mlmodel(folder: Path) -> bool:
+    """An `MLmodel` entry that is not a folder: a FIFO or a dangling link in its place still
+    makes a (broken) model folder, reported when MLmodel is read, not skipped silently."""
+    path = folder / "MLmodel"
+    return os.path.lexists(path) and not os.path.isdir(path)
 
 
 def is_tracking_root(folder: Path) -> bool:
@@ -137,24 +194,40 @@ def classify(folder: Path, context: Context, *, search_up: bool = False) -> Unit
 
 def _classify_exact(folder: Path, context: Context) -> Unit | None:
     parent = folder.parent
-    if os.path.isfile(folder / "MLmodel"):
+    if has_mlmodel(folder):
         return ModelDir(folder, context, _artifact_owner(folder, context))
     if is_tracking_root(folder):
         return Tree(folder, context)
+    experiment = _experiment_at(folder, context, checked=True)
+    if experiment is not None:
+        return experiment
+    if parent.name == REGISTRY:
+        if is_tracking_root(parent.parent):
+            return RegisteredModel(folder, context, Tree(parent.parent, context))
+        owner = _experiment_at(parent.parent, context)
+        if owner is not None:
+            return LoggedModel(folder, context, owner)
+    if folder.name not in EXPERIMENT_RESERVED and not folder.name.startswith(".") and parent != folder:
+        owner = _experiment_at(parent, context)
+        if owner is not None:
+            return Run(folder, context, owner)
+    return None
+
+
+def _experiment_at(folder: Path, context: Context, *, checked: bool = False) -> Experiment | None:
+    """`folder` as an Experiment, or None — without recursing up the tree.
+
+    (It used to go through `_classify_exact(parent)`, which recursed to the file-system root:
+    cubic in the depth, i.e. a hang on artifacts nested a few hundred folders deep.)
+    `checked` says the caller already knows `folder` is neither a model nor a tracking root.
+    """
+    if not checked and (has_mlmodel(folder) or is_tracking_root(folder)):
+        return None
+    parent = folder.parent
     if is_tracking_root(parent) and folder.name not in ROOT_RESERVED:
         return Experiment(folder, context, Tree(parent, context))
     if parent.name == TRASH and is_tracking_root(parent.parent):
         return Experiment(folder, context, Tree(parent.parent, context))
-    if parent.name == REGISTRY:
-        if is_tracking_root(parent.parent):
-            return RegisteredModel(folder, context, Tree(parent.parent, context))
-        experiment = _classify_exact(parent.parent, context)
-        if isinstance(experiment, Experiment):
-            return LoggedModel(folder, context, experiment)
-    if folder.name not in EXPERIMENT_RESERVED and not folder.name.startswith("."):
-        experiment = _classify_exact(parent, context) if parent != folder else None
-        if isinstance(experiment, Experiment):
-            return Run(folder, context, experiment)
     return None
 
 
@@ -175,7 +248,9 @@ class _Walker:
         self.root = Path(os.path.realpath(root))
         self.excluded = excluded
         self.found = found
-        self.visited: set[str] = set()
+        # Folders by (device, inode): one stat each, where realpath() costs a stat per path
+        # component (quadratic in depth; 500 nested folders took seconds).
+        self.visited: set[tuple[int, int]] = set()
 
     def subdirs(self, folder: Path) -> Iterator[Path]:
         try:
@@ -193,6 +268,9 @@ class _Walker:
                 if not self._follow_link(path):
                     continue
             elif not entry.is_dir(follow_symlinks=False):
+                if not entry.is_file(follow_symlinks=False):  # FIFO, socket, device: never opened
+                    with contextlib.suppress(OSError):
+                        self.found.problems.append((path, special_file(path, os.lstat(path).st_mode)))
                 continue
             yield path
 
@@ -211,17 +289,19 @@ class _Walker:
                 "MLT005", f"symlink to {_readlink(path)} leads outside the checked folder; not followed",
                 hint="Artifacts must be self-contained: copy the target into the folder.")))
             return False
-        if target in self.visited or str(path.resolve()).startswith(target + os.sep):
+        if _inode(target) in self.visited or str(path.resolve()).startswith(target + os.sep):
             self.found.problems.append((path, FileFailure(
                 "MLT005", f"symlink to {_readlink(path)} loops back into the tree; not followed")))
             return False
         return True
 
     def _enter(self, folder: Path) -> bool:
-        real = os.path.realpath(folder)
-        if real in self.visited:
+        key = _inode(folder)
+        if key is None:  # cannot stat (e.g. path too long): let listing it report why
+            return True
+        if key in self.visited:
             return False
-        self.visited.add(real)
+        self.visited.add(key)
         return True
 
     def expand(self, unit: Unit) -> None:
@@ -249,28 +329,47 @@ class _Walker:
         elif isinstance(unit, (Run, LoggedModel)):
             self.models_below(unit.path / "artifacts", unit)
 
+    # The two open-ended walks below are iterative (an explicit stack, children pushed in
+    # reverse to keep sorted depth-first order): artifact folders can nest thousands deep.
     def models_below(self, folder: Path, owner: Unit) -> None:
-        if not os.path.isdir(folder) or not self._enter(folder):
-            return
-        if os.path.isfile(folder / "MLmodel"):
-            self.found.add(ModelDir(folder, owner.context, owner))
-            return
-        for child in self.subdirs(folder):
-            self.models_below(child, owner)
+        pending = [folder]
+        while pending:
+            current = pending.pop()
+            if not os.path.isdir(current) or not self._enter(current):
+                continue
+            if has_mlmodel(current):
+                self.found.add(ModelDir(current, owner.context, owner))
+                continue
+            pending.extend(reversed(list(self.subdirs(current))))
 
     def generic(self, folder: Path, context: Context) -> None:
-        for child in self.subdirs(folder):
-            if child.name in SKIP_DIRS:
-                continue
-            unit = _classify_exact(child, context)
-            if isinstance(unit, (Tree, ModelDir)):
-                self.expand(unit) if isinstance(unit, Tree) else self._add_model(unit)
-            elif unit is None and not child.name.startswith(".") and self._enter(child):
-                self.generic(child, context)
+        pending = [folder]
+        while pending:
+            current = pending.pop()
+            children: list[Path] = []
+            for child in self.subdirs(current):
+                if child.name in SKIP_DIRS:
+                    continue
+                unit = _classify_exact(child, context)
+                if isinstance(unit, Tree):
+                    self.expand(unit)
+                elif isinstance(unit, ModelDir):
+                    self._add_model(unit)
+                elif unit is None and not child.name.startswith(".") and self._enter(child):
+                    children.append(child)
+            pending.extend(reversed(children))
 
     def _add_model(self, unit: ModelDir) -> None:
         if self._enter(unit.path):
             self.found.add(unit)
+
+
+def _inode(path: Path | str) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino)
 
 
 def _readlink(path: Path) -> str:

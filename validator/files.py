@@ -92,11 +92,7 @@ def read_file(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> byt
         except OSError as exc:
             return _os_failure(exc, path)
     if not stat.S_ISREG(info.st_mode):
-        return FileFailure(
-            "MLT003",
-            f"'{path.name}' is {_describe_mode(info.st_mode)}, not a regular file; not read",
-            hint="MLflow writes only regular files and folders here; replace it with the real file.",
-        )
+        return special_file(path, info.st_mode)
     if info.st_size > max_bytes:
         return FileFailure(
             "MLT004",
@@ -113,6 +109,15 @@ def read_file(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> byt
             return handle.read(max_bytes + 1)
     except OSError as exc:
         return _os_failure(exc, path)
+
+
+def special_file(path: Path, mode: int) -> FileFailure:
+    """The finding for a FIFO, socket or device (never opened: reading a FIFO blocks forever)."""
+    return FileFailure(
+        "MLT003",
+        f"'{path.name}' is {_describe_mode(mode)}, not a regular file; not read",
+        hint="MLflow writes only regular files and folders here; replace it with the real file.",
+    )
 
 
 def check_symlink(path: Path, root: Path) -> FileFailure | None:

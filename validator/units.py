@@ -43,6 +43,13 @@ class FileCache:
     _loaded: dict[tuple[Path, str], Loaded] = field(default_factory=dict)
     failures: dict[Path, FileFailure] = field(default_factory=dict)
     files_read: int = 0
+    _recorded: set[Path] = field(default_factory=set)
+
+    def record(self, path: Path, failure: FileFailure) -> None:
+        """Queue `failure` for reporting, once per path (discovery and loading may both see it)."""
+        if path not in self._recorded:
+            self._recorded.add(path)
+            self.failures[path] = failure
 
     def get(self, path: Path, root: Path, kind: str) -> Loaded:
         key = (path, kind)
@@ -52,7 +59,7 @@ class FileCache:
                           max_nodes=self.max_nodes, max_depth=self.max_depth)
             self._loaded[key] = loaded
             if isinstance(loaded, FileFailure) and loaded.code != "MLT001":
-                self.failures.setdefault(path, loaded)
+                self.record(path, loaded)
         return self._loaded[key]
 
     def document(self, path: Path) -> Document | None:

@@ -6,6 +6,8 @@ Usage (from the repository root, with an interpreter that has mlflow + scikit-le
     python tests/data/generate_mlflow_fixtures.py                      # installed mlflow
     python tests/data/generate_mlflow_fixtures.py --mlflow-version 2.22.0
     python tests/data/generate_mlflow_fixtures.py --mlflow-version 3.1.0
+    python tests/data/generate_mlflow_fixtures.py --mlflow-version 2.9.2 \
+        --overlay-pip "protobuf<5" "pandas<3" databricks-cli tabulate pyjwt oauthlib pytz entrypoints
 
 Path normalisation
 ------------------
@@ -145,6 +147,15 @@ def parent_main(args: argparse.Namespace) -> int:
             f"PYTHONPATH overlay of the mlflow/mlflow-skinny wheels {version} "
             f"(pip download --no-deps) over the {installed} interpreter's dependencies"
         )
+    if args.overlay_pip:
+        # extra dependencies an old MLflow needs that the interpreter lacks (or has too new),
+        # installed with --no-deps into their own overlay dir; nothing installed is modified.
+        extra = OVERLAY_BASE / f"deps-{version}"
+        if not extra.exists():
+            _run([python, "-m", "pip", "install", "-q", "--no-deps", "--target", str(extra),
+                  *args.overlay_pip])
+        pp.append(str(extra))
+        source += f"; extra --no-deps overlay: {' '.join(args.overlay_pip)}"
     if not args.no_extra_flavor:
         lgb = _lightgbm_overlay(python, {**env, "PYTHONPATH": os.pathsep.join(pp)})
         if lgb:
@@ -404,11 +415,28 @@ def child_main(root: Path) -> int:  # noqa: C901 - a linear script
             n = len(model_input) if isinstance(model_input, pd.DataFrame) else 1
             return ["ok"] * n
 
+    def rich_example():
+        if V < Version("2.10"):
+            # no json_object examples before 2.10: dicts are coerced to a DataFrame and nested
+            # values raise "Data in the dictionary must be scalar or of type numpy.ndarray"
+            return ({"text": "hi", "flag": True, "f32": 0.5}, {"temperature": 0.7})
+        return ({"text": "hi", "obj": {"a": 1}}, {"temperature": 0.7})
+
     def rich_signature():
         from mlflow.types.schema import ColSpec, ParamSchema, ParamSpec, Schema
 
-        cols = [ColSpec("string", "text")]
         extra = []
+        import inspect
+
+        if "required" not in inspect.signature(ColSpec.__init__).parameters:
+            # MLflow < ~2.10: ColSpec has no `required` (every column is optional-less)
+            extra.append("ColSpec has no 'required' argument: dropped")
+            _ColSpec = ColSpec
+
+            def ColSpec(type, name=None, required=True):  # noqa: N802, A002
+                return _ColSpec(type, name)
+
+        cols = [ColSpec("string", "text")]
         try:
             from mlflow.types.schema import Array, Object, Property
 
@@ -478,7 +506,7 @@ def child_main(root: Path) -> int:  # noqa: C901 - a linear script
             info = mlflow.pyfunc.log_model(
                 python_model=EchoModel(),
                 signature=sig,
-                input_example=({"text": "hi", "obj": {"a": 1}}, {"temperature": 0.7}),
+                input_example=rich_example(),
                 pip_requirements=["pandas"],
                 **name_kw("echo"),
             )
@@ -605,7 +633,7 @@ def child_main(root: Path) -> int:  # noqa: C901 - a linear script
             str(p),
             python_model=EchoModel(),
             signature=sig,
-            input_example=({"text": "hi", "obj": {"a": 1}}, {"temperature": 0.7}),
+            input_example=rich_example(),
             pip_requirements=["pandas"],
         )
         return {"files": sorted(os.listdir(p)), "schema_notes": extra}
@@ -659,6 +687,13 @@ def main() -> int:
     ap.add_argument("--python", default=sys.executable, help="interpreter with mlflow deps")
     ap.add_argument("--dest", default=str(REPO_DATA), help="default: tests/data/mlflow")
     ap.add_argument("--no-copy", action="store_true", help="only write /tmp/mlint-gen/<ver>")
+    ap.add_argument(
+        "--overlay-pip",
+        nargs="*",
+        default=[],
+        help="requirements pip-installed with --no-deps into an extra PYTHONPATH overlay "
+        '(2.9.2 needs: "protobuf<5" "pandas<3" databricks-cli tabulate pyjwt oauthlib pytz entrypoints)',
+    )
     ap.add_argument("--no-extra-flavor", action="store_true", help="skip the lightgbm overlay")
     return parent_main(ap.parse_args())
 

@@ -5,6 +5,9 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
 from mlint.diagnostics import ERROR, INFO, WARNING, Problem
 from mlint.envfiles import (
     REQUIREMENTS,
@@ -19,7 +22,6 @@ from mlint.mlmodel import flavors, mlmodel_data
 from mlint.registry import rule
 from mlint.requirements import specifier_key
 from mlint.units import ModelDir
-from packaging.version import InvalidVersion, Version
 
 # _PythonEnv.from_conda_yaml (mlflow/utils/environment.py).
 CONDA_DEP = re.compile(r"^(python|pip|setuptools|wheel)(<|>|<=|>=|=|==|!=)?([\d.]+)?$")
@@ -269,13 +271,31 @@ def flavor_versions_match(model: ModelDir, options: Mapping[str, Any]) -> Iterat
                                   **where.where(), hint=f"Pin {dist}=={saved.public}.")
 
 
+def _conda_packages(model: ModelDir) -> set[str]:
+    """Names of conda (non-pip) dependencies: early MLflow 1.x put the flavor library there
+    (`scikit-learn=0.20.3`), and conda installs it in the rebuilt environment."""
+    data = yaml_mapping(model, env_file(model, "conda"))
+    deps = data.get("dependencies") if data else None
+    if not isinstance(deps, list):
+        return set()
+    names: set[str] = set()
+    for dep in deps:
+        if isinstance(dep, str):
+            name = re.split(r"[=<>!~ \[]", dep.strip().split("::")[-1], maxsplit=1)[0]
+            names.add(canonicalize_name(name))
+    return names
+
+
 @rule("ENV116", "flavor-library-missing", scope=ModelDir, severity=WARNING)
 def flavor_library_declared(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Problem]:
     """The library a flavor needs (scikit-learn for `sklearn`, torch for `pytorch`, …) is not
-    in the model's requirements at all. Not reported when the requirements include other files
+    in the model's requirements at all (pip requirements, or conda packages of conda.yaml).
+    Not reported when the requirements include other files
     or URLs, which may provide it.
 
-    Why: a rebuilt environment lacks the library and loading fails with ModuleNotFoundError.
+    Why: a rebuilt environment lacks the library and loading fails with ModuleNotFoundError,
+    unless another requirement happens to pull it in (e.g. pycaret brings scikit-learn) — an
+    accident the model should not rely on.
     Fix: `mlflow.models.update_model_requirements(model_uri, "add", ["<library>==<version>"])`.
     """
     entries = declared(model)
@@ -283,8 +303,9 @@ def flavor_library_declared(model: ModelDir, options: Mapping[str, Any]) -> Iter
                           for f in entries):
         return
     names = {f.entry.name for f in entries if f.entry.kind == "requirement"}
-    found_flavors = flavors(model)
     source = REQUIREMENTS if requirements_txt(model) is not None else env_file(model, "conda")
+    names |= _conda_packages(model)
+    found_flavors = flavors(model)
     for flavor, (_key, dists) in FLAVOR_LIBRARIES.items():
         if flavor in found_flavors and not names.intersection(dists):
             yield Problem(f"the {flavor} flavor needs {dists[0]}, which is not in {source}",

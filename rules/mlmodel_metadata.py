@@ -16,11 +16,13 @@ MODEL_ID = re.compile(r"^m-[0-9a-f]{32}$")
 TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?$")
 # Files MLflow writes after measuring model_size_bytes (flavor save_model: MLmodel and the env
 # files come after get_total_file_size; Model.log adds environment_variables.txt and re-saves
-# MLmodel; the models-URI download helper adds registered_model_meta).
+# MLmodel; the models-URI download helper adds registered_model_meta). Databricks / model
+# registry downloads add `metadata/` holding copies of the four metadata files.
 WRITTEN_AFTER_SIZE = frozenset({
     "MLmodel", "conda.yaml", "python_env.yaml", "requirements.txt", "constraints.txt",
     "environment_variables.txt", "registered_model_meta",
 })
+METADATA_COPIES = frozenset({"MLmodel", "conda.yaml", "python_env.yaml", "requirements.txt"})
 
 
 @rule("MLM120", "model-id-format", scope=ModelDir, severity=WARNING)
@@ -121,7 +123,7 @@ def _folder_size(model: ModelDir) -> int | None:
     for current, _dirs, files in os.walk(model.path):
         rel = os.path.relpath(current, model.path)
         for name in files:
-            if rel == "." and name in WRITTEN_AFTER_SIZE:
+            if (rel == "." and name in WRITTEN_AFTER_SIZE) or (rel == "metadata" and name in METADATA_COPIES):
                 continue
             try:
                 total += os.path.getsize(os.path.join(current, name))
@@ -135,7 +137,8 @@ def model_size_matches(model: ModelDir, options: Mapping[str, Any]) -> Iterator[
     """`model_size_bytes` must equal the size of the model folder as MLflow measured it (every
     file except those MLflow writes after measuring: `MLmodel`, `conda.yaml`,
     `python_env.yaml`, `requirements.txt`, `constraints.txt`, `environment_variables.txt`,
-    `registered_model_meta`). Not reported when a referenced file is missing (MLM011).
+    `registered_model_meta`, and the copies of the metadata files in `metadata/`). Not
+    reported when a referenced file is missing (MLM011).
 
     Why: a different size means files were added, removed, truncated or replaced after the
     model was saved (a partial upload or copy, a swapped model file).

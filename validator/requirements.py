@@ -146,7 +146,7 @@ def parse_line(text: str, line: int = 1, column: int = 1) -> Entry:
         cause = exc.__cause__
         span = getattr(cause, "span", None)
         if isinstance(span, tuple) and span and isinstance(span[0], int):
-            offset = span[0]
+            offset = span[1]
         reason = str(exc).splitlines()[0] if str(exc) else "invalid requirement"
         return Entry(line, column + offset, text, "error", error=reason)
     return Entry(line, column, text, "requirement", name=canonicalize_name(requirement.name),

@@ -1,0 +1,382 @@
+"""Symbolic pickle machine: walks one pickle stream the way `_pickle.c` would load it.
+
+It mirrors the unpickler's stack, mark stack and memo with symbolic values, so that
+STACK_GLOBAL operands are resolved exactly as at load time (through MEMOIZE/PUT -> GET), the
+discarded results of calls are noticed, and joblib's raw array buffers can be skipped by
+reading the NumpyArrayWrapper's shape and dtype from its pickled state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import opcodes as oc
+from .collect import Collector
+from .joblibfmt import JoblibFrameError, skip_wrapper_payload, wrapper_class
+from .model import Kind, Severity
+from .opcodes import Skipped
+from .policy import state_version_keys
+from .stream import CapReached, Reader
+from .values import GlobalVal, Map, Obj, Seq, Unknown, describe
+
+_CALLS = {oc.CODE["REDUCE"], oc.CODE["NEWOBJ"], oc.CODE["NEWOBJ_EX"], oc.CODE["INST"],
+          oc.CODE["OBJ"]}
+
+
+class StackError(Exception):
+    """The stream would make the real unpickler fail (underflow, missing MARK...)."""
+
+    def __init__(self, offset: int, msg: str) -> None:
+        super().__init__(f"{msg} at offset {offset}")
+        self.offset = offset
+
+
+class Machine:
+    def __init__(self, reader: Reader, col: Collector, depth: int = 0) -> None:
+        self.r = reader
+        self.col = col
+        self.lim = col.limits
+        self.depth = depth
+        self.stack: list[Any] = []
+        self.meta: list[list[Any]] = []
+        self.memo: dict[int, Any] = {}
+        self.proto_seen = False
+        self.ops = 0
+        self.result: Any = None
+        self.wrapper_seen = False
+        self.version_keys = state_version_keys()
+        # Bound handlers indexed by opcode byte: avoids a name lookup per opcode.
+        self.handlers: list[Any] = [
+            getattr(self, "op_" + n, None) if n else None for n in oc.NAMES
+        ]
+
+    # -- helpers -------------------------------------------------------------------------
+    def pop(self, off: int) -> Any:
+        if not self.stack:
+            raise StackError(off, "stack underflow")
+        return self.stack.pop()
+
+    def pop_mark(self, off: int) -> list[Any]:
+        if not self.meta:
+            raise StackError(off, "no MARK to pop to")
+        items = self.stack
+        self.stack = self.meta.pop()
+        return items
+
+    def top(self, off: int) -> Any:
+        if not self.stack:
+            raise StackError(off, "stack underflow")
+        return self.stack[-1]
+
+    def discard(self, v: Any, off: int) -> None:
+        if isinstance(v, Obj) and not v.memoized:
+            self.col.add(Kind.DISCARDED_CALL, Severity.WARNING,
+                         f"result of call to {describe(v.func)} is discarded: the call exists "
+                         "only for its side effects", off)
+
+    def mutate_target(self, target: Any, off: int, what: str) -> None:
+        if isinstance(target, GlobalVal):
+            self.col.add(Kind.GLOBAL_MUTATION, Severity.ERROR,
+                         f"{what} modifies the imported object {target.module}.{target.name} "
+                         "itself (monkey-patching at load time)", off,
+                         module=target.module, name=target.name)
+
+    def on_item(self, k: Any, v: Any, off: int) -> None:
+        if isinstance(k, str) and k in self.version_keys and isinstance(v, str):
+            self.col.on_version(self.version_keys[k], v, f"state key {k}", off)
+
+    # -- main loop -----------------------------------------------------------------------
+    def run(self) -> Any:
+        """Walk until STOP. Raises Truncated/BadOpcode/BadArgument/StackError/CapReached."""
+        r, col, lim = self.r, self.col, self.lim
+        handlers, kinds = self.handlers, oc.ARGKIND
+        keep, maxline = lim.keep_string, lim.max_line
+        stop, none_kind = oc.CODE["STOP"], oc.NONE
+        first = True
+        while True:
+            off = r.pos
+            code = r.byte()
+            if code < 0:
+                raise oc.Truncated(off, "stream (no STOP opcode)")
+            kind = kinds[code]
+            if kind < 0:
+                raise oc.BadOpcode(off, code)
+            arg = None if kind == none_kind else oc.read_arg(r, code, kind, off, keep, maxline)
+            self.ops += 1
+            if self.ops & 0xFFF == 0:
+                col.budget.check_time()
+                if self.ops > lim.max_ops:
+                    raise CapReached(f"opcode cap of {lim.max_ops} reached")
+                if len(self.stack) > lim.max_stack or len(self.meta) > lim.max_stack:
+                    raise CapReached(f"stack cap of {lim.max_stack} entries reached")
+            if code == stop:
+                self.finish_stream(off)
+                return self.result
+            if code == 0x80:  # PROTO
+                self.on_proto(arg, off, first)
+            else:
+                handlers[code](arg, off)
+            first = False
+
+    def on_proto(self, arg: Any, off: int, first: bool) -> None:
+        if not first or self.proto_seen:
+            self.col.add(Kind.PROTO, Severity.WARNING,
+                         "PROTO opcode not at the start of the stream (or repeated)", off)
+        if not isinstance(arg, int) or arg > 5:
+            self.col.add(Kind.PROTO, Severity.ERROR,
+                         f"unsupported pickle protocol {arg}: the stream cannot load", off)
+        self.proto_seen = True
+
+    def finish_stream(self, off: int) -> None:
+        self.result = self.pop(off)
+        leftovers = self.stack + [v for frame in self.meta for v in frame]
+        if leftovers:
+            self.col.add(Kind.STACK, Severity.WARNING,
+                         f"{len(leftovers)} value(s) left on the stack at STOP", off)
+            for v in leftovers:
+                self.discard(v, off)
+
+    # -- opcodes ---------------------------------------------------------------------------
+    def push_const(self, arg: Any, off: int) -> None:
+        self.stack.append(Unknown(f"large {arg.type}") if isinstance(arg, Skipped) else arg)
+
+    op_INT = op_BININT = op_BININT1 = op_BININT2 = op_LONG = op_LONG1 = op_LONG4 = push_const
+    op_FLOAT = op_BINFLOAT = op_STRING = op_BINSTRING = op_SHORT_BINSTRING = push_const
+    op_UNICODE = op_BINUNICODE = op_SHORT_BINUNICODE = op_BINUNICODE8 = push_const
+    op_BINBYTES = op_SHORT_BINBYTES = op_BINBYTES8 = op_BYTEARRAY8 = push_const
+
+    def op_NONE(self, arg: Any, off: int) -> None:
+        self.stack.append(None)
+
+    def op_NEWTRUE(self, arg: Any, off: int) -> None:
+        self.stack.append(True)
+
+    def op_NEWFALSE(self, arg: Any, off: int) -> None:
+        self.stack.append(False)
+
+    def op_MARK(self, arg: Any, off: int) -> None:
+        self.meta.append(self.stack)
+        self.stack = []
+
+    def op_POP(self, arg: Any, off: int) -> None:
+        if self.stack:
+            self.discard(self.stack.pop(), off)
+        else:
+            for v in self.pop_mark(off):
+                self.discard(v, off)
+
+    def op_POP_MARK(self, arg: Any, off: int) -> None:
+        for v in self.pop_mark(off):
+            self.discard(v, off)
+
+    def op_DUP(self, arg: Any, off: int) -> None:
+        self.stack.append(self.top(off))
+
+    def op_FRAME(self, arg: Any, off: int) -> None:
+        pass  # framing only batches reads; _pickle.c parses the bytes linearly anyway
+
+    def op_READONLY_BUFFER(self, arg: Any, off: int) -> None:
+        self.top(off)
+
+    def op_NEXT_BUFFER(self, arg: Any, off: int) -> None:
+        self.col.add(Kind.OUT_OF_BAND, Severity.WARNING,
+                     "out-of-band buffer (NEXT_BUFFER): the stream cannot load from a file", off)
+        self.stack.append(Unknown("out-of-band buffer"))
+
+    def op_PERSID(self, arg: Any, off: int) -> None:
+        self.persistent(off)
+
+    def op_BINPERSID(self, arg: Any, off: int) -> None:
+        self.pop(off)
+        self.persistent(off)
+
+    def persistent(self, off: int) -> None:
+        if not self.col.persistent_ids_expected:
+            self.col.add(Kind.PERSISTENT_ID, Severity.INFO,
+                         "persistent id: the object comes from the loader's persistent_load", off)
+        self.stack.append(Unknown("persistent id"))
+
+    def op_EMPTY_LIST(self, arg: Any, off: int) -> None:
+        self.stack.append(Seq("list"))
+
+    def op_EMPTY_SET(self, arg: Any, off: int) -> None:
+        self.stack.append(Seq("set"))
+
+    def op_EMPTY_DICT(self, arg: Any, off: int) -> None:
+        self.stack.append(Map())
+
+    def op_EMPTY_TUPLE(self, arg: Any, off: int) -> None:
+        self.stack.append(())
+
+    # Pop the mark before touching self.stack: pop_mark rebinds it (`self.stack.append(
+    # self.pop_mark())` would append to the discarded inner list).
+    def op_TUPLE(self, arg: Any, off: int) -> None:
+        t = tuple(self.pop_mark(off))
+        self.stack.append(t)
+
+    def op_TUPLE1(self, arg: Any, off: int) -> None:
+        self.stack.append((self.pop(off),))
+
+    def op_TUPLE2(self, arg: Any, off: int) -> None:
+        b = self.pop(off)
+        self.stack.append((self.pop(off), b))
+
+    def op_TUPLE3(self, arg: Any, off: int) -> None:
+        c = self.pop(off)
+        b = self.pop(off)
+        self.stack.append((self.pop(off), b, c))
+
+    def op_LIST(self, arg: Any, off: int) -> None:
+        items = self.pop_mark(off)
+        self.stack.append(Seq("list", items, self.lim.keep_items))
+
+    def op_FROZENSET(self, arg: Any, off: int) -> None:
+        items = self.pop_mark(off)
+        self.stack.append(Seq("frozenset", items, self.lim.keep_items))
+
+    def op_DICT(self, arg: Any, off: int) -> None:
+        items = self.pop_mark(off)
+        m = Map()
+        for i in range(0, len(items) - 1, 2):
+            m.put(items[i], items[i + 1], self.lim.keep_items)
+            self.on_item(items[i], items[i + 1], off)
+        self.stack.append(m)
+
+    def append_to(self, target: Any, vals: list[Any], off: int, what: str) -> None:
+        self.mutate_target(target, off, what)
+        if isinstance(target, Seq):
+            target.extend(vals, self.lim.keep_items)
+
+    def op_APPEND(self, arg: Any, off: int) -> None:
+        v = self.pop(off)
+        self.append_to(self.top(off), [v], off, "APPEND")
+
+    def op_APPENDS(self, arg: Any, off: int) -> None:
+        items = self.pop_mark(off)
+        self.append_to(self.top(off), items, off, "APPENDS")
+
+    def op_ADDITEMS(self, arg: Any, off: int) -> None:
+        items = self.pop_mark(off)
+        self.append_to(self.top(off), items, off, "ADDITEMS")
+
+    def set_items(self, target: Any, items: list[Any], off: int, what: str) -> None:
+        self.mutate_target(target, off, what)
+        for i in range(0, len(items) - 1, 2):
+            if isinstance(target, Map):
+                target.put(items[i], items[i + 1], self.lim.keep_items)
+            self.on_item(items[i], items[i + 1], off)
+
+    def op_SETITEM(self, arg: Any, off: int) -> None:
+        v = self.pop(off)
+        k = self.pop(off)
+        self.set_items(self.top(off), [k, v], off, "SETITEM")
+
+    def op_SETITEMS(self, arg: Any, off: int) -> None:
+        items = self.pop_mark(off)
+        self.set_items(self.top(off), items, off, "SETITEMS")
+
+    # memo
+    def memo_put(self, idx: int, off: int) -> None:
+        v = self.top(off)
+        if isinstance(v, (Obj, Seq, Map)):
+            v.memoized = True
+        if idx < 0:
+            raise StackError(off, "negative memo index")
+        if len(self.memo) >= self.lim.max_memo and idx not in self.memo:
+            raise CapReached(f"memo cap of {self.lim.max_memo} entries reached")
+        self.memo[idx] = v
+
+    def op_PUT(self, arg: Any, off: int) -> None:
+        self.memo_put(arg, off)
+
+    op_BINPUT = op_LONG_BINPUT = op_PUT
+
+    def op_MEMOIZE(self, arg: Any, off: int) -> None:
+        self.memo_put(len(self.memo), off)
+
+    def op_GET(self, arg: Any, off: int) -> None:
+        v = self.memo.get(arg, self)
+        if v is self:
+            self.col.add(Kind.MEMO, Severity.ERROR,
+                         f"GET of memo index {arg}, which was never set: loading fails here", off)
+            v = Unknown("unset memo entry")
+        self.stack.append(v)
+
+    op_BINGET = op_LONG_BINGET = op_GET
+
+    # imports and calls
+    def op_GLOBAL(self, arg: Any, off: int) -> None:
+        module, name = arg
+        self.col.on_global(module, name, off)
+        self.stack.append(GlobalVal(module, name, off))
+
+    def op_STACK_GLOBAL(self, arg: Any, off: int) -> None:
+        name = self.pop(off)
+        module = self.pop(off)
+        if isinstance(module, str) and isinstance(name, str):
+            self.op_GLOBAL((module, name), off)
+            return
+        self.col.add(Kind.UNRESOLVED_GLOBAL, Severity.ERROR,
+                     f"STACK_GLOBAL operands are not constant strings ({describe(module)}, "
+                     f"{describe(name)}): the import cannot be verified", off, dedupe=False)
+        self.stack.append(GlobalVal("?", "?", off, resolved=False))
+
+    def ext(self, arg: Any, off: int) -> None:
+        self.col.add(Kind.UNRESOLVED_GLOBAL, Severity.ERROR,
+                     f"extension code {arg} imports through the copyreg extension registry, "
+                     "which static analysis cannot see", off, dedupe=False)
+        self.stack.append(GlobalVal("?", "?", off, resolved=False))
+
+    op_EXT1 = op_EXT2 = op_EXT4 = ext
+
+    def op_REDUCE(self, arg: Any, off: int) -> None:
+        args = self.pop(off)
+        func = self.pop(off)
+        self.stack.append(Obj(func, args, off, "reduce"))
+
+    def op_NEWOBJ(self, arg: Any, off: int) -> None:
+        args = self.pop(off)
+        cls = self.pop(off)
+        self.stack.append(Obj(cls, args, off, "new"))
+
+    def op_NEWOBJ_EX(self, arg: Any, off: int) -> None:
+        self.pop(off)
+        args = self.pop(off)
+        cls = self.pop(off)
+        self.stack.append(Obj(cls, args, off, "new"))
+
+    def op_INST(self, arg: Any, off: int) -> None:
+        module, name = arg
+        self.col.on_global(module, name, off)
+        args = tuple(self.pop_mark(off))
+        self.stack.append(Obj(GlobalVal(module, name, off), args, off, "inst"))
+
+    def op_OBJ(self, arg: Any, off: int) -> None:
+        items = self.pop_mark(off)
+        if not items:
+            raise StackError(off, "OBJ without a class")
+        self.stack.append(Obj(items[0], tuple(items[1:]), off, "obj"))
+
+    def op_BUILD(self, arg: Any, off: int) -> None:
+        state = self.pop(off)
+        inst = self.top(off)
+        self.mutate_target(inst, off, "BUILD")
+        if isinstance(inst, Obj):
+            inst.state = state
+        cls = inst.cls() if isinstance(inst, Obj) else None
+        if cls is not None and wrapper_class(cls.module, cls.name):
+            self.wrapper_seen = self.col.saw_joblib = True
+            self.joblib_payload(inst, state, off)
+        elif self.wrapper_seen and cls is None:
+            # joblib decides at run time (isinstance) whether raw bytes follow; if we cannot
+            # tell what this object is, we cannot tell where the next opcode starts.
+            raise JoblibFrameError(off, "BUILD on an object of unknown class in a joblib stream")
+
+    def joblib_payload(self, inst: Obj, state: Any, off: int) -> None:
+        nested = skip_wrapper_payload(self.r, state, off)
+        if nested:
+            # Object arrays are a complete nested pickle stream right here.
+            if self.depth >= self.lim.max_depth:
+                raise CapReached("nesting depth cap reached in joblib object array")
+            Machine(self.r, self.col, self.depth + 1).run()
+        self.stack[-1] = Unknown("joblib array")

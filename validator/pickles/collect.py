@@ -69,13 +69,26 @@ class Collector:
             self.add(Kind.DANGEROUS_GLOBAL, Severity.ERROR, f"imports dangerous {shown}",
                      offset, module=module, name=name, reason=c.reason)
         elif c.verdict is Verdict.CODE and not self.expect_code:
-            self.add(Kind.CODE_OBJECT, Severity.ERROR,
+            # Without any flavor/role context we cannot know whether code was promised.
+            sev = Severity.WARNING if self.flavor is None and self.role is None else Severity.ERROR
+            self.add(Kind.CODE_OBJECT, sev,
                      f"rebuilds code via {shown} where plain data is expected",
                      offset, module=module, name=name, reason=c.reason)
         elif c.verdict is Verdict.UNKNOWN:
             sev = Severity.ERROR if self.policy.strict else Severity.WARNING
             self.add(Kind.UNKNOWN_GLOBAL, sev, f"imports {shown}, which is not allowlisted",
                      offset, module=module, name=name, reason=c.reason)
+
+    def benign_callable(self, func: object) -> bool:
+        """A discarded call to an allowlisted (or expected-code) global is pickle's own
+        state-setter pattern (reduce 6-tuples: `setter(obj, state)` then POP)."""
+        module, name = getattr(func, "module", None), getattr(func, "name", None)
+        if not isinstance(module, str) or not isinstance(name, str):
+            return False
+        g = self.globals.get((module, name, self.member))
+        if g is None:
+            return False
+        return g.verdict is Verdict.ALLOWED or (g.verdict is Verdict.CODE and self.expect_code)
 
     def on_version(self, dist: str, version: str, source: str, offset: int) -> None:
         fact = VersionFact(dist, version, source, offset, self.member)

@@ -13,10 +13,10 @@ import lzma
 import os
 import re
 import zlib
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from .model import Container
-from .stream import CHUNK
+from .stream import CHUNK, RawSource
 
 LFS_MAGIC = b"version https://git-lfs.github.com/spec/"
 HEAD = 64
@@ -51,7 +51,7 @@ def sniff_head(head: bytes) -> Container:
     return Container.UNKNOWN
 
 
-def open_decompressor(kind: Container, raw: BinaryIO) -> BinaryIO | None:
+def open_decompressor(kind: Container, raw: Any) -> RawSource | None:
     """A streaming reader for a compressed layer; None if the codec is unavailable."""
     if kind is Container.GZIP:
         return gzip.GzipFile(fileobj=raw, mode="rb")
@@ -60,7 +60,7 @@ def open_decompressor(kind: Container, raw: BinaryIO) -> BinaryIO | None:
     if kind in (Container.XZ, Container.LZMA):
         return lzma.LZMAFile(raw, "rb")
     if kind is Container.ZLIB:
-        return InflateFile(raw, 15)  # type: ignore[return-value]
+        return InflateFile(raw, 15)
     if kind is Container.JOBLIB_ZF:
         # joblib < 0.9.3: b"ZF" + 19-char hex length (+ optional space), then a zlib stream.
         header = raw.read(2 + 19)
@@ -68,14 +68,14 @@ def open_decompressor(kind: Container, raw: BinaryIO) -> BinaryIO | None:
             raise EOFError("truncated ZF header")
         nxt = raw.read(1)
         if nxt not in (b" ", b""):
-            return InflateFile(raw, 15, prefix=nxt)  # type: ignore[return-value]
-        return InflateFile(raw, 15)  # type: ignore[return-value]
+            return InflateFile(raw, 15, prefix=nxt)
+        return InflateFile(raw, 15)
     if kind is Container.LZ4:
         try:
-            import lz4.frame  # type: ignore[import-not-found]
+            import lz4.frame
         except ImportError:
             return None
-        return lz4.frame.LZ4FrameFile(raw, "rb")  # type: ignore[no-any-return]
+        return cast(RawSource, lz4.frame.LZ4FrameFile(raw, "rb"))
     return None
 
 

@@ -69,7 +69,7 @@ class Machine:
         return self.stack[-1]
 
     def discard(self, v: Any, off: int) -> None:
-        if isinstance(v, Obj) and not v.memoized:
+        if isinstance(v, Obj) and not v.memoized and not self.col.benign_callable(v.func):
             self.col.add(Kind.DISCARDED_CALL, Severity.WARNING,
                          f"result of call to {describe(v.func)} is discarded: the call exists "
                          "only for its side effects", off)

@@ -155,7 +155,8 @@ class Policy:
             trap = next((p for p in name.split(".") if p in _DUNDER_TRAPS), None)
             if trap is not None:
                 return Classification(
-                    Verdict.DANGEROUS, f"attribute walk through {trap} reaches interpreter internals"
+                    Verdict.DANGEROUS,
+                    f"attribute walk through {trap} reaches interpreter internals",
                 )
             # Protocol 4 names walk attributes: any sub-path may land on a denied callable.
             for i in range(len(parts)):
@@ -175,7 +176,8 @@ class Policy:
             return Classification(Verdict.ALLOWED, hit.reason, hit.pattern)
         if module == "__main__":
             return Classification(
-                Verdict.UNKNOWN, "defined in __main__ (a script or notebook): not importable at load"
+                Verdict.UNKNOWN,
+                "defined in __main__ (a script or notebook): not importable at load",
             )
         return Classification(Verdict.UNKNOWN, "not on the allowlist for this flavor")
 

@@ -77,10 +77,12 @@ class _Scan:
         self.col = col
         self.layers: list[Container] = []
 
-    def dispatch(self, raw: BinaryIO, seekable: bool, depth: int, top: bool = False) -> Container:
+    # `raw` is any object with read(n); seekable ones (files, stored members) also seek/tell.
+    def dispatch(self, raw: Any, seekable: bool, depth: int, top: bool = False) -> Container:
         col = self.col
         if depth > col.limits.max_depth:
-            col.incomplete(Kind.CAP_REACHED, f"container nesting deeper than {col.limits.max_depth}")
+            col.incomplete(Kind.CAP_REACHED,
+                           f"container nesting deeper than {col.limits.max_depth}")
             return Container.UNKNOWN
         r = Reader(raw, col.budget, seekable=seekable)
         head = r.peek(_TRIAL)
@@ -117,7 +119,7 @@ class _Scan:
     def decompress(self, kind: Container, raw: BinaryIO, r: Reader, depth: int) -> Container:
         # Re-wrap: the Reader consumed a lookahead, so feed it back through a prefix stream.
         prefix = r.read(len(r.buf) - r.i)
-        stream = open_decompressor(kind, _Prefixed(prefix, raw))  # type: ignore[arg-type]
+        stream = open_decompressor(kind, _Prefixed(prefix, raw))
         if stream is None:
             self.col.incomplete(Kind.UNSUPPORTED_CONTAINER,
                                 f"{kind.value}-compressed content; the codec is not installed "
@@ -134,7 +136,8 @@ class _Scan:
         return Container.JOBLIB if self.col.saw_joblib else kind
 
     def spool(self, r: Reader) -> BinaryIO:
-        tmp = tempfile.SpooledTemporaryFile(max_size=64 * 1024**2)
+        # Closed with the scan's garbage; a context manager would close it before use.
+        tmp = tempfile.SpooledTemporaryFile(max_size=64 * 1024**2)  # noqa: SIM115
         while True:
             chunk = r.read(1 << 20)
             if not chunk:
@@ -206,12 +209,12 @@ class _Scan:
                 torch_legacy = col.persistent_ids_expected = True
             if torch_legacy and n == 5:
                 return  # legacy torch.save: raw tensor storages follow the key list
-            if single or r.at_end():
-                return
-            if n == 1 and not torch_legacy:
+            if n == 2 and not torch_legacy:
                 col.add(Kind.TRAILING_DATA, Severity.INFO,
                         "several pickle streams in one file: pickle.load reads only the first; "
-                        "all were scanned", r.pos)
+                        "all were scanned", start)
+            if single or r.at_end():
+                return
 
 
 def _describe_tail(r: Reader) -> str:
@@ -232,10 +235,10 @@ class _Prefixed:
         if self.prefix:
             if n is None or n < 0:
                 out, self.prefix = self.prefix + self.raw.read(), b""
-                return out  # type: ignore[no-any-return]
+                return out
             out, self.prefix = self.prefix[:n], self.prefix[n:]
             return out
-        return self.raw.read(n)  # type: ignore[no-any-return]
+        return bytes(self.raw.read(n))
 
     def readable(self) -> bool:
         return True

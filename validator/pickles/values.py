@@ -26,7 +26,7 @@ class GlobalVal:
 class Obj:
     """Result of REDUCE/NEWOBJ/INST/OBJ: a call that would happen at load time."""
 
-    __slots__ = ("func", "args", "offset", "state", "memoized", "kind")
+    __slots__ = ("args", "func", "kind", "memoized", "offset", "state")
 
     def __init__(self, func: Any, args: Any, offset: int, kind: str) -> None:
         self.func = func
@@ -56,7 +56,7 @@ class Obj:
 class Seq:
     """list/set/frozenset; `items` holds at most `keep` entries, `count` is exact."""
 
-    __slots__ = ("items", "count", "kind", "memoized")
+    __slots__ = ("count", "items", "kind", "memoized")
 
     def __init__(self, kind: str, items: list[Any] | None = None, keep: int = 64) -> None:
         items = items or []
@@ -76,7 +76,7 @@ class Map:
     """dict; keeps at most `keep` pairs (count exact). Looking up a key is linear, on purpose:
     keys may be symbolic values that are not hashable."""
 
-    __slots__ = ("items", "count", "memoized")
+    __slots__ = ("count", "items", "memoized")
 
     def __init__(self) -> None:
         self.items: list[tuple[Any, Any]] = []

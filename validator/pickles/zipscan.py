@@ -13,7 +13,7 @@ import json
 import struct
 import zipfile
 from collections.abc import Callable
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from .collect import Collector
 from .containers import InflateFile, RegionFile
@@ -117,7 +117,7 @@ def _open_member(f: BinaryIO, info: zipfile.ZipInfo, col: Collector) -> BinaryIO
     if info.compress_type == zipfile.ZIP_DEFLATED:
         return InflateFile(region, -15)  # type: ignore[return-value]
     if info.compress_type == zipfile.ZIP_BZIP2:
-        return bz2.BZ2File(region, "rb")  # type: ignore[arg-type]
+        return bz2.BZ2File(cast(Any, region), "rb")  # type: ignore[return-value]
     col.incomplete(Kind.UNSUPPORTED_CONTAINER,
                    f"zip compression method {info.compress_type} is not supported", start)
     return None

@@ -91,28 +91,57 @@ class Machine:
         r, col, lim = self.r, self.col, self.lim
         handlers, kinds = self.handlers, oc.ARGKIND
         keep, maxline = lim.keep_string, lim.max_line
-        stop, none_kind = oc.CODE["STOP"], oc.NONE
+        stop, none_kind, u1, uni1 = oc.CODE["STOP"], oc.NONE, oc.U1, oc.UNI1
+        memoize = oc.CODE["MEMOIZE"]
+        read_arg = oc.read_arg
         first = True
+        ops = self.ops
+        arg: Any
         while True:
-            off = r.pos
-            code = r.byte()
-            if code < 0:
-                raise oc.Truncated(off, "stream (no STOP opcode)")
+            # Hot path: read the opcode and the common 1-byte / short-string arguments
+            # straight from the reader's buffer (this loop dominates on object-heavy pickles).
+            buf, i = r.buf, r.i
+            off = r.base + i
+            if i < len(buf):
+                code = buf[i]
+                r.i = i = i + 1
+            else:
+                code = r.byte()
+                if code < 0:
+                    raise oc.Truncated(off, "stream (no STOP opcode)")
+                buf, i = r.buf, r.i
             kind = kinds[code]
-            if kind < 0:
+            if kind == none_kind:
+                arg = None
+            elif kind == u1 and i < len(buf):
+                arg = buf[i]
+                r.i = i + 1
+            elif kind == uni1 and i < len(buf) and i + 1 + buf[i] <= len(buf) and buf[i] <= keep:
+                n = buf[i]
+                try:
+                    arg = buf[i + 1 : i + 1 + n].decode("utf-8", "surrogatepass")
+                except UnicodeDecodeError:
+                    arg = read_arg(r, code, kind, off, keep, maxline)  # raises with context
+                r.i = i + 1 + n
+            elif kind < 0:
                 raise oc.BadOpcode(off, code)
-            arg = None if kind == none_kind else oc.read_arg(r, code, kind, off, keep, maxline)
-            self.ops += 1
-            if self.ops & 0xFFF == 0:
+            else:
+                arg = read_arg(r, code, kind, off, keep, maxline)
+            ops += 1
+            if ops & 0xFFF == 0:
+                self.ops = ops
                 col.budget.check_time()
-                if self.ops > lim.max_ops:
+                if ops > lim.max_ops:
                     raise CapReached(f"opcode cap of {lim.max_ops} reached")
                 if len(self.stack) > lim.max_stack or len(self.meta) > lim.max_stack:
                     raise CapReached(f"stack cap of {lim.max_stack} entries reached")
-            if code == stop:
+            if code == memoize:
+                self.memo_put(len(self.memo), off)
+            elif code == stop:
+                self.ops = ops
                 self.finish_stream(off)
                 return self.result
-            if code == 0x80:  # PROTO
+            elif code == 0x80:  # PROTO
                 self.on_proto(arg, off, first)
             else:
                 handlers[code](arg, off)
@@ -260,11 +289,15 @@ class Machine:
         self.append_to(self.top(off), items, off, "ADDITEMS")
 
     def set_items(self, target: Any, items: list[Any], off: int, what: str) -> None:
-        self.mutate_target(target, off, what)
+        if type(target) is not Map:
+            self.mutate_target(target, off, what)
+        keep, vk = self.lim.keep_items, self.version_keys
         for i in range(0, len(items) - 1, 2):
-            if isinstance(target, Map):
-                target.put(items[i], items[i + 1], self.lim.keep_items)
-            self.on_item(items[i], items[i + 1], off)
+            k = items[i]
+            if type(target) is Map:
+                target.put(k, items[i + 1], keep)
+            if type(k) is str and k in vk:
+                self.on_item(k, items[i + 1], off)
 
     def op_SETITEM(self, arg: Any, off: int) -> None:
         v = self.pop(off)
@@ -277,12 +310,15 @@ class Machine:
 
     # memo
     def memo_put(self, idx: int, off: int) -> None:
-        v = self.top(off)
+        if not self.stack:
+            raise StackError(off, "memoizing with an empty stack")
+        v = self.stack[-1]
         if isinstance(v, (Obj, Seq, Map)):
             v.memoized = True
         if idx < 0:
             raise StackError(off, "negative memo index")
-        if len(self.memo) >= self.lim.max_memo and idx not in self.memo:
+        memo = self.memo
+        if len(memo) >= self.lim.max_memo and idx not in memo:
             raise CapReached(f"memo cap of {self.lim.max_memo} entries reached")
         self.memo[idx] = v
 

@@ -87,12 +87,6 @@ class Map:
         self.count += 1
         if len(self.items) < keep:
             self.items.append((k, v))
-        elif isinstance(k, str):
-            # Past the cap, still keep later string keys' values visible to get().
-            for i, (k2, _) in enumerate(self.items):
-                if k2 == k:
-                    self.items[i] = (k, v)
-                    break
 
     def get(self, key: str, default: Any = None) -> Any:
         for k, v in reversed(self.items):

@@ -218,3 +218,20 @@ def test_zip_in_zip_and_bad_zip() -> None:
     assert rep.by_kind(Kind.DANGEROUS_GLOBAL)[0].member == "nested.zip!a/data.pkl"
     broken = scan_bytes(b"PK\x03\x04" + b"\x00" * 40)
     assert not broken.complete and Kind.UNSUPPORTED_CONTAINER in broken.kinds
+
+
+def test_legacy_torch_save_format() -> None:
+    from rawpickle import STOP
+
+    magic = proto(2) + b"\x8a\x0a" + (0x1950A86A20F9469CFC6C).to_bytes(10, "little") + STOP
+    version = proto(2) + b"M\xe9\x03" + STOP
+    sysinfo = proto(2) + b"}" + STOP
+    main = (proto(2) + glob("torch._utils", "_rebuild_tensor_v2") + b"(" + u("storage")
+            + b"Qt" + b"R" + STOP)
+    keys = proto(2) + b"]" + u("0") + b"a" + STOP
+    raw_storage = (8).to_bytes(8, "little") + b"\xff\x00" * 4
+    rep = scan_bytes(magic + version + sysinfo + main + keys + raw_storage, flavor="pytorch")
+    assert rep.clean, rep.findings
+    evil = main.replace(glob("torch._utils", "_rebuild_tensor_v2"), glob("os", "system"))
+    rep = scan_bytes(magic + version + sysinfo + evil + keys + raw_storage, flavor="pytorch")
+    assert Kind.DANGEROUS_GLOBAL in rep.kinds

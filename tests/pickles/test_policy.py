@@ -64,3 +64,13 @@ def test_kind_codes_are_stable() -> None:
     assert {"dangerous-global", "unknown-global", "code-object", "expected-code", "truncated",
             "unsupported-container", "lfs-pointer", "cap-reached"} <= ALL_KINDS
     assert all(k == k.lower() and " " not in k for k in ALL_KINDS)
+
+
+def test_dotted_names_escape_wildcard_allowlist() -> None:
+    pol = default_policy()
+    assert pol.classify("sklearn.utils", "Bunch").verdict is Verdict.ALLOWED
+    # An attribute walk may leave sklearn: only an exact entry could allow it.
+    assert pol.classify("sklearn.utils", "Bunch.keys.x").verdict is Verdict.UNKNOWN
+    assert pol.classify("trace", "Trace.run").verdict is Verdict.DANGEROUS
+    ext = pol.extend([{"pattern": "mypkg:Outer.Inner", "reason": "nested class"}])
+    assert ext.classify("mypkg", "Outer.Inner").verdict is Verdict.ALLOWED

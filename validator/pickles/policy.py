@@ -69,20 +69,25 @@ def _check_pattern(pattern: str) -> None:
         raise ValueError(f"bad policy pattern {pattern!r}: use 'mod:name', 'mod:*' or 'mod.*'")
 
 
-def _match(pattern: str, module: str, name: str) -> bool:
+def _match(pattern: str, module: str, name: str, dotted_wildcards: bool) -> bool:
+    # A dotted name walks attributes at load time and can leave the module it names, so
+    # wildcards cover it only when matching *against* (denylist), never when allowing.
+    if "." in name and not dotted_wildcards and (pattern.endswith("*")):
+        return False
     if pattern.endswith(".*") and ":" not in pattern:
         root = pattern[:-2]
         return module == root or module.startswith(root + ".")
     mod, _, pname = pattern.partition(":")
     if mod != module:
         return False
-    return pname == name or (pname == "*" and "." not in name)
+    return pname == name or pname == "*"
 
 
 class _Index:
     """Rules indexed by top-level module so a lookup touches only a handful of patterns."""
 
-    def __init__(self, rules: Iterable[Rule]) -> None:
+    def __init__(self, rules: Iterable[Rule], *, dotted_wildcards: bool = False) -> None:
+        self.dotted = dotted_wildcards
         self.by_top: dict[str, list[Rule]] = {}
         for r in rules:
             top = r.pattern.split(":")[0].split(".")[0]
@@ -90,7 +95,7 @@ class _Index:
 
     def find(self, module: str, name: str) -> Rule | None:
         for r in self.by_top.get(module.split(".")[0], ()):
-            if _match(r.pattern, module, name):
+            if _match(r.pattern, module, name, self.dotted):
                 return r
         return None
 
@@ -140,7 +145,7 @@ class Policy:
             for flavors, rules in self.allow_groups.values():
                 if flavor is None or "*" in flavors or flavor in flavors:
                     allow.extend(rules)
-            got = (_Index(self.deny), _Index(self.code), _Index(allow))
+            got = (_Index(self.deny, dotted_wildcards=True), _Index(self.code), _Index(allow))
             self._cache[key] = got
         return got
 

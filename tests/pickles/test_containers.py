@@ -235,3 +235,11 @@ def test_legacy_torch_save_format() -> None:
     evil = main.replace(glob("torch._utils", "_rebuild_tensor_v2"), glob("os", "system"))
     rep = scan_bytes(magic + version + sysinfo + evil + keys + raw_storage, flavor="pytorch")
     assert Kind.DANGEROUS_GLOBAL in rep.kinds
+
+
+def test_wrapper_built_through_partial_makes_scan_incomplete() -> None:
+    wrapper = glob("joblib.numpy_pickle", "NumpyArrayWrapper")
+    data = (proto(2) + glob("functools", "partial") + wrapper + b"\x85R" + b")R" + b"}b"
+            + b"\x00\x01\x02garbage-or-payload" + b".")
+    rep = scan_bytes(data)
+    assert not rep.complete and Kind.UNSUPPORTED_CONTAINER in rep.kinds

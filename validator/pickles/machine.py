@@ -155,6 +155,10 @@ class Machine(StackOps):
     def op_GLOBAL(self, arg: Any, off: int) -> None:
         module, name = arg
         self.col.on_global(module, name, off)
+        if wrapper_class(module, name):
+            # From here on, any BUILD whose class we cannot name might be a wrapper built in
+            # a roundabout way (e.g. through functools.partial) followed by raw bytes.
+            self.wrapper_seen = self.col.saw_joblib = True
         self.stack.append(GlobalVal(module, name, off))
 
     def op_STACK_GLOBAL(self, arg: Any, off: int) -> None:
@@ -212,7 +216,6 @@ class Machine(StackOps):
             inst.state = state
         cls = inst.cls() if isinstance(inst, Obj) else None
         if cls is not None and wrapper_class(cls.module, cls.name):
-            self.wrapper_seen = self.col.saw_joblib = True
             self.joblib_payload(inst, state, off)
         elif self.wrapper_seen and cls is None:
             # joblib decides at run time (isinstance) whether raw bytes follow; if we cannot

@@ -77,7 +77,12 @@ def scan_zip(f: BinaryIO, col: Collector, depth: int, scan_member: MemberScan) -
                 info.filename.startswith(p + "data/") for p in torch_prefixes
             ):
                 continue  # raw tensor storage: PyTorch reads these bytes, never unpickles them
-            stream = _open_member(f, info, col)
+            try:
+                stream = _open_member(f, info, col)
+            except (ValueError, OSError, EOFError, struct.error) as exc:
+                col.incomplete(Kind.UNSUPPORTED_CONTAINER,
+                               f"member cannot be located or opened: {exc}")
+                continue
             if stream is None:
                 continue
             col.members.append(label)
@@ -93,6 +98,8 @@ def scan_zip(f: BinaryIO, col: Collector, depth: int, scan_member: MemberScan) -
 
 
 def _open_member(f: BinaryIO, info: zipfile.ZipInfo, col: Collector) -> BinaryIO | None:
+    if info.header_offset < 0:
+        raise ValueError(f"local header offset {info.header_offset} is outside the file")
     f.seek(info.header_offset)
     raw = f.read(_LOCAL.size)
     if len(raw) < _LOCAL.size or raw[:4] != b"PK\x03\x04":

@@ -74,3 +74,10 @@ def test_dotted_names_escape_wildcard_allowlist() -> None:
     assert pol.classify("trace", "Trace.run").verdict is Verdict.DANGEROUS
     ext = pol.extend([{"pattern": "mypkg:Outer.Inner", "reason": "nested class"}])
     assert ext.classify("mypkg", "Outer.Inner").verdict is Verdict.ALLOWED
+
+
+def test_findings_are_bounded() -> None:
+    one = b"\x82\x01" + b"0"  # EXT1 then POP: each one is its own unresolved-global finding
+    rep = scan_bytes(proto(2) + one * 3000 + b"N.")
+    assert len(rep.findings) <= 1001
+    assert Kind.CAP_REACHED in rep.kinds

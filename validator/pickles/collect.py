@@ -8,6 +8,8 @@ from .model import Finding, GlobalRef, Kind, Limits, Severity, Verdict, VersionF
 from .policy import Policy, expects_code, normalize
 from .stream import Budget
 
+MAX_FINDINGS = 1000
+
 
 @dataclass
 class _G:
@@ -38,6 +40,7 @@ class Collector:
         self.persistent_ids_expected = False
         self.members: list[str] = []
         self.saw_joblib = False
+        self._suppressed = False
 
     def add(self, kind: str, severity: Severity, message: str, offset: int | None = None, *,
             module: str | None = None, name: str | None = None, reason: str | None = None,
@@ -46,6 +49,15 @@ class Collector:
         if dedupe and key in self._seen:
             return
         self._seen.add(key)
+        if len(self.findings) >= MAX_FINDINGS:
+            # Crafted streams can repeat an anomaly millions of times: keep memory bounded.
+            if not self._suppressed:
+                self._suppressed = True
+                self.findings.append(Finding(
+                    Kind.CAP_REACHED, Severity.WARNING,
+                    f"more than {MAX_FINDINGS} findings; further ones are not listed",
+                    offset, self.member))
+            return
         self.findings.append(
             Finding(kind, severity, message, offset, self.member, module, name, reason)
         )

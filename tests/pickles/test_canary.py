@@ -15,13 +15,12 @@ from rawpickle import STOP, call1, glob, proto, u
 
 def canary_pickles(target: Path) -> list[bytes]:
     cmd = f"touch {target}"
-    opener = call1(glob("builtins", "open"), u(str(target)) + u("w") + b"\x86" + b")" + b"0")
     return [
         proto(2) + call1(glob("os", "system"), u(cmd)) + STOP,
         f"(S'{cmd}'\nios\nsystem\n.".encode(),
         # builtins.open(target, "w"): creates the file even without a shell
         proto(2) + glob("builtins", "open") + u(str(target)) + u("w") + b"\x86R" + STOP,
-        proto(4) + opener[:0] + u("os") + u("system") + b"\x93" + u(cmd) + b"\x85R" + STOP,
+        proto(4) + u("os") + u("system") + b"\x93" + u(cmd) + b"\x85R" + STOP,
     ]
 
 

@@ -159,35 +159,55 @@ def make_defective(src: Path, dst: Path, ids: dict) -> list[tuple[str, str, str]
     p = E / rb / "meta.yaml"
     wrong = hashlib.md5(rb.encode()).hexdigest()
     _edit(p, f"run_id: {rb}", f"run_id: {wrong}")
-    rows.append((rel(p), f"`run_id: {wrong}` but the folder is `{rb}` (a run dir copied or "
-                 "renamed by hand).",
-                 "MLflow 3.17.2 checks it: `get_run` raises \"Run '<folder id>' metadata is in "
-                 "invalid state\", so the run cannot be opened."))
+    rows.append(
+        (
+            rel(p),
+            f"`run_id: {wrong}` but the folder is `{rb}` (a run dir copied or renamed by hand).",
+            "MLflow 3.17.2 checks it: `get_run` raises \"Run '<folder id>' metadata is in "
+            'invalid state", so the run cannot be opened.',
+        )
+    )
 
     # 2. MLmodel references a model.pkl that is not there
     p = dst / "model" / "model.pkl"
     p.unlink()
-    rows.append((rel(dst / "model" / "MLmodel"),
-                 "`pickled_model: model.pkl` / `model_path: model.pkl`, but `model/model.pkl` "
-                 "is missing (typical `*.pkl` in `.gitignore`).",
-                 "`mlflow.pyfunc.load_model` / `mlflow.sklearn.load_model` fail with "
-                 "FileNotFoundError; the folder looks complete otherwise."))
+    rows.append(
+        (
+            rel(dst / "model" / "MLmodel"),
+            "`pickled_model: model.pkl` / `model_path: model.pkl`, but `model/model.pkl` "
+            "is missing (typical `*.pkl` in `.gitignore`).",
+            "`mlflow.pyfunc.load_model` / `mlflow.sklearn.load_model` fail with "
+            "FileNotFoundError; the folder looks complete otherwise.",
+        )
+    )
 
     # 3. signature with the legacy `optional` key (on the logged skops model of run A)
     p = E / "models" / ma / "artifacts" / "MLmodel"
-    _edit(p, '"name": "sepal_length", "required": true', '"name": "sepal_length", "optional": false')
-    rows.append((rel(p), "input ColSpec `sepal_length` carries the legacy `\"optional\": false` "
-                 "instead of `\"required\": true` (hand-merged from an old MLflow 2.x signature).",
-                 "MLflow ≥ 2.22 cannot parse it: `Model.load` raises while reading the signature, "
-                 "which breaks `pyfunc.load_model` too."))
+    _edit(
+        p, '"name": "sepal_length", "required": true', '"name": "sepal_length", "optional": false'
+    )
+    rows.append(
+        (
+            rel(p),
+            'input ColSpec `sepal_length` carries the legacy `"optional": false` '
+            'instead of `"required": true` (hand-merged from an old MLflow 2.x signature).',
+            "MLflow ≥ 2.22 cannot parse it: `Model.load` raises while reading the signature, "
+            "which breaks `pyfunc.load_model` too.",
+        )
+    )
 
     # 4. experiment meta.yaml whose experiment_id does not match its folder
     p = dst / "mlruns" / "0" / "meta.yaml"
     _edit(p, "experiment_id: '0'", "experiment_id: '1'")
-    rows.append((rel(p), "`experiment_id: '1'` inside folder `0` (experiment dir copied from "
-                 "another tree and renamed).",
-                 "FileStore logs \"Experiment ID mismatch for exp 0 ... Experiment will be "
-                 "ignored\": it disappears from `search_experiments`."))
+    rows.append(
+        (
+            rel(p),
+            "`experiment_id: '1'` inside folder `0` (experiment dir copied from "
+            "another tree and renamed).",
+            'FileStore logs "Experiment ID mismatch for exp 0 ... Experiment will be '
+            'ignored": it disappears from `search_experiments`.',
+        )
+    )
 
     # 5. requirements.txt disagrees with the conda.yaml pip list
     p = E / "models" / ma / "artifacts" / "requirements.txt"
@@ -197,40 +217,60 @@ def make_defective(src: Path, dst: Path, ids: dict) -> list[tuple[str, str, str]
     new = re.sub(r"scikit-learn==[0-9.]+", "scikit-learn==1.5.2", s)
     assert new != s
     p.write_text(new)
-    rows.append((rel(p), "pins `scikit-learn==1.5.2` while `conda.yaml` (and MLmodel "
-                 "`sklearn_version`) say 1.9.1: requirements.txt was edited by hand.",
-                 "MLflow writes both from one list; virtualenv restore uses requirements.txt, conda "
-                 "restore uses conda.yaml, so the two serving paths build different environments."))
+    rows.append(
+        (
+            rel(p),
+            "pins `scikit-learn==1.5.2` while `conda.yaml` (and MLmodel "
+            "`sklearn_version`) say 1.9.1: requirements.txt was edited by hand.",
+            "MLflow writes both from one list; virtualenv restore uses requirements.txt, conda "
+            "restore uses conda.yaml, so the two serving paths build different environments.",
+        )
+    )
 
     # 6. malformed metric line (interrupted write)
     p = E / ra / "metrics" / "loss"
     lines = p.read_text().splitlines(keepends=True)
     lines.insert(2, lines[2].split(" ")[0][:9] + "\n")
     p.write_text("".join(lines))
-    rows.append((rel(p), "third line is a truncated timestamp (`" + lines[2].strip() + "`, one "
-                 "field): an interrupted append (disk full / killed process).",
-                 "MLflow's reader raises \"Metric 'loss' is malformed\" (needs 2, 3 or 5 fields), "
-                 "so the run page, `get_run` and search over this run fail."))
+    rows.append(
+        (
+            rel(p),
+            "third line is a truncated timestamp (`" + lines[2].strip() + "`, one "
+            "field): an interrupted append (disk full / killed process).",
+            "MLflow's reader raises \"Metric 'loss' is malformed\" (needs 2, 3 or 5 fields), "
+            "so the run page, `get_run` and search over this run fail.",
+        )
+    )
 
     # 7. empty run meta.yaml (delete / write race)
     p = E / rc / "meta.yaml"
     p.write_text("")
-    rows.append((rel(p), "0-byte run `meta.yaml` (truncated while a concurrent delete/rewrite "
-                 "raced), metrics/params/artifacts still present.",
-                 "`yaml.safe_load` returns None and MLflow 3.17.2 crashes on it "
-                 "(`AttributeError: 'NoneType' object has no attribute 'copy'`) in `get_run` AND "
-                 "in `search_runs` over the whole experiment, hiding the healthy runs too."))
+    rows.append(
+        (
+            rel(p),
+            "0-byte run `meta.yaml` (truncated while a concurrent delete/rewrite "
+            "raced), metrics/params/artifacts still present.",
+            "`yaml.safe_load` returns None and MLflow 3.17.2 crashes on it "
+            "(`AttributeError: 'NoneType' object has no attribute 'copy'`) in `get_run` AND "
+            "in `search_runs` over the whole experiment, hiding the healthy runs too.",
+        )
+    )
 
     # 8. duplicate metric line from a retried client call
     p = E / rc / "metrics" / "val_loss"
     first = p.read_text().splitlines(keepends=True)[0]
     p.write_text(p.read_text() + first)
-    rows.append((rel(p), f"line `{first.strip()}` appears twice (a retried `log_metric`).",
-                 "Readers accept it, but `mlflow migrate-filestore` (3.17.2) aborts with "
-                 "`UNIQUE constraint failed: metrics.key, metrics.timestamp, ...`. NB: MLflow 3.x "
-                 "`log_model` itself appends such duplicates (the clean `train-lr` and "
-                 "`train-lr-pickle` runs' `accuracy`), and migrating the CLEAN `examples/mlruns` "
-                 "fails the same way (verified), so this is a migration warning, not an error."))
+    rows.append(
+        (
+            rel(p),
+            f"line `{first.strip()}` appears twice (a retried `log_metric`).",
+            "Readers accept it, but `mlflow migrate-filestore` (3.17.2) aborts with "
+            "`UNIQUE constraint failed: metrics.key, metrics.timestamp, ...`. NB: MLflow 3.x "
+            "`log_model` itself appends such duplicates (the clean `train-lr` and "
+            "`train-lr-pickle` runs' `accuracy`), and migrating the CLEAN `examples/mlruns` "
+            "fails the same way (verified), so this is a migration warning, not an error.",
+        )
+    )
 
     # 9. Git-LFS pointer committed instead of the pickle
     p = E / "models" / mb / "artifacts" / "model.pkl"
@@ -241,20 +281,27 @@ def make_defective(src: Path, dst: Path, ids: dict) -> list[tuple[str, str, str]
         f"size {len(data)}\n"
     )
     p.write_text(pointer)
-    rows.append((rel(p), f"a {len(pointer)}-byte Git-LFS pointer text (`version https://git-lfs...`, "
-                 "`oid sha256:…`, `size …`) instead of the cloudpickle bytes (repo cloned without "
-                 "`git lfs pull`).",
-                 "Unpickling fails with `UnpicklingError: invalid load key, 'v'`; the size and "
-                 "`model_size_bytes` no longer match. A byte-level check spots it without "
-                 "unpickling."))
+    rows.append(
+        (
+            rel(p),
+            f"a {len(pointer)}-byte Git-LFS pointer text (`version https://git-lfs...`, "
+            "`oid sha256:…`, `size …`) instead of the cloudpickle bytes (repo cloned without "
+            "`git lfs pull`).",
+            "Unpickling fails with `UnpicklingError: invalid load key, 'v'`; the size and "
+            "`model_size_bytes` no longer match. A byte-level check spots it without "
+            "unpickling.",
+        )
+    )
     return rows
 
 
 def write_readme_table(rows: list[tuple[str, str, str]], ids: dict) -> None:
     readme = EXAMPLES / "README.md"
     begin, end = "<!-- defects:begin -->", "<!-- defects:end -->"
-    table = ["| # | File (under `examples/defective/`) | What is wrong | Why it matters |",
-             "|---|---|---|---|"]
+    table = [
+        "| # | File (under `examples/defective/`) | What is wrong | Why it matters |",
+        "|---|---|---|---|",
+    ]
     for i, (f, what, why) in enumerate(rows, 1):
         table.append(f"| {i} | `{f}` | {what} | {why} |")
     table += [
@@ -275,8 +322,12 @@ def main() -> int:
     if os.environ.get("MLINT_EXAMPLES_CHILD") == "1":
         return child(Path(sys.argv[1]))
     py = sys.executable
-    ver = subprocess.run([py, "-c", "import mlflow; print(mlflow.__version__)"],
-                         capture_output=True, text=True, check=True).stdout.strip()
+    ver = subprocess.run(
+        [py, "-c", "import mlflow; print(mlflow.__version__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     root = BASE / ver
     if root.exists():
         shutil.rmtree(root)
@@ -284,9 +335,16 @@ def main() -> int:
     CHILD.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(__file__, CHILD)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
-    env.update({"MLINT_EXAMPLES_CHILD": "1", "LOGNAME": USER, "USER": USER,
-                "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true",
-                "GIT_PYTHON_REFRESH": "quiet"})
+    env.update(
+        {
+            "MLINT_EXAMPLES_CHILD": "1",
+            "LOGNAME": USER,
+            "USER": USER,
+            "MLFLOW_DISABLE_TELEMETRY": "true",
+            "DO_NOT_TRACK": "true",
+            "GIT_PYTHON_REFRESH": "quiet",
+        }
+    )
     subprocess.run([py, str(CHILD), str(root)], env=env, cwd=root, check=True)
     ids = json.loads((root / "ids.json").read_text())
     for name in ("model", "mlruns"):

@@ -92,8 +92,11 @@ def report_special_files(found: Discovery, cache: FileCache, excluded: Excluder)
             try:
                 with os.scandir(folder) as it:
                     entries = list(it)
-            except OSError:
-                continue  # unreadable folders are reported by whoever needs them
+            except OSError as exc:
+                if folder not in already:  # what cannot be listed cannot be vouched for
+                    reason = "permission denied" if isinstance(exc, PermissionError) else exc.strerror
+                    cache.record(folder, FileFailure("MLT003", f"folder cannot be listed: {reason}"))
+                continue
             for entry in entries:
                 path = Path(entry.path)
                 try:

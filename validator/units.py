@@ -120,7 +120,15 @@ class Unit:
         return self.path / rel if rel else self.path
 
     def exists(self, rel: str) -> bool:
-        return os.path.lexists(self.file(rel))
+        try:
+            os.lstat(self.file(rel))
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        except OSError:
+            # Cannot tell (permission denied on the folder, name too long): not "missing" —
+            # reading it records the real reason (MLT003) instead of a false "missing" finding.
+            return True
+        return True
 
     def is_file(self, rel: str) -> bool:
         return os.path.isfile(self.file(rel))

@@ -33,6 +33,7 @@ class Machine(StackOps):
         self.ops = 0
         self.result: Any = None
         self.wrapper_seen = False
+        self.frame_end = 0  # end offset of the last FRAME (see op_FRAME)
         self.version_keys = state_version_keys()
         # Bound handlers indexed by opcode byte: avoids a name lookup per opcode.
         self.handlers: list[Any] = [
@@ -111,6 +112,11 @@ class Machine(StackOps):
         self.proto_seen = True
 
     def finish_stream(self, off: int) -> None:
+        frame_end = self.frame_end
+        if frame_end > off + 1:
+            self.col.add(Kind.TRUNCATED, Severity.ERROR,
+                         f"FRAME declares {frame_end - off - 1:,} more bytes than the stream holds at "
+                         "STOP: pickle.load fails with 'pickle data was truncated'", off)
         self.result = self.pop(off)
         leftovers = self.stack + [v for frame in self.meta for v in frame]
         if leftovers:

@@ -102,7 +102,12 @@ class StackOps:
         self.stack.append(self.top(off))
 
     def op_FRAME(self, arg: Any, off: int) -> None:
-        pass  # framing only batches reads; _pickle.c parses the bytes linearly anyway
+        # Framing only batches reads, but _pickle.c reads the whole declared frame first and
+        # fails ("pickle data was truncated") when fewer bytes follow; checked at STOP, where a
+        # frame written by a real pickler always ends. Only the end offset is kept: a declared
+        # length of 4 EiB costs nothing.
+        if isinstance(arg, int):
+            self.frame_end = off + 9 + arg
 
     def op_READONLY_BUFFER(self, arg: Any, off: int) -> None:
         self.top(off)

@@ -1,0 +1,101 @@
+"""Never executes: canary artifacts leave no trace after `mlint check`, in-process or as a CLI.
+
+The canaries (canaries.py) write a marker file and set an environment variable if anything
+imports, unpickles or runs them: REDUCE pickles built from raw opcodes, a `loader_module` in
+the model's `code/`, a `model_code_path` script, `sitecustomize.py`/`conftest.py`/modules
+named like mlint's own imports inside the artifact, which the subprocess runs from.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.robustness.canaries import canary_model, payload, reduce_pickle
+from tests.robustness.corpus import EXP, RUN, synthetic_files, write_tree
+from tests.robustness.engine_helpers import assert_no_crash, run_all
+
+MLINT_SCRIPT = Path(sys.executable).with_name("mlint")
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> tuple[Path, Path]:
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    tree = write_tree(tmp_path / "tree", synthetic_files())
+    canary_model(tree / "canary_model", markers)
+    canary_model(tree / "mlruns" / EXP / RUN / "artifacts" / "canary", markers)
+    (tree / "mlruns" / EXP / RUN / "artifacts" / "notes" / "evil.pkl").write_bytes(
+        reduce_pickle(payload(markers, "artifact_pickle")))
+    return tree, markers
+
+
+def assert_untouched(markers: Path) -> None:
+    assert sorted(p.name for p in markers.iterdir()) == []
+    assert not [k for k in os.environ if k.startswith("MLINT_CANARY_")]
+    assert not [m for m in sys.modules if "canary" in m or m in ("model_code", "sitecustomize_canary")]
+
+
+def test_canaries_really_fire(setup: tuple[Path, Path], tmp_path: Path) -> None:
+    """The canaries are live: running one the way MLflow would leaves its trace."""
+    tree, markers = setup
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLINT_CANARY_")}
+    subprocess.run([sys.executable, "-c", "import pickle, sys; pickle.load(open(sys.argv[1], 'rb'))",
+                    str(tree / "canary_model" / "python_model.pkl")], check=True, env=env)
+    subprocess.run([sys.executable, "-c", "import pickle, sys; pickle.load(open(sys.argv[1], 'rb'))",
+                    str(tree / "canary_model" / "model.pkl")], check=True, env=env)
+    subprocess.run([sys.executable, "-c", "import canary_loader"], check=True, env=env,
+                   cwd=tree / "canary_model" / "code")
+    assert sorted(p.name for p in markers.iterdir()) == ["loader_module", "model_pkl", "python_model"]
+    for marker in markers.iterdir():
+        marker.unlink()
+
+
+def test_in_process_check_executes_nothing(setup: tuple[Path, Path]) -> None:
+    tree, markers = setup
+    for paths in ([tree], [tree / "canary_model"], [tree / "canary_model" / "python_model.pkl"]):
+        report = run_all(paths)
+        assert_no_crash(report)
+        assert report.units["model"] >= 1
+    assert_untouched(markers)
+
+
+@pytest.mark.skipif(not MLINT_SCRIPT.exists(), reason="the mlint console script is not installed")
+@pytest.mark.parametrize("where", ["canary_model", "."])
+def test_cli_run_from_inside_the_artifact_executes_nothing(setup: tuple[Path, Path], where: str) -> None:
+    """The console script, with the hostile folder as working directory (where sitecustomize.py,
+    yaml.py, mlint.py… sit), as a CI job would run it."""
+    tree, markers = setup
+    env = {**os.environ, "PYTHONPATH": ""}
+    result = subprocess.run([str(MLINT_SCRIPT), "check", ".", "--format", "json"], cwd=tree / where,
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode in (0, 1), result.stderr
+    assert '"MLT900"' not in result.stdout
+    assert_untouched(markers)
+
+
+def test_python_dash_m_with_safe_path_executes_nothing(setup: tuple[Path, Path]) -> None:
+    """`python -m mlint` puts the working directory first on sys.path (a Python rule, not
+    mlint's): inside an untrusted folder use the script, or `python -P -m mlint` (3.11+)."""
+    if sys.version_info < (3, 11):
+        pytest.skip("-P needs Python 3.11")
+    tree, markers = setup
+    result = subprocess.run([sys.executable, "-P", "-m", "mlint", "check", "."],
+                            cwd=tree / "canary_model", capture_output=True, text=True, timeout=120)
+    assert result.returncode in (0, 1), result.stderr
+    assert_untouched(markers)
+
+
+def test_copied_canary_still_fires_when_imported(tmp_path: Path) -> None:
+    """Sanity check of the sitecustomize canary itself (so a silent test above means something)."""
+    markers = tmp_path / "m"
+    markers.mkdir()
+    model = canary_model(tmp_path / "model", markers)
+    shutil.copy(model / "yaml.py", tmp_path / "yaml.py")
+    subprocess.run([sys.executable, "-c", "import yaml"], cwd=tmp_path, check=True)
+    assert (markers / "yaml").exists()

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from mlint.diagnostics import INFO, WARNING, Problem
+from mlint.files import walk
 from mlint.mlmodel import mlmodel_data, references
 from mlint.registry import rule
 from mlint.units import ModelDir
@@ -120,7 +121,7 @@ def artifact_path_matches_location(model: ModelDir, options: Mapping[str, Any]) 
 
 def _folder_size(model: ModelDir) -> int | None:
     total = 0
-    for current, _dirs, files in os.walk(model.path):
+    for current, _dirs, files in walk(model.path):  # iterative: no RecursionError when deep
         rel = os.path.relpath(current, model.path)
         for name in files:
             if (rel == "." and name in WRITTEN_AFTER_SIZE) or (rel == "metadata" and name in METADATA_COPIES):

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mlint.diagnostics import ERROR, Problem
+from mlint.files import walk
 from mlint.mlmodel import DIR, FILE, head_bytes, mlmodel_data
 from mlint.registry import rule
 from mlint.rules.model_references import escapes, grouped_references, keys_text
@@ -72,7 +73,7 @@ def _lfs_pointers(model: ModelDir, rel: str) -> Iterator[str]:
         candidates = [rel]
     elif os.path.isdir(path) and not os.path.islink(path):
         candidates = []
-        for current, dirs, files in os.walk(path):
+        for current, dirs, files in walk(path):  # iterative: no RecursionError when deep
             dirs.sort()
             base = os.path.relpath(current, model.path).replace(os.sep, "/")
             candidates += [f"{base}/{f}" if base != "." else f for f in sorted(files)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -291,6 +292,33 @@ def load(path: Path, root: Path, kind: str, max_bytes: int = DEFAULT_MAX_BYTES, 
     if isinstance(data, FileFailure):
         return data
     return Document(path, kind, text, data)
+
+
+def walk(top: str | os.PathLike[str]) -> Iterator[tuple[str, list[str], list[str]]]:
+    """`os.walk(top)` (top-down, symlinks not followed, errors skipped), but iterative.
+
+    os.walk recurses once per level before Python 3.12: a model folder nested ~1000 deep
+    made rules that walk it raise RecursionError. Like os.walk, sorting or pruning the
+    yielded `dirs` list in place steers the walk.
+    """
+    pending = [os.fspath(top)]
+    while pending:
+        current = pending.pop()
+        dirs: list[str] = []
+        files: list[str] = []
+        try:
+            with os.scandir(current) as it:
+                for entry in it:
+                    try:
+                        is_dir = entry.is_dir()  # as os.walk: a link to a folder is listed as one
+                    except OSError:
+                        is_dir = False
+                    (dirs if is_dir else files).append(entry.name)
+        except OSError:
+            continue
+        yield current, dirs, files
+        children = (os.path.join(current, d) for d in reversed(dirs))
+        pending.extend(c for c in children if not os.path.islink(c))  # ... but not entered
 
 
 def _os_failure(exc: OSError, path: Path) -> FileFailure:

@@ -18,9 +18,9 @@ REGISTRY: Registry = load_registry(plugins=False)
 ALL_RULES = Config(select=("ALL",))
 
 
-def run_all(paths: Sequence[Path | str], **overrides: Any) -> Report:
+def run_all(paths: Sequence[Path | str], registry: Registry | None = None, **overrides: Any) -> Report:
     config = dataclasses.replace(ALL_RULES, **overrides) if overrides else ALL_RULES
-    return Engine(REGISTRY, config).check([Path(p) for p in paths])
+    return Engine(registry or REGISTRY, config).check([Path(p) for p in paths])
 
 
 def crashes(report: Report) -> list[str]:

@@ -145,6 +145,24 @@ def test_500_levels_of_nesting(tree: Path) -> None:
     assert sum(1 for d in report.diagnostics if d.code == "MLT003") == 2
 
 
+def test_1500_levels_inside_a_model_folder(tree: Path) -> None:
+    """Deeper than Python's recursion limit, inside a folder that rules walk (`code/`):
+    os.walk recursed per level before Python 3.12 (MLM102 crashed with RecursionError)."""
+    fd = os.open(tree / "saved_pyfunc" / "code", os.O_RDONLY)
+    try:
+        for _ in range(1500):
+            os.mkdir("d", dir_fd=fd)
+            new = os.open("d", os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = new
+        os.mkfifo("pipe", dir_fd=fd)
+    finally:
+        os.close(fd)
+    report = run_all([tree / "saved_pyfunc"])
+    assert_no_crash(report)
+    assert [d.code for d in report.diagnostics if d.code.startswith("MLT")] == ["MLT003"]
+
+
 def test_names_at_the_file_system_limits(tree: Path) -> None:
     model = tree / "saved_pyfunc"
     (model / ("n" * 255)).write_text("x")  # longest name a file can have

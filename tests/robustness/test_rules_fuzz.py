@@ -11,18 +11,28 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import find, given
 from hypothesis import strategies as st
 
+from mlint.diagnostics import ERROR, Problem
 from mlint.discovery import discover
-from mlint.units import FileCache
+from mlint.registry import load_registry, rule
+from mlint.units import FileCache, ModelDir
 from tests.robustness.conftest import fuzz
-from tests.robustness.engine_helpers import REGISTRY, assert_no_crash, replaced, run_all, template_files
+from tests.robustness.engine_helpers import (
+    REGISTRY,
+    assert_no_crash,
+    crashes,
+    replaced,
+    run_all,
+    template_files,
+)
 from tests.robustness.strategies import ANY_CONTENT, JSON_VALUES, dump, schema_instance
 
 # File location → the schema describing it (for nearly-valid generated instances).
@@ -98,16 +108,48 @@ def _set(value: Any, where: tuple[Any, ...], new: Any) -> Any:
     return value
 
 
-@fuzz(250)
-@given(st.data(), JSON_VALUES)
-def test_wrong_type_at_any_key(files: list[Path], data: st.DataObject, new: Any) -> None:
-    structured = [f for f in files if f.suffix in (".yaml", ".json") or f.name in ("MLmodel",)
-                  or (f.parent.name == "tags" and f.name == "mlflow.log-model.history")]
-    path = data.draw(st.sampled_from(structured), label="file")
+def structured_files(files: list[Path]) -> list[Path]:
+    return [f for f in files if f.suffix in (".yaml", ".json") or f.name in ("MLmodel",)
+            or (f.parent.name == "tags" and f.name == "mlflow.log-model.history")]
+
+
+@st.composite
+def wrong_type_somewhere(draw: st.DrawFn, files: list[Path]) -> tuple[Path, bytes]:
+    """A real document with one value (or the whole document) replaced by a random value."""
+    path = draw(st.sampled_from(files), label="file")
     value = _parsed(path)
-    where = data.draw(st.sampled_from(_paths(value)), label="key")
-    mutated = _set(value, where, new)
-    check_with(path, dump(mutated, path.suffix == ".json" or path.parent.name == "tags").encode())
+    where = draw(st.sampled_from(_paths(value)), label="key")
+    mutated = _set(value, where, draw(JSON_VALUES, label="new value"))
+    return path, dump(mutated, path.suffix == ".json" or path.parent.name == "tags").encode()
+
+
+@fuzz(250)
+@given(st.data())
+def test_wrong_type_at_any_key(files: list[Path], data: st.DataObject) -> None:
+    check_with(*data.draw(wrong_type_somewhere(structured_files(files))))
+
+
+@rule("MLM999", "fragile-test-rule", scope=ModelDir, severity=ERROR)
+def fragile(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """A deliberately unguarded rule: trusts MLmodel's types. Why: tests the fuzzer. Fix: none."""
+    doc = model.yaml("MLmodel")
+    if doc is not None:
+        env = doc.data["flavors"]["python_function"]["env"]
+        yield Problem(env["conda"].lower(), file="MLmodel")
+
+
+def test_the_fuzzer_catches_an_unguarded_rule(files: list[Path]) -> None:
+    """Power check: within the CI budget, the wrong-type strategy makes a naive rule crash."""
+    registry = load_registry(plugins=False)
+    registry.add(fragile.__mlint_rule__)  # type: ignore[attr-defined]
+    models = [f for f in structured_files(files) if f.name == "MLmodel"]
+
+    def crashes_it(case: tuple[Path, bytes]) -> bool:
+        with replaced(*case):
+            return any("MLM999" in c for c in crashes(run_all([case[0]], registry)))
+
+    path, content = find(wrong_type_somewhere(models), crashes_it, settings=fuzz(100))
+    assert path.name == "MLmodel" and content
 
 
 @fuzz(200)

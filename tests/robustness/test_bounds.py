@@ -199,3 +199,20 @@ def test_pickle_scanner_caps_are_documented() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "robustness.md").read_text()
     for field in pickles.Limits.__dataclass_fields__.values():
         assert f"`{field.name}`" in doc, f"pickle cap {field.name} is not documented"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_pickle_scanner_never_opens_special_files_for_reading(tmp_path: Path, kind: str) -> None:
+    """`scan_file` on a FIFO used to block in open() until a writer came (forever)."""
+    path = tmp_path / "model.pkl"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path = Path("/dev/zero")  # endless: must not be streamed to the 8 GiB byte cap
+    done = threading.Event()
+    result: list[pickles.ScanReport] = []
+    worker = threading.Thread(target=lambda: (result.append(pickles.scan_file(path)), done.set()),
+                              daemon=True)
+    worker.start()
+    assert done.wait(30), "scan_file hung"
+    assert result[0].findings and not result[0].complete

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from mlint.files import walk
 from tests.robustness.corpus import EXP, MODEL_ID, RUN, synthetic_files, write_tree
 from tests.robustness.engine_helpers import assert_no_crash, run_all
 
@@ -136,13 +137,17 @@ def test_500_levels_of_nesting(tree: Path) -> None:
         write_tree(folder / "model", {k.split("/", 1)[1]: v for k, v in synthetic_files().items()
                                       if k.startswith("saved_pyfunc/")})
         os.mkfifo(folder / "pipe")
-    for paths in ([tree], [generic]):
-        report = run_all(paths)
-        assert_no_crash(report)
-        assert report.units["model"] >= 1
-    report = run_all([tree])
-    assert report.units["model"] == 5  # 3 synthetic + the two at the bottom
-    assert sum(1 for d in report.diagnostics if d.code == "MLT003") == 2
+    try:
+        for paths in ([tree], [generic]):
+            report = run_all(paths)
+            assert_no_crash(report)
+            assert report.units["model"] >= 1
+        report = run_all([tree])
+        assert report.units["model"] == 5  # 3 synthetic + the two at the bottom
+        assert sum(1 for d in report.diagnostics if d.code == "MLT003") == 2
+    finally:
+        remove_deep(deep / "d")
+        remove_deep(generic)
 
 
 def test_1500_levels_inside_a_model_folder(tree: Path) -> None:
@@ -158,9 +163,21 @@ def test_1500_levels_inside_a_model_folder(tree: Path) -> None:
         os.mkfifo("pipe", dir_fd=fd)
     finally:
         os.close(fd)
-    report = run_all([tree / "saved_pyfunc"])
+    try:
+        report = run_all([tree / "saved_pyfunc"])
+    finally:
+        remove_deep(tree / "saved_pyfunc" / "code" / "d")  # shutil.rmtree recurses per level too
     assert_no_crash(report)
     assert [d.code for d in report.diagnostics if d.code.startswith("MLT")] == ["MLT003"]
+
+
+def remove_deep(top: Path) -> None:
+    """Delete a folder tree bottom-up without recursion (pytest's cleanup would overflow)."""
+    found = list(walk(top))
+    for folder, _, files in reversed(found):
+        for name in files:
+            os.unlink(os.path.join(folder, name))
+        os.rmdir(folder)
 
 
 def test_names_at_the_file_system_limits(tree: Path) -> None:

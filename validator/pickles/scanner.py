@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import tempfile
 from typing import Any, BinaryIO
 
@@ -274,11 +275,17 @@ def scan_file(path: str | os.PathLike[str], *, flavor: str | None = None,
     for bad content (an unreadable path gives a `scan-error` report)."""
     spath = os.fspath(path)
     try:
-        f = open(spath, "rb")  # noqa: SIM115 - closed below; the reader streams from it
+        # O_NONBLOCK + fstat: a FIFO (or a device) must not block or stream forever; plain
+        # open() of a FIFO waits for a writer that never comes.
+        fd = os.open(spath, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        f = os.fdopen(fd, "rb")
     except OSError as e:
         finding = Finding(Kind.SCAN_ERROR, Severity.ERROR, f"cannot open: {e}")
         return ScanReport(spath, Container.UNKNOWN, (finding,), (), frozenset(), False, 0)
     with f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            finding = Finding(Kind.SCAN_ERROR, Severity.ERROR, "not a regular file (FIFO, socket or device)")
+            return ScanReport(spath, Container.UNKNOWN, (finding,), (), frozenset(), False, 0)
         return _run(f, True, spath, flavor, role, policy, limits)
 
 

@@ -14,4 +14,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "mlint.rules.mlmodel_metadata",
     "mlint.rules.env_requirements",
     "mlint.rules.env_consistency",
+    "mlint.rules.pickle_safety",
+    "mlint.rules.pickle_integrity",
+    "mlint.rules.pickle_requirements",
 )

@@ -59,7 +59,7 @@ def lfs_pointer(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Problem
         if target.referenced:
             continue  # MLM102 owns LFS pointers of referenced paths: one finding per file
         for f in target.report.by_kind(Kind.LFS_POINTER):
-            yield Problem(f"'{target.rel}' is a Git-LFS pointer, not the file: {f.message}",
+            yield Problem(f"'{target.rel}': {f.message}",
                           hint="Run `git lfs pull` to fetch the real content.",
                           **target.where(f.kind))
 

@@ -11,7 +11,7 @@ from mlint.diagnostics import WARNING, Problem
 from mlint.envfiles import REQUIREMENTS, declared, env_file, requirements_txt
 from mlint.mlmodel import flavors
 from mlint.pickle_targets import Target, locate, targets
-from mlint.pickles import Verdict, distribution_for, distribution_requires
+from mlint.pickles import Verdict, distribution_for, distribution_requires, module_distributions
 from mlint.registry import rule
 from mlint.rules.env_consistency import _conda_packages, _pins, _version
 from mlint.units import ModelDir
@@ -89,7 +89,10 @@ def _missing_in(model: ModelDir, target: Target, have: set[str], source: str) ->
         more = f" (and {len(refs) - 1} more)" if len(refs) > 1 else ""
         where = target.where(f"requirement|{canonicalize_name(dist)}")
         where["related"] = (*where.get("related", ()), source)
-        yield Problem(f"'{target.rel}' imports {first.dotted}{more}, but {dist} is not in {source}",
+        top = first.module.split(".")[0]
+        what = f"{dist} is not in {source}" if top in module_distributions() else \
+            f"no requirement in {source} provides module '{top}' and the model's code/ does not ship it"
+        yield Problem(f"'{target.rel}' imports {first.dotted}{more}, but {what}",
                       hint=f"Imported {locate(offset=first.offset, member=first.member)}. Add "
                            f"{dist} to the requirements (update_model_requirements), or ship the "
                            "module with code_paths= if it is yours.",

@@ -95,9 +95,13 @@ def role_of(model: ModelDir, flavor: str, key: str) -> str | None:
         if module in (None, "mlflow.pytorch.pickle_module", "cloudpickle"):
             return "cloudpickle"
         return "data"
-    if flavor == "python_function" and key.startswith("artifacts"):
-        return None  # read by the model's own code (which is code already): no promise
-    return key if key in ("pickled_model", "model_path") else "data"
+    if flavor == "shap":
+        return "cloudpickle"  # shap's Explainer.save pickles the model's predict function
+    if flavor == "python_function":
+        # Only pyfunc references this file: its loader_module (custom code, or a flavor such
+        # as mlflow.shap whose own key mlint does not know) decides how it is read: no promise.
+        return None
+    return key if key == "pickled_model" else "data"
 
 
 def _key(ref: Reference) -> tuple[str, str]:
@@ -195,8 +199,22 @@ def _scan_one(model: ModelDir, rel: str, refs: list[Reference]) -> Iterator[Targ
         return
     role = role_of(model, flavor, key) if owner else None
     report = scan_file(model.file(rel), flavor=flavor or None, role=role)
+    if kind is Container.PICKLE and not promised and not report.complete and \
+            not report.globals and not _has_magic(model, rel):
+        # Protocol 0/1 have no magic; the sniffer accepts any head that walks as opcodes, so
+        # small binary files (Spark .crc, parquet) look like pickles that "end early". Such a
+        # file that imports nothing before failing is not a pickle anyone could load.
+        return
     ordered = ([owner] if owner else []) + [r for r in refs if r is not owner]
     yield Target(rel, flavor or None, role, tuple(ordered), report)
+
+
+def _has_magic(model: ModelDir, rel: str) -> bool:
+    try:
+        with open(model.file(rel), "rb") as handle:
+            return handle.read(1) == b"\x80"
+    except OSError:
+        return False
 
 
 def _owner(refs: list[Reference]) -> Reference | None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+
 from mlint.diagnostics import ERROR
 from mlint.registry import FAMILIES, Registry, RegistryError, load_registry, rule
 from mlint.ruledocs import rules_markdown
 from mlint.units import Run
-
 from tests.conftest import REPO
 from tests.rules.harness import CASES
 

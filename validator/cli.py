@@ -219,6 +219,7 @@ def emit(report: Report, outputs: list[tuple[str, str | None]], options: Options
             else:
                 REPORTERS[name](report, sys.stdout, options)
         else:
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
             with open(target, "w", encoding="utf-8", newline="\n") as handle:
                 REPORTERS[name](report, handle, options)
 

@@ -29,7 +29,8 @@ class Filters:
         self.engine = engine
         self.suppressions: list[tuple[Suppression, Diagnostic | None]] = []
         path = engine.config.baseline
-        self.baseline = baseline_file.read(path) if path is not None else None
+        self.baseline_path = Path(path) if path is not None else None
+        self.baseline = baseline_file.read(self.baseline_path) if self.baseline_path else None
 
     def _enabled(self, code: str) -> bool:
         return code in self.engine.enabled
@@ -69,8 +70,8 @@ class Filters:
             if not suppression.used and unused is not None \
                     and any(self._enabled(code) for code in suppression.codes):
                 out.append(unused)
-        if self.baseline is not None and self.engine.config.baseline is not None:
-            out = self._apply_baseline(out, units, self.engine.config.baseline)
+        if self.baseline is not None and self.baseline_path is not None:
+            out = self._apply_baseline(out, units, self.baseline_path)
         return out
 
     def _suppress(self, diagnostic: Diagnostic) -> Diagnostic:

@@ -101,7 +101,7 @@ def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     code, _, err = run_cli(capsys, "check", str(tmp_path), "--format", "yaml")
     assert code == 2 and "unknown format" in err
     with pytest.raises(SystemExit) as info:
-        main(["check"])  # no PATH
+        main(["check", "--format"])  # an option without its value
     assert info.value.code == 2
 
 

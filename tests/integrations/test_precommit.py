@@ -22,10 +22,12 @@ def git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
 
 
-def commit(project: Path, env: dict[str, str], message: str) -> subprocess.CompletedProcess[str]:
+def commit(project: Path, env: dict[str, str], message: str) -> tuple[int, str]:
+    """`git commit` through the installed hook: (exit code, everything pre-commit printed)."""
     git(project, "add", "-A")
-    return subprocess.run(["git", "commit", "-q", "-m", message], cwd=project, env=env,
+    done = subprocess.run(["git", "commit", "-q", "-m", message], cwd=project, env=env,
                           capture_output=True, text=True, timeout=900, check=False)
+    return done.returncode, done.stdout + done.stderr
 
 
 def test_hooks_declare_what_pre_commit_needs() -> None:
@@ -63,22 +65,22 @@ def test_real_pre_commit_runs_both_hooks(tmp_path: Path) -> None:
                                capture_output=True, text=True, check=False)
     assert installed.returncode == 0, installed.stderr
 
-    clean = commit(project, env, "add a clean model")
-    assert clean.returncode == 0, clean.stdout + clean.stderr
-    assert "mlint (MLflow artifacts)" in clean.stdout and "Passed" in clean.stdout
+    code, clean = commit(project, env, "add a clean model")
+    assert code == 0, clean
+    assert "mlint (MLflow artifacts)" in clean and "Passed" in clean
 
     mlmodel = project / "models" / "iris" / "MLmodel"
     mlmodel.write_text(mlmodel.read_text().replace("pickled_model: model.skops", "pickled_model: gone.skops"))
-    broken = commit(project, env, "break the MLmodel")
-    assert broken.returncode != 0
-    assert "models/iris/MLmodel:" in broken.stdout and "MLM011" in broken.stdout
-    assert broken.stdout.count("Failed") == 2  # both hooks
+    code, broken = commit(project, env, "break the MLmodel")
+    assert code != 0
+    assert "models/iris/MLmodel:" in broken and "MLM011" in broken
+    assert broken.count("Failed") == 2, broken  # both hooks
 
     git(project, "checkout", "--", "models/iris/MLmodel")
     (project / "models" / "iris" / "model.skops").unlink()  # a deleted file is never passed
-    deleted = commit(project, env, "delete the pickle")
-    assert deleted.returncode != 0
-    assert "'model.skops' does not exist" in deleted.stdout
-    lines = deleted.stdout.splitlines()
+    code, deleted = commit(project, env, "delete the pickle")
+    assert code != 0
+    assert "'model.skops' does not exist" in deleted
+    lines = deleted.splitlines()
     changed_hook = next(line for line in lines if line.startswith("mlint (MLflow artifacts)"))
     assert "Skipped" in changed_hook  # only the whole-tree hook catches a deletion

@@ -76,7 +76,7 @@ def test_real_pre_commit_runs_both_hooks(tmp_path: Path) -> None:
     assert "models/iris/MLmodel:" in broken and "MLM011" in broken
     assert broken.count("Failed") == 2, broken  # both hooks
 
-    git(project, "checkout", "--", "models/iris/MLmodel")
+    git(project, "checkout", "HEAD", "--", "models/iris/MLmodel")  # undo the staged breakage
     (project / "models" / "iris" / "model.skops").unlink()  # a deleted file is never passed
     code, deleted = commit(project, env, "delete the pickle")
     assert code != 0

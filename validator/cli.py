@@ -124,6 +124,9 @@ def cli_config(args: argparse.Namespace, config: Config, registry: Registry) -> 
     """Command-line options on top of the file's settings: CLI beats config."""
     changes: dict[str, object] = {}
     if args.select:
+        # Like ruff's layers: a CLI --select starts afresh; the file's select, extend-select
+        # and ignore no longer apply (per-path ignores still do).
+        config = dataclasses.replace(config, extend_select=(), ignore=())
         changes["select"] = split_selectors(args.select)
     if args.extend_select:
         changes["extend_select"] = config.extend_select + split_selectors(args.extend_select)

@@ -10,4 +10,9 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "mlint.rules.schema_rules",
     "mlint.rules.identity",
     "mlint.rules.model_references",
+    "mlint.rules.mlmodel_paths",
+    "mlint.rules.mlmodel_flavors",
+    "mlint.rules.mlmodel_metadata",
+    "mlint.rules.env_requirements",
+    "mlint.rules.env_consistency",
 )

@@ -46,8 +46,23 @@ def physical(path: str, line: int, column: int) -> dict[str, Any]:
     return {"artifactLocation": artifact_location(path), "region": region}
 
 
+BINARY_SUFFIXES = frozenset({".pkl", ".pickle", ".joblib", ".pt", ".pth", ".npy", ".npz", ".skops",
+                             ".cloudpickle", ".bin", ".ubj", ".safetensors", ".h5", ".keras", ".onnx"})
+
+
 def _is_mlmodel(path: str) -> bool:
     return path.rsplit("/", 1)[-1] == "MLmodel"
+
+
+def _is_binary(path: str) -> bool:
+    """A file a SARIF viewer cannot show lines of: by suffix, else a NUL byte near the start."""
+    if os.path.splitext(path)[1].lower() in BINARY_SUFFIXES:
+        return True
+    try:
+        with open(path, "rb") as handle:
+            return b"\x00" in handle.read(8192)
+    except OSError:
+        return False
 
 
 def locations(d: Diagnostic) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -55,7 +70,7 @@ def locations(d: Diagnostic) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     related = list(d.related)
     primary = (d.path, d.line, d.column)
     anchor = next((r for r in related if _is_mlmodel(r)), None)
-    if d.line == 0 and anchor is not None and not _is_mlmodel(d.path):
+    if d.line == 0 and anchor is not None and not _is_mlmodel(d.path) and _is_binary(d.path):
         # A binary has no lines to show: anchor the finding where MLmodel references it.
         related.remove(anchor)
         related.insert(0, d.path)

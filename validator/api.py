@@ -24,7 +24,8 @@ def check(paths: PathArg | Iterable[PathArg], config: ConfigArg = None) -> list[
     `config` is a `Config`, the path of a config file (`pyproject.toml` with `[tool.mlint]`,
     `mlint.toml`, `.mlint.toml`), or None to discover the nearest config file above the paths
     exactly as the `mlint` command does (`Config()` gives the defaults, ignoring config files).
-    Suppressed and baselined findings are included with `Diagnostic.suppressed` set.
+    Findings hidden by an in-artifact suppression or the config's baseline are left out;
+    `run(...).suppressed` lists them, with `Diagnostic.suppressed` saying why.
     Nothing is imported, unpickled or written.
     """
     return run(paths, config).diagnostics

@@ -28,6 +28,9 @@ class Report:
     """Everything one check produced."""
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Findings hidden by an in-artifact suppression or the baseline (`Diagnostic.suppressed`
+    # says why); reporters show them only with --include-suppressed.
+    suppressed: list[Diagnostic] = field(default_factory=list)
     units: Counter[str] = field(default_factory=Counter)
     files: int = 0
     internal_error: bool = False
@@ -58,8 +61,9 @@ class Engine:
         found = discover(list(paths), cache, self.config.is_excluded)
         report = Report()
         diagnostics = list(self.run(found, cache, report))
-        diagnostics = self.filters.post_filter(diagnostics, found.units)
-        report.diagnostics = sorted(set(diagnostics))
+        diagnostics = sorted(set(self.filters.post_filter(diagnostics, found.units)))
+        report.diagnostics = [d for d in diagnostics if d.suppressed is None]
+        report.suppressed = [d for d in diagnostics if d.suppressed is not None]
         report.files = cache.files_read
         return report
 

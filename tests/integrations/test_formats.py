@@ -74,10 +74,9 @@ def test_sarif_maps_whole_file_findings_to_line_1_and_anchors_binaries_at_mlmode
 
 
 def test_sarif_includes_suppressions_with_justification_only_when_asked() -> None:
-    report = Report(diagnostics=[
+    report = Report(diagnostics=[diag(line=9, path="m/a b%.yaml")], suppressed=[
         diag(suppressed="pickle reviewed (mlint: ignore in MLmodel)"),
         diag(line=7, suppressed="accepted in baseline mlint-baseline.json"),
-        diag(line=9, path="m/a b%.yaml"),
     ])
     plain = assert_valid_sarif(render("sarif", report))
     assert len(plain["runs"][0]["results"]) == 1

@@ -57,7 +57,7 @@ def summary_line(report: Report) -> str:
     counts = [f"{report.count(s)} {s.value}{'' if report.count(s) == 1 else 's'}"
               for s in Severity if report.count(s)]
     found = ", ".join(counts) if counts else "no findings"
-    hidden = sum(1 for d in report.diagnostics if d.suppressed)
+    hidden = len(report.suppressed)
     if hidden:
         found += f" ({hidden} suppressed)"
     plural = "" if units == 1 else "s"

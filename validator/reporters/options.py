@@ -22,7 +22,9 @@ class Options:
         return self.registry
 
     def shown(self, report: Report) -> list[Diagnostic]:
-        return [d for d in report.diagnostics if self.include_suppressed or not d.suppressed]
+        if not self.include_suppressed:
+            return [d for d in report.diagnostics if not d.suppressed]
+        return sorted(set(report.diagnostics + report.suppressed))
 
 
 DEFAULT = Options()

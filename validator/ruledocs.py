@@ -10,7 +10,12 @@ DOCS_URL = "https://github.com/mlint-dev/mlint/blob/main/docs/rules.md"
 
 
 def help_uri(meta: Rule) -> str:
-    return f"{DOCS_URL}#{meta.code.lower()}-{meta.name}"
+    return help_uri_for(meta.code, meta.name)
+
+
+def help_uri_for(code: str, name: str) -> str:
+    """The rule's section in docs/rules.md (the anchor GitHub generates for its heading)."""
+    return f"{DOCS_URL}#{code.lower()}-{name}"
 
 
 def _scope(meta: Rule) -> str:

@@ -9,6 +9,7 @@ from mlint import __version__
 from mlint.diagnostics import Diagnostic, Severity
 from mlint.engine import Report
 from mlint.reporters.options import DEFAULT, Options
+from mlint.ruledocs import help_uri_for
 
 FORMAT_VERSION = 1
 
@@ -16,6 +17,7 @@ FORMAT_VERSION = 1
 def entry(d: Diagnostic) -> dict[str, Any]:
     """A diagnostic's JSON object; a suppressed one (`--include-suppressed`) says why."""
     data = d.to_dict()
+    data["help_uri"] = help_uri_for(d.code, d.name)
     if d.suppressed:
         data["suppressed"] = d.suppressed
     return data

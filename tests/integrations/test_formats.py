@@ -202,3 +202,11 @@ def test_progress_only_on_a_terminal(workspace: Path) -> None:
     progress(3, 3)
     progress.clear()
     assert "checked 3/3 units" in stream.getvalue()
+
+
+def test_explain_prints_what_why_fix_and_the_docs_link(capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run_cli(capsys, "explain", "MLM011")
+    assert code == 0 and out.startswith("MLM011 referenced-file-missing\n")
+    for part in ("Why:", "Fix:", "Example:", "Default severity: error",
+                 "Docs: https://", "#mlm011-referenced-file-missing"):
+        assert part in out, part

@@ -50,7 +50,8 @@ def explain(registry: Registry, key: str) -> str | None:
     if meta.options:
         facts.append("Options: " + ", ".join(f"{k} = {v!r}" for k, v in meta.options.items())
                      + f" (set in [tool.mlint.rules.{meta.code}])")
-    facts.append(f"Suppress in a model: metadata: {{mlint: {{ignore: [{{rule: {meta.code}, reason: ...}}]}}}}")
+    suppress = f"metadata: {{mlint: {{ignore: [{{rule: {meta.code}, reason: ...}}]}}}}"
+    facts.append(f"Suppress in a model: {suppress}")
     facts.append(f"Docs: {help_uri(meta)}")
     return f"{head}\n{'=' * len(head)}\n\n{meta.doc}\n\n" + "\n".join(facts) + "\n"
 

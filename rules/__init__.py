@@ -6,6 +6,7 @@ way through the `mlint.rules` entry-point group.
 
 BUILTIN_MODULES: tuple[str, ...] = (
     "mlint.rules.tool",
+    "mlint.rules.tool_integrations",
     "mlint.rules.schema_rules",
     "mlint.rules.identity",
     "mlint.rules.model_references",

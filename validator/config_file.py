@@ -28,8 +28,11 @@ else:  # pragma: no cover - Python 3.10
 CONFIG_NAMES = (".mlint.toml", "mlint.toml", "pyproject.toml")
 SELECTOR_KEYS = ("select", "extend-select", "ignore")
 PATH_LIST_KEYS = ("exclude", "extend-exclude", "rules-paths", "paths")
+# Safety caps (docs/robustness.md): config key → Config field; each a positive integer.
+CAP_KEYS = (("max-file-bytes", "max_file_bytes"), ("max-yaml-nodes", "max_yaml_nodes"),
+            ("max-nesting-depth", "max_nesting_depth"))
 KNOWN_KEYS = frozenset({*SELECTOR_KEYS, *PATH_LIST_KEYS, "per-path-ignores", "fail-on", "severity",
-                        "rules", "max-file-bytes", "pickle-allow", "baseline"})
+                        "rules", *(key for key, _ in CAP_KEYS), "pickle-allow", "baseline"})
 
 
 def find_config(paths: Sequence[str | os.PathLike[str]]) -> Path | None:
@@ -121,11 +124,12 @@ def load_config(path: Path, registry: Registry | None = None, base_config: Confi
         settings["baseline"] = folder / table["baseline"]
     if "fail-on" in table:
         settings["fail_on"] = _severity(table["fail-on"], where("fail-on"))
-    if "max-file-bytes" in table:
-        value = table["max-file-bytes"]
-        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            raise ConfigError(f"{where('max-file-bytes')} must be a positive integer")
-        settings["max_file_bytes"] = value
+    for key, setting in CAP_KEYS:
+        if key in table:
+            value = table[key]
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ConfigError(f"{where(key)} must be a positive integer")
+            settings[setting] = value
     if "per-path-ignores" in table:
         ppi = table["per-path-ignores"]
         if not isinstance(ppi, dict):

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from mlint.files import check_symlink
+from mlint.files import check_symlink, walk
 from mlint.mlmodel import Reference, flavors, mlmodel_data, references
 from mlint.pickles import Container, Finding, ScanReport, scan_file, sniff
 from mlint.units import ModelDir
@@ -132,7 +132,7 @@ def _walk(model: ModelDir, rel: str = "") -> Iterator[str]:
     """Regular files under `rel`, sorted, not descending into nested model folders."""
     count = 0
     top = model.file(rel)
-    for current, dirs, files in os.walk(top):
+    for current, dirs, files in walk(top):  # iterative: os.walk overflows ~1000 levels deep
         here = os.path.relpath(current, model.path).replace(os.sep, "/")
         here = "" if here == "." else here
         # A sub-folder with its own MLmodel is its own unit (checked separately).

@@ -216,3 +216,17 @@ def test_pickle_scanner_never_opens_special_files_for_reading(tmp_path: Path, ki
     worker.start()
     assert done.wait(30), "scan_file hung"
     assert result[0].findings and not result[0].complete
+
+
+@pytest.mark.parametrize("setting, value, file", [
+    ("max-file-bytes", 200, "MLmodel"),
+    ("max-yaml-nodes", 20, "MLmodel"),
+    ("max-nesting-depth", 2, "MLmodel"),
+])
+def test_caps_are_config_keys(tree: Path, setting: str, value: int, file: str) -> None:
+    model = tree / "saved_pyfunc"
+    code, out, _, _ = measured_check(["."], model)
+    assert "MLT004" not in out
+    (model / "mlint.toml").write_text(f"[tool.mlint]\n{setting} = {value}\n")
+    code, out, _, _ = measured_check(["."], model)
+    assert f"{file}:0:0: MLT004" in out, out

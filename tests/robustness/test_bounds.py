@@ -229,4 +229,4 @@ def test_caps_are_config_keys(tree: Path, setting: str, value: int, file: str) -
     assert "MLT004" not in out
     (model / "mlint.toml").write_text(f"[tool.mlint]\n{setting} = {value}\n")
     code, out, _, _ = measured_check(["."], model)
-    assert f"{file}:0:0: MLT004" in out, out
+    assert f"{file}:0:0: MLT004" in out and code == 1, out

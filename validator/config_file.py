@@ -36,19 +36,35 @@ KNOWN_KEYS = frozenset({*SELECTOR_KEYS, *PATH_LIST_KEYS, "per-path-ignores", "fa
 
 
 def find_config(paths: Sequence[str | os.PathLike[str]]) -> Path | None:
-    """The nearest config file above the checked paths (their common folder)."""
+    """The nearest config file above the checked paths (their common folder), never one
+    inside an MLflow artifact.
+
+    The checked artifact is untrusted: a `mlint.toml` shipped inside an uploaded model could
+    `ignore = ["ALL"]` (a gate that always passes) or name `rules-paths` (code mlint would
+    import). MLflow never writes such files, so config files in or below a folder that is an
+    artifact (holds `MLmodel` or a `meta.yaml`, or is a tracking root) are not read; the
+    project's config above it, `--config` and `--isolated` work as usual.
+    """
     folders = [Path(os.path.abspath(p)) for p in paths] or [Path.cwd()]
     folders = [f if f.is_dir() else f.parent for f in folders]
     try:
         start = Path(os.path.commonpath([str(f) for f in folders]))
     except ValueError:  # different drives on Windows
         start = folders[0]
-    for folder in [start, *start.parents]:
+    chain = [start, *start.parents]
+    inside = max((i for i, folder in enumerate(chain) if _is_artifact(folder)), default=-1)
+    for folder in chain[inside + 1:]:
         for name in CONFIG_NAMES:
             candidate = folder / name
             if candidate.is_file() and (name != "pyproject.toml" or _has_tool_table(candidate)):
                 return candidate
     return None
+
+
+def _is_artifact(folder: Path) -> bool:
+    from mlint.discovery import has_mlmodel, is_tracking_root
+
+    return has_mlmodel(folder) or os.path.isfile(folder / "meta.yaml") or is_tracking_root(folder)
 
 
 def _has_tool_table(path: Path) -> bool:

@@ -99,3 +99,26 @@ def test_copied_canary_still_fires_when_imported(tmp_path: Path) -> None:
     shutil.copy(model / "yaml.py", tmp_path / "yaml.py")
     subprocess.run([sys.executable, "-c", "import yaml"], cwd=tmp_path, check=True)
     assert (markers / "yaml").exists()
+
+
+CONFIG_NAMES = ["mlint.toml", ".mlint.toml", "pyproject.toml"]
+
+
+@pytest.mark.parametrize("name", CONFIG_NAMES)
+@pytest.mark.parametrize("inside", ["canary_model", "canary_model/code", "mlruns",
+                                    f"mlruns/{EXP}/{RUN}/artifacts/canary"])
+def test_config_shipped_inside_the_artifact_is_not_trusted(setup: tuple[Path, Path], name: str,
+                                                           inside: str) -> None:
+    """A config file inside the checked artifact could import code (`rules-paths`) or switch
+    the gate off (`ignore = ["ALL"]`): it is not read (it was, and it ran the code)."""
+    tree, markers = setup
+    evil = tree / inside / "evil_rules.py"
+    evil.write_text(payload(markers, "rules_paths") + "\n")
+    (tree / inside / name).write_text(
+        '[tool.mlint]\nrules-paths = ["evil_rules.py"]\nignore = ["ALL"]\nmax-file-bytes = 1\n')
+    checked = tree / inside if inside != "canary_model/code" else tree / "canary_model"
+    result = subprocess.run([str(MLINT_SCRIPT), "check", str(checked), "--format", "concise"],
+                            cwd=tree / inside, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stdout + result.stderr  # findings, not silenced
+    assert "MLT004" not in result.stdout  # the hostile max-file-bytes = 1 was not applied
+    assert_untouched(markers)

@@ -9,4 +9,8 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "mlint.rules.schema_rules",
     "mlint.rules.identity",
     "mlint.rules.model_references",
+    "mlint.rules.signature",
+    "mlint.rules.signature_params",
+    "mlint.rules.input_example_info",
+    "mlint.rules.input_examples",
 )

@@ -140,7 +140,8 @@ def generate_tree() -> None:
         with mlflow.start_run(run_name="nosig"):
             mlflow.pyfunc.log_model(name="model", python_model=Echo(), pip_requirements=PIP)
         shutil.copytree(root, target)
-    empty = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_dir() and not any(p.iterdir()))
+    empty = sorted(str(p.relative_to(target)) for p in target.rglob("*")
+                   if p.is_dir() and not any(p.iterdir()))
     (target / "EMPTY_DIRS.txt").write_text("".join(f"{e}\n" for e in empty))
 
 
@@ -184,33 +185,79 @@ def _drop_required(cols: list) -> list:  # type: ignore[type-arg]
     return cols
 
 
-DEFECTS: dict[str, tuple[str, list[Callable[[Path], None]]]] = {
-    # code: (source model, edits)
-    "SIG100": ("sk_dataframe", [_signature_part("inputs", lambda c: [{**c[0], "name": None}, *c[1:]])]),
-    "SIG101": ("pyfunc_params_json", [_signature_part(
+def _tf_serving(folder: Path) -> None:
+    """The ≤2.1x layout of an ndarray example: wrapped in "inputs", `format: tf-serving`."""
+    path = folder / "input_example.json"
+    path.write_text(json.dumps({"inputs": json.loads(path.read_text())}))
+    _edit_mlmodel("  type: ndarray\n", "  format: tf-serving\n  type: ndarray\n")(folder)
+
+
+def _split_example(rows: list, rel: str = "input_example.json", wrap: str = "") -> Callable[[Path], None]:  # type: ignore[type-arg]
+    """Replace the rows of a split-JSON example (keeping MLflow's columns)."""
+
+    def apply(folder: Path) -> None:
+        path = folder / rel
+        doc = json.loads(path.read_text())
+        inner = doc[wrap] if wrap else doc
+        inner["data"] = rows
+        path.write_text(json.dumps(doc, indent=2 if wrap else None))
+
+    return apply
+
+
+TYPES_ROW = [1, 0.5, "a", True, "2024-01-01T10:00:00", "AAFyYXc=\n"]
+
+# code: [(folder inside bad/, source model, edits)] — each folder is one real model + one defect.
+DEFECTS: dict[str, list[tuple[str, str, list[Callable[[Path], None]]]]] = {
+    "SIG100": [
+        ("named_mix", "sk_dataframe", [_signature_part(
+            "inputs", lambda c: [*c[:2], {**c[2], "name": None}, c[3]])]),
+        ("bad_dtype", "sk_tensor", [_signature_part(
+            "inputs", lambda c: [{**c[0], "tensor-spec": {"dtype": "float128x", "shape": [-1, 4]}}])]),
+    ],
+    "SIG101": [("model", "pyfunc_params_json", [_signature_part(
         "params", lambda p: [*p, {"name": "temperature", "default": 1.0, "shape": None, "type": "double"},
-                             {"name": "seed", "default": 2.5, "shape": None, "type": "long"}])]),
-    "SIG102": ("pyfunc_params_json", [_signature_part("inputs", _drop_required)]),
-    "SIG103": ("sk_dataframe", [_signature_part("inputs", lambda c: [*c, {**c[0]}])]),
-    "SIG110": ("sk_tensor", [_edit_mlmodel("type: ndarray", "type: dataframe")]),
-    "SIG111": ("pyfunc_params_json", [_edit_mlmodel("  params: 'true'\n", "")]),
-    "SIG120": ("sk_dataframe", [_write("input_example.json", json.dumps(
-        {"columns": ["sepal_length", "sepal_width", "petal_length"], "data": [[5.1, 3.5, 1.4]]}))]),
-    "SIG121": ("pyfunc_dataframe_types", [_write("serving_input_example.json", json.dumps(
-        {"dataframe_split": {"columns": ["id", "score", "name", "flag", "when", "blob"],
-                             "data": [[1.5, 0.5, "a", True, "2024-01-01T10:00:00", "AAFyYXc=\n"]]}},
-        indent=2))]),
+                             {"name": "seed", "default": 2.0, "shape": None, "type": "long"}])])],
+    "SIG102": [("model", "pyfunc_params_json", [_signature_part("inputs", _drop_required)])],
+    "SIG103": [("model", "sk_dataframe", [_signature_part("inputs", lambda c: [*c, {**c[0]}])])],
+    "SIG110": [("model", "sk_tensor", [_edit_mlmodel("type: ndarray", "type: dataframe")])],
+    "SIG111": [
+        ("flag_without_wrapper", "pyfunc_params_json", [_write("input_example.json", json.dumps(
+            {"text": "hi", "obj": {"a": 1}, "vec": [1.0], "m": {"k": 1}}))]),
+        ("wrapper_without_flag", "pyfunc_params_json", [_edit_mlmodel("  params: 'true'\n", "")]),
+    ],
+    "SIG112": [("model", "sk_tensor", [_tf_serving])],
+    "SIG120": [
+        ("missing_column", "sk_dataframe", [_write("input_example.json", json.dumps(
+            {"columns": ["sepal_length", "sepal_width", "petal_length"], "data": [[5.1, 3.5, 1.4]]}))]),
+        ("lossy", "pyfunc_dataframe_types", [_split_example([[1.5, *TYPES_ROW[1:]]])]),
+        ("bad_param", "pyfunc_params_json", [_write("input_example.json", json.dumps(
+            {"inputs": {"text": "hi", "obj": {"a": 1}, "vec": [1.0], "m": {"k": 1}},
+             "params": {"max_tokens": "many"}}))]),
+    ],
+    "SIG121": [
+        ("wrong_type", "pyfunc_dataframe_types", [_split_example(
+            [[1, 0.5, "a", True, "not a date", "AAFyYXc=\n"]], "serving_input_example.json",
+            "dataframe_split")]),
+        ("lossy", "pyfunc_dataframe_types", [_split_example(
+            [[2**40, *TYPES_ROW[1:]]], "serving_input_example.json", "dataframe_split"),
+            _signature_part("inputs", lambda c: [{**c[0], "type": "integer"}, *c[1:]])]),
+    ],
+    "SIG130": [("model", "pyfunc_nosig", [])],
 }
 
 
 def generate_bad() -> None:
-    for code, (source, edits) in DEFECTS.items():
+    for code, cases in DEFECTS.items():
         bad = TESTS / "rules" / code / "bad"
         if bad.exists():
             shutil.rmtree(bad)
-        shutil.copytree(MODELS / source, bad / "model")
-        for edit in edits:
-            edit(bad / "model")
+        for name, source, edits in cases:
+            shutil.copytree(MODELS / source, bad / name)
+            for edit in edits:
+                edit(bad / name)
+    # A logged model without signature (warning, unlike the save_model folder above).
+    shutil.copytree(HERE / "mlruns", TESTS / "rules" / "SIG130" / "bad" / "mlruns")
 
 
 def main() -> None:

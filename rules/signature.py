@@ -164,9 +164,10 @@ def signature_duplicate_name(model: ModelDir, options: Mapping[str, Any]) -> Ite
                 first[key] = i
 
 
-@rule("SIG130", "signature-missing", scope=ModelDir, severity=WARNING)
+@rule("SIG130", "signature-missing", scope=ModelDir, severity=WARNING, default=False)
 def signature_missing(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Problem]:
-    """A model should carry a signature.
+    """A model should carry a signature. Off by default (`--extend-select SIG130`): MLflow
+    itself logs models without one whenever neither a signature nor an input example is given.
 
     Why: without `signature` MLflow performs no input validation at all: a serving request with
     missing columns, wrong types or a different order reaches the model as is, and errors (or

@@ -28,7 +28,7 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 TESTS = HERE.parent.parent
 MODELS = HERE / "models"
-PIP = ["mlflow==3.17.2"]  # skip requirement inference (slow, and irrelevant here)
+PIP = ["mlflow==3.17.2"]  # explicit requirements skip MLflow's (slow) inference
 
 
 class EchoModel:  # replaced by a PythonModel subclass in main() (mlflow imported late)
@@ -60,6 +60,11 @@ def generate_models() -> None:
         def predict(self, model_input: list[str], params=None) -> list[str]:  # type: ignore[no-untyped-def]
             return model_input
 
+    import cloudpickle
+    import sklearn
+
+    sk_pip = [*PIP, f"scikit-learn=={sklearn.__version__}"]
+    sk_cloudpickle_pip = [*sk_pip, f"cloudpickle=={cloudpickle.__version__}"]
     if MODELS.exists():
         shutil.rmtree(MODELS)
     MODELS.mkdir(parents=True)
@@ -70,19 +75,19 @@ def generate_models() -> None:
     # 1. sklearn on a DataFrame: named double columns, dataframe example (split JSON).
     clf = LogisticRegression(max_iter=300).fit(X, y)
     mlflow.sklearn.save_model(clf, MODELS / "sk_dataframe", input_example=X.head(2),
-                              pip_requirements=PIP)
+                              pip_requirements=sk_pip)
 
     # 2. sklearn on float32 numpy: one unnamed tensor, bare-list ndarray example.
     Xn = X.to_numpy(dtype=np.float32)
     clf_n = LogisticRegression(max_iter=300).fit(Xn, y)
     mlflow.sklearn.save_model(clf_n, MODELS / "sk_tensor", input_example=Xn[:2],
-                              serialization_format="cloudpickle", pip_requirements=PIP)
+                              serialization_format="cloudpickle", pip_requirements=sk_cloudpickle_pip)
 
     # 3. sklearn on a CSR matrix: sparse_matrix_csr example.
     Xs = sparse.csr_matrix(X.to_numpy())
     clf_s = LogisticRegression(max_iter=300).fit(Xs, y)
     mlflow.sklearn.save_model(clf_s, MODELS / "sk_sparse", input_example=Xs[:2],
-                              serialization_format="cloudpickle", pip_requirements=PIP)
+                              serialization_format="cloudpickle", pip_requirements=sk_cloudpickle_pip)
 
     # 4. PythonModel, DataFrame example with datetime, binary, string, long and boolean columns.
     df = pd.DataFrame({

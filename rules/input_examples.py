@@ -234,6 +234,11 @@ def serving_input_example_rejected(model: ModelDir, options: Mapping[str, Any]) 
     locate = Locator(f"/{key}" if key else "", original, key == "dataframe_split")
     parsed: dict[str, Any] = {}
 
+    if not isinstance(payload, dict):
+        # Hand non-objects over as the JSON text MLflow reads, so that the enforcement module
+        # rejects them as MLflow does (given a decoded `null` it raised a TypeError instead).
+        payload = doc.text
+
     def load() -> tuple[Any, tuple[EnforcementWarning, ...]]:
         result = parse_serving_payload(payload, schema, params_schema)
         parsed["result"] = result

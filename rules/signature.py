@@ -109,7 +109,8 @@ def signature_schema_unloadable(model: ModelDir, options: Mapping[str, Any]) -> 
         if outcome.crash is not None:
             yield could_not_evaluate(f"signature.{part_name}", outcome.crash, "MLmodel", part.pointer)
         elif outcome.error is not None:
-            located = list(_cross_problems(part))
+            # MLflow stops at the first violated invariant; so does the report (fix, re-run).
+            located = list(_cross_problems(part))[:1]
             yield from located or [Problem(f"signature.{part_name}: {outcome.error.reason}",
                                            file="MLmodel", pointer=part.pointer)]
 

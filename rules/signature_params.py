@@ -22,7 +22,7 @@ def signature_params_unloadable(model: ModelDir, options: Mapping[str, Any]) -> 
     (SIG001) already checks the type names, `binary`, the shape (`null` or `[-1]`) and the JSON
     type of the default; this rule adds what needs MLflow's own conversion: `2.0` as a `long`
     default (a float is not an int to MLflow), datetime strings numpy cannot parse, object
-    defaults that do not match their `properties`, `null` inside a `[-1]` list, duplicates.
+    defaults that do not match their `properties`, duplicate names.
     Fix: correct the default (e.g. `2` instead of `2.0`, an ISO date for datetime) or rename the
     duplicate; `mlflow.models.infer_signature(X, y, params=...)` writes valid params.
 

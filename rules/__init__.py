@@ -18,4 +18,8 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "mlint.rules.pickle_safety",
     "mlint.rules.pickle_integrity",
     "mlint.rules.pickle_requirements",
+    "mlint.rules.signature",
+    "mlint.rules.signature_params",
+    "mlint.rules.input_example_info",
+    "mlint.rules.input_examples",
 )

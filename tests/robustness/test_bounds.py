@@ -112,8 +112,12 @@ def test_max_file_bytes_is_configurable(tree: Path) -> None:
 
 def test_ten_million_metric_lines(tree: Path) -> None:
     metrics = tree / "mlruns" / EXP / RUN / "metrics"
-    (metrics / "short").write_bytes(b"0 0 0\n" * 10_000_000)  # 60 MB: under the size cap
-    (metrics / "real").write_bytes(b"1795715002397 0.3333333333333333 2\n" * 10_000_000)  # over it
+    # Written in chunks: a forked child's ru_maxrss starts at the parent's RSS, so the test
+    # process itself must stay small for the measurement to mean anything.
+    for name, line in (("short", b"0 0 0\n"), ("real", b"1795715002397 0.3333333333333333 2\n")):
+        with open(metrics / name, "wb") as handle:  # 60 MB (under the size cap) and 350 MB
+            for _ in range(10):
+                handle.write(line * 1_000_000)
     code, out, rss, seconds = measured_check([str(metrics / "short")], tree)
     assert code != 2 and "MLT900" not in out, out
     # The 60 MB file may be parsed: allow its text plus bounded per-line work, never per-line objects.
@@ -224,9 +228,10 @@ def test_pickle_scanner_never_opens_special_files_for_reading(tmp_path: Path, ki
     ("max-nesting-depth", 2, "MLmodel"),
 ])
 def test_caps_are_config_keys(tree: Path, setting: str, value: int, file: str) -> None:
-    model = tree / "saved_pyfunc"
-    code, out, _, _ = measured_check(["."], model)
+    code, out, _, _ = measured_check(["saved_pyfunc"], tree)
     assert "MLT004" not in out
-    (model / "mlint.toml").write_text(f"[tool.mlint]\n{setting} = {value}\n")
-    code, out, _, _ = measured_check(["."], model)
-    assert f"{file}:0:0: MLT004" in out and code == 1, out
+    # The project's config, above the artifact (one inside it is never read: see
+    # test_never_executes.py::test_config_shipped_inside_the_artifact_is_not_trusted).
+    (tree / "mlint.toml").write_text(f"[tool.mlint]\n{setting} = {value}\n")
+    code, out, _, _ = measured_check(["saved_pyfunc"], tree)
+    assert f"saved_pyfunc/{file}:0:0: MLT004" in out and code == 1, out

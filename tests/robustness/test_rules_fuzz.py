@@ -76,7 +76,7 @@ def test_template_is_clean_and_covers_every_rule(template: Path) -> None:
             assert any(meta.applies_to(u) for u in units), f"{meta.code}: no unit in the fuzz template"
 
 
-@fuzz(250)
+@fuzz(200)
 @given(st.data(), ANY_CONTENT)
 def test_random_content_in_any_file(files: list[Path], data: st.DataObject, content: bytes) -> None:
     check_with(data.draw(st.sampled_from(files), label="file"), content)
@@ -123,7 +123,7 @@ def wrong_type_somewhere(draw: st.DrawFn, files: list[Path]) -> tuple[Path, byte
     return path, dump(mutated, path.suffix == ".json" or path.parent.name == "tags").encode()
 
 
-@fuzz(250)
+@fuzz(200)
 @given(st.data())
 def test_wrong_type_at_any_key(files: list[Path], data: st.DataObject) -> None:
     check_with(*data.draw(wrong_type_somewhere(structured_files(files))))
@@ -152,7 +152,7 @@ def test_the_fuzzer_catches_an_unguarded_rule(files: list[Path]) -> None:
     assert path.name == "MLmodel" and content
 
 
-@fuzz(200)
+@fuzz(120)
 @given(st.data())
 def test_schema_generated_documents(files: list[Path], data: st.DataObject) -> None:
     candidates = [(f, s) for f in files if (s := schema_for(f.as_posix()))]

@@ -138,13 +138,13 @@ def test_500_levels_of_nesting(tree: Path) -> None:
                                       if k.startswith("saved_pyfunc/")})
         os.mkfifo(folder / "pipe")
     try:
-        for paths in ([tree], [generic]):
-            report = run_all(paths)
-            assert_no_crash(report)
-            assert report.units["model"] >= 1
         report = run_all([tree])
+        assert_no_crash(report)
         assert report.units["model"] == 5  # 3 synthetic + the two at the bottom
         assert sum(1 for d in report.diagnostics if d.code == "MLT003") == 2
+        report = run_all([generic])
+        assert_no_crash(report)
+        assert report.units["model"] == 1
     finally:
         remove_deep(deep / "d")
         remove_deep(generic)

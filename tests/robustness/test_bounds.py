@@ -12,6 +12,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import tracemalloc
@@ -32,7 +33,7 @@ TIME_BOUND = 60.0
 def measured_check(args: list[str], cwd: Path) -> tuple[int, str, int, float]:
     """Run `mlint check ARGS` in a subprocess: (exit code, stdout, peak RSS bytes, seconds)."""
     start = time.monotonic()
-    with open(cwd / ".stderr", "w+b") as err:
+    with tempfile.TemporaryFile() as err:  # outside the checked tree
         proc = subprocess.Popen([sys.executable, "-m", "mlint", "check", "--format", "concise", *args],
                                 cwd=cwd, stdout=subprocess.PIPE, stderr=err)
         killer = threading.Timer(2 * TIME_BOUND, proc.kill)

@@ -61,17 +61,27 @@ def mlt003_paths(report_diags: list, root: Path) -> list[str]:  # type: ignore[t
             for d in report_diags if d.code == "MLT003"]
 
 
-@pytest.mark.parametrize("rel", UNREAD + READ)
-def test_fifo_is_reported_once_and_never_opened(tree: Path, rel: str) -> None:
-    target = tree / rel
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        target.unlink()
-    os.mkfifo(target)
-    report = run_all([tree])  # a single open() of the FIFO for reading would block here
+def test_fifos_are_reported_once_each_and_never_opened(tree: Path) -> None:
+    """One FIFO in each place at once (a rule reads it or not): one MLT003 per FIFO."""
+    for rel in UNREAD + READ:
+        target = tree / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            target.unlink()
+        os.mkfifo(target)
+    report = run_all([tree])  # a single open() of a FIFO for reading would block here
+    assert_no_crash(report)
+    assert sorted(mlt003_paths(report.diagnostics, tree)) == sorted(UNREAD + READ)
+    assert all("FIFO" in d.message for d in report.diagnostics if d.code == "MLT003")
+
+
+@pytest.mark.parametrize("rel", ["saved_pyfunc/python_model.pkl", f"{RUN_DIR}/metrics/loss"])
+def test_fifo_when_checking_the_file_itself(tree: Path, rel: str) -> None:
+    (tree / rel).unlink()
+    os.mkfifo(tree / rel)
+    report = run_all([tree / rel])
     assert_no_crash(report)
     assert mlt003_paths(report.diagnostics, tree) == [rel]
-    assert "FIFO" in next(d.message for d in report.diagnostics if d.code == "MLT003")
 
 
 def test_socket_in_a_model_folder_is_reported(tree: Path) -> None:

@@ -85,7 +85,7 @@ def _lfs_pointers(model: ModelDir, rel: str) -> Iterator[str]:
         try:
             if os.path.getsize(model.file(candidate)) > LFS_MAX_BYTES:
                 continue
-        except OSError:
+        except (OSError, ValueError):
             continue
         head = head_bytes(model, candidate, len(LFS_MAGIC))
         if head == LFS_MAGIC:

@@ -31,6 +31,8 @@ def escapes(model: ModelDir, rel: str) -> str:
         return "is an absolute path"
     if posixpath.normpath(rel.replace("\\", "/")).split("/")[0] == "..":
         return "climbs out of the model folder with '..'"
+    if "\x00" in rel:  # os.path functions raise on NUL; no such file can exist (MLM011 says so)
+        return ""
     real_model = os.path.realpath(model.path)
     real = os.path.realpath(model.file(rel))
     if os.path.lexists(model.file(rel)) and real != real_model and not real.startswith(real_model + os.sep):

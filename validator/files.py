@@ -80,7 +80,7 @@ def read_file(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> byt
     """Read a regular file's bytes, refusing anything unsafe or unreasonable."""
     try:
         info = os.lstat(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, ValueError):  # ValueError: a NUL byte, which no file name holds
         return FileFailure("MLT001", f"'{path.name}' does not exist")
     except OSError as exc:
         return _os_failure(exc, path)
@@ -125,7 +125,7 @@ def check_symlink(path: Path, root: Path) -> FileFailure | None:
     """A symlink is followed only when it resolves to an existing place inside `root`."""
     try:
         target = Path(os.path.realpath(path, strict=True))
-    except (OSError, RuntimeError):
+    except (OSError, RuntimeError, ValueError):
         return FileFailure(
             "MLT005",
             f"'{path.name}' is a dangling or looping symlink ({_readlink(path)}); not followed",

@@ -197,5 +197,5 @@ def head_bytes(unit: ModelDir, rel: str, size: int = 64) -> bytes | None:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
                 return None
             return handle.read(size)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL byte in the name
         return None

@@ -117,12 +117,14 @@ def _regular(model: ModelDir, rel: str) -> bool:
             if check_symlink(path, model.context.root) is not None:
                 return False
             info = os.stat(path)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL byte in the referenced name
         return False
     return stat.S_ISREG(info.st_mode)
 
 
 def _inside(model: ModelDir, rel: str) -> bool:
+    if "\x00" in rel:  # realpath raises ValueError on NUL
+        return False
     real_model = os.path.realpath(model.path)
     real = os.path.realpath(model.file(rel))
     return real.startswith(real_model + os.sep)

@@ -122,7 +122,7 @@ class Unit:
     def exists(self, rel: str) -> bool:
         try:
             os.lstat(self.file(rel))
-        except (FileNotFoundError, NotADirectoryError):
+        except (FileNotFoundError, NotADirectoryError, ValueError):  # ValueError: a NUL in the name
             return False
         except OSError:
             # Cannot tell (permission denied on the folder, name too long): not "missing" —

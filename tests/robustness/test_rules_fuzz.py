@@ -25,6 +25,7 @@ from mlint.discovery import discover
 from mlint.registry import load_registry, rule
 from mlint.units import FileCache, ModelDir
 from tests.robustness.conftest import fuzz
+from tests.robustness.corpus import synthetic_files, write_tree
 from tests.robustness.engine_helpers import (
     REGISTRY,
     assert_no_crash,
@@ -166,3 +167,21 @@ def test_schema_generated_documents(files: list[Path], data: st.DataObject) -> N
             for part in ("inputs", "outputs", "params")
         }
     check_with(path, dump(instance, False).encode())
+
+
+def test_nul_bytes_in_every_referenced_path(tmp_path: Path) -> None:
+    """Found by the deep profile: a NUL in an MLmodel path made os.path.realpath/lstat raise
+    ValueError in MLM011, MLM100-102 and every PKL rule."""
+    tree = write_tree(tmp_path, {k: v for k, v in synthetic_files().items() if k.startswith("saved_pyfunc/")})
+    mlmodel = tree / "saved_pyfunc" / "MLmodel"
+    data = yaml.safe_load(mlmodel.read_text())
+    pyfunc = data["flavors"]["python_function"]
+    pyfunc["python_model"] = "python\0model.pkl"
+    pyfunc["code"] = "co\0de"
+    pyfunc["env"] = {"conda": "conda\0.yaml", "virtualenv": "\0"}
+    data["saved_input_example_info"]["artifact_path"] = "input\0example.json"
+    mlmodel.write_text(yaml.safe_dump(data))
+    assert "\x00" in yaml.safe_load(mlmodel.read_text())["flavors"]["python_function"]["code"]
+    report = run_all([tree / "saved_pyfunc"])
+    assert_no_crash(report)
+    assert any(d.code == "MLM011" for d in report.diagnostics), [d.code for d in report.diagnostics]

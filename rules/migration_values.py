@@ -1,0 +1,212 @@
+"""Migration gate, continued: values the database rejects, unique-key conflicts, dropped links.
+
+See rules/migration.py for the gate's conventions (group `migration`, off by default, errors).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from mlint.diagnostics import ERROR, Problem
+from mlint.registry import rule
+from mlint.rules.migration import (
+    ABORTS,
+    GATE,
+    LOST,
+    RUN_STATUS_NAMES,
+    SOURCE_TYPES,
+    gate_meta,
+    undecodable,
+)
+from mlint.tracking import leaf_files
+from mlint.units import REGISTRY, Experiment, LoggedModel, Run, Tree, Unit
+
+STAGES = ("active", "deleted")
+# Columns declared NOT NULL whose value the migration takes with `meta.get(key, default)`:
+# a key present with value null bypasses the default and inserts NULL.
+NOT_NULL = {
+    Experiment: ("name",),
+    LoggedModel: ("name", "artifact_location", "creation_timestamp", "last_updated_timestamp"),
+}
+
+
+def _value_problems(unit: Unit, meta: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    for key in NOT_NULL.get(type(unit), ()):
+        if key in meta and meta[key] is None:
+            yield f"/{key}", f"{key} is null; the column is NOT NULL, so {ABORTS}"
+    stage = meta.get("lifecycle_stage")
+    if stage is not None and stage not in STAGES:
+        yield "/lifecycle_stage", f"lifecycle_stage {stage!r} fails the CHECK constraint; {ABORTS}"
+    if isinstance(unit, Run):
+        yield from _run_values(meta)
+    if isinstance(unit, LoggedModel) and "status" in meta:
+        status = meta["status"]
+        if status is None or isinstance(status, (list, dict)):
+            yield "/status", f"status {status!r} cannot be converted with int(); {ABORTS}"
+
+
+def _run_values(meta: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    if "status" in meta:
+        status = meta["status"]
+        if isinstance(status, int) and not isinstance(status, bool):
+            if status not in (1, 2, 3, 4, 5):
+                yield "/status", f"status {status} is not a RunStatus; {ABORTS} (conversion fails)"
+        elif str(status) not in RUN_STATUS_NAMES:
+            yield "/status", f"status {status!r} fails the CHECK constraint; {ABORTS}"
+    source_type = meta.get("source_type")
+    if isinstance(source_type, str) and source_type not in SOURCE_TYPES:
+        yield "/source_type", f"source_type {source_type!r} fails the CHECK constraint; {ABORTS}"
+
+
+@rule("RUN204", "migration-value-rejected", scope=(Experiment, Run, LoggedModel), severity=ERROR,
+      default=False, groups=GATE)
+def values_rejected(unit: Experiment | Run | LoggedModel, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """Migration gate: values in meta files and entity files must pass the database's NOT NULL
+    and CHECK constraints and the migration's conversions, and params/tags files must be UTF-8.
+
+    Checked: experiment `name`; logged model `name`, `artifact_location`, timestamps (not
+    null); `lifecycle_stage` in active/deleted; run `status` a RunStatus (1-5, or its name —
+    `status: null` is stored as the string 'None' and rejected); run `source_type` strings;
+    logged model `status` convertible with int(); `inputs/`, `outputs/` and `datasets/` metas
+    (mappings, `tags` a mapping, `step` and dataset `name`/`digest`/`source`/`source_type` not
+    null).
+    Why: one rejected row aborts `mlflow migrate-filestore` as a whole (IntegrityError,
+    TypeError, KeyError); nothing is migrated.
+    Fix: correct the value at the reported key (MLflow's own values are listed in
+    docs/migration.md).
+    """
+    meta, state = gate_meta(unit)
+    if state == "ok":
+        for pointer, message in _value_problems(unit, meta):
+            yield Problem(message, file="meta.yaml", pointer=pointer)
+    folders = ("tags",) if isinstance(unit, Experiment) else ("params", "tags")
+    for folder in folders:
+        for key in leaf_files(unit, folder):
+            if undecodable(unit, f"{folder}/{key}"):
+                yield Problem(f"{folder[:-1]} file is not UTF-8; {ABORTS} (UnicodeDecodeError)",
+                              file=f"{folder}/{key}", line=1, subject=key)
+    if isinstance(unit, Run):
+        yield from _io_values(unit)
+    if isinstance(unit, Experiment):
+        for dataset in unit.subdirs("datasets"):
+            rel = f"datasets/{dataset}/meta.yaml"
+            data, state = gate_meta(unit, rel)
+            if state == "not-mapping":
+                yield Problem(f"dataset meta is not a mapping; {ABORTS}", file=rel)
+            elif state == "ok":
+                for key in ("name", "digest", "source_type", "source"):
+                    if key in data and data[key] is None:
+                        yield Problem(f"dataset {key} is null; the column is NOT NULL, so {ABORTS}",
+                                      file=rel, pointer=f"/{key}")
+
+
+def _io_values(run: Run) -> Iterator[Problem]:
+    for folder in ("inputs", "outputs"):
+        for entry in run.subdirs(folder):
+            rel = f"{folder}/{entry}/meta.yaml"
+            data, state = gate_meta(run, rel)
+            if state == "not-mapping":
+                yield Problem(f"{folder[:-1]} meta is not a mapping; {ABORTS}", file=rel)
+            elif state != "ok":
+                continue
+            elif folder == "outputs" and "step" in data and data["step"] is None:
+                yield Problem(f"step is null; the column is NOT NULL, so {ABORTS}", file=rel,
+                              pointer="/step")
+            elif folder == "inputs" and data.get("source_type", "DATASET") in ("DATASET", "MODEL") \
+                    and "tags" in data and not isinstance(data["tags"], dict):
+                yield Problem(f"tags is {type(data['tags']).__name__}, not a mapping; {ABORTS}",
+                              file=rel, pointer="/tags")
+
+
+@rule("RUN205", "migration-unique-conflict", scope=Tree, severity=ERROR, default=False, groups=GATE)
+def unique_conflicts(tree: Tree, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """Migration gate: ids and names the database keys on must be unique across the tree (the
+    active experiments and `.trash` together): experiment ids (as integers), experiment names,
+    run ids (`run_uuid`, else `run_id`), logged model ids.
+
+    Why: each is a primary key or UNIQUE constraint in the database; the second occurrence
+    aborts `mlflow migrate-filestore` with `UNIQUE constraint failed`. Typical causes: a run or
+    experiment copied into two places, an experiment both active and in `.trash` after a
+    restore was interrupted, `1` and `01` as folder names, an experiment without a name (the
+    migration calls it `experiment_<id>`), duplicate names.
+    Fix: remove the stale copy (compare the two folders first), or rename one experiment.
+    """
+    seen: dict[tuple[str, str], str] = {}
+
+    def claim(kind: str, value: str, rel: str, pointer: str = "") -> Iterator[Problem]:
+        if (kind, value) in seen:
+            yield Problem(f"{kind} {value!r} is also used by {seen[(kind, value)]}; {ABORTS} "
+                          f"(UNIQUE constraint failed)", file=rel, pointer=pointer,
+                          related=(seen[(kind, value)],), subject=f"{kind}:{value}")
+        else:
+            seen[(kind, value)] = rel
+
+    for folder in tree.experiment_dirs():
+        exp_rel = folder.relative_to(tree.path).as_posix()
+        try:
+            exp_id = str(int(folder.name))
+        except ValueError:
+            continue  # not migrated at all (migration-experiment-lost)
+        meta, state = gate_meta(tree, f"{exp_rel}/meta.yaml")
+        if state == "ok":
+            yield from claim("experiment id", exp_id, f"{exp_rel}/meta.yaml")
+            name = meta.get("name", f"experiment_{folder.name}")
+            if isinstance(name, str):
+                yield from claim("experiment name", name, f"{exp_rel}/meta.yaml",
+                                 "/name" if "name" in meta else "")
+        for run_name in Experiment(folder, tree.context, tree).run_names():
+            run_rel = f"{exp_rel}/{run_name}/meta.yaml"
+            run_meta, run_state = gate_meta(tree, run_rel)
+            run_id = (run_meta.get("run_uuid") or run_meta.get("run_id")) if run_state == "ok" else None
+            if run_id:
+                yield from claim("run id", str(run_id), run_rel,
+                                 "/run_uuid" if run_meta.get("run_uuid") else "/run_id")
+        for model in tree.subdirs(f"{exp_rel}/{REGISTRY}"):
+            model_rel = f"{exp_rel}/{REGISTRY}/{model}/meta.yaml"
+            model_meta, model_state = gate_meta(tree, model_rel)
+            if model_state == "ok":
+                yield from claim("logged model id", str(model_meta.get("model_id", model)), model_rel,
+                                 "/model_id" if "model_id" in model_meta else "")
+
+
+@rule("RUN206", "migration-link-dropped", scope=(Experiment, Run, LoggedModel), severity=ERROR,
+      default=False, groups=GATE)
+def links_dropped(unit: Experiment | Run | LoggedModel, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """Migration gate: datasets, run inputs/outputs and logged models must have readable,
+    non-empty meta files, and a dataset input must name a dataset of the run's experiment.
+
+    Why: the migration skips each of these silently when its meta.yaml is missing, empty or
+    unparsable (a logged model then loses its params, tags and metrics too), and drops a
+    dataset input whose dataset it did not migrate — the run loses its dataset lineage while the
+    migration reports success.
+    Fix: restore the meta files; delete inputs that point at datasets that no longer exist.
+    """
+    if isinstance(unit, LoggedModel):
+        _, state = gate_meta(unit)
+        if state in ("missing", "unreadable"):
+            yield Problem(f"logged model meta.yaml is missing, empty or unreadable; the model {LOST}",
+                          file="meta.yaml" if state != "missing" else None)
+        return
+    if isinstance(unit, Experiment):
+        for dataset in unit.subdirs("datasets"):
+            _, state = gate_meta(unit, f"datasets/{dataset}/meta.yaml")
+            if state in ("missing", "unreadable"):
+                yield Problem(f"dataset {dataset!r} has no readable meta.yaml; it and the inputs "
+                              f"using it {LOST}", file=f"datasets/{dataset}", subject=dataset)
+        return
+    experiment = unit.experiment
+    for folder in ("inputs", "outputs"):
+        for entry in unit.subdirs(folder):
+            rel = f"{folder}/{entry}/meta.yaml"
+            data, state = gate_meta(unit, rel)
+            if state in ("missing", "unreadable"):
+                yield Problem(f"{folder[:-1]} {entry!r} has no readable meta.yaml; the link {LOST}",
+                              file=rel if state != "missing" else f"{folder}/{entry}", subject=entry)
+            elif state == "ok" and folder == "inputs" and data.get("source_type", "DATASET") == "DATASET":
+                source = data.get("source_id", "")
+                readable = experiment is not None and \
+                    gate_meta(experiment, f"datasets/{source}/meta.yaml")[1] == "ok"
+                if not readable:
+                    yield Problem(f"input names dataset {source!r}, which the migration does not "
+                                  f"migrate; the input {LOST}", file=rel, pointer="/source_id")

@@ -69,7 +69,7 @@ def values_rejected(unit: Experiment | Run | LoggedModel, options: Mapping[str, 
     null); `lifecycle_stage` in active/deleted; run `status` a RunStatus (1-5, or its name —
     `status: null` is stored as the string 'None' and rejected); run `source_type` strings;
     logged model `status` convertible with int(); `inputs/`, `outputs/` and `datasets/` metas
-    (mappings, `tags` a mapping, `step` and dataset `name`/`digest`/`source`/`source_type` not
+    (mappings, input `tags` a mapping, dataset `name`/`digest`/`source`/`source_type` not
     null).
     Why: one rejected row aborts `mlflow migrate-filestore` as a whole (IntegrityError,
     TypeError, KeyError); nothing is migrated.
@@ -110,9 +110,6 @@ def _io_values(run: Run) -> Iterator[Problem]:
                 yield Problem(f"{folder[:-1]} meta is not a mapping; {ABORTS}", file=rel)
             elif state != "ok":
                 continue
-            elif folder == "outputs" and "step" in data and data["step"] is None:
-                yield Problem(f"step is null; the column is NOT NULL, so {ABORTS}", file=rel,
-                              pointer="/step")
             elif folder == "inputs" and data.get("source_type", "DATASET") in ("DATASET", "MODEL") \
                     and "tags" in data and not isinstance(data["tags"], dict):
                 yield Problem(f"tags is {type(data['tags']).__name__}, not a mapping; {ABORTS}",

@@ -218,7 +218,8 @@ def experiment_lost(experiment: Experiment, options: Mapping[str, Any]) -> Itera
     meta, state = gate_meta(experiment)
     if state in ("missing", "unreadable"):
         what = "has no meta.yaml" if state == "missing" else "meta.yaml is empty or unreadable"
-        yield Problem(f"{what}: the experiment {LOST}, its {runs} run(s) would be orphaned",
+        yield Problem(f"experiment {what}: migration skips it while reporting success, and its "
+                      f"{runs} run(s) are migrated as orphans of a missing experiment",
                       file=None if state == "missing" else "meta.yaml",
                       hint="Restore meta.yaml; the runs' artifact_uri tells the old artifact_location.")
     elif state == "not-mapping":

@@ -52,6 +52,9 @@ def _run_values(meta: dict[str, Any]) -> Iterator[tuple[str, str]]:
         if isinstance(status, int) and not isinstance(status, bool):
             if status not in (1, 2, 3, 4, 5):
                 yield "/status", f"status {status} is not a RunStatus; {ABORTS} (conversion fails)"
+        elif status is None:
+            yield "/status", f"status is null: the migration stores the string 'None', which fails " \
+                             f"the CHECK constraint; {ABORTS}"
         elif str(status) not in RUN_STATUS_NAMES:
             yield "/status", f"status {status!r} fails the CHECK constraint; {ABORTS}"
     source_type = meta.get("source_type")
@@ -147,7 +150,8 @@ def unique_conflicts(tree: Tree, options: Mapping[str, Any]) -> Iterator[Problem
             continue  # not migrated at all (migration-experiment-lost)
         meta, state = gate_meta(tree, f"{exp_rel}/meta.yaml")
         if state == "ok":
-            yield from claim("experiment id", exp_id, f"{exp_rel}/meta.yaml")
+            yield from claim("experiment id", exp_id, f"{exp_rel}/meta.yaml",
+                             "/experiment_id" if "experiment_id" in meta else "")
             name = meta.get("name", f"experiment_{folder.name}")
             if isinstance(name, str):
                 yield from claim("experiment name", name, f"{exp_rel}/meta.yaml",

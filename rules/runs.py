@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator, Mapping
+from datetime import datetime, timezone
 from typing import Any
 
 from mlint.diagnostics import ERROR, WARNING, Problem
@@ -84,9 +85,10 @@ def run_not_stale(run: Run, options: Mapping[str, Any]) -> Iterator[Problem]:
     if isinstance(start, int) and isinstance(hours, (int, float)):
         age = (time.time() * 1000 - start) / 3_600_000
         if age > hours:
+            started = datetime.fromtimestamp(start / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
             yield Problem(
-                f"status is RUNNING but the run started {age / 24:.0f} days ago (stale-hours "
-                f"{hours}); its process probably died without ending it",
+                f"status is RUNNING but the run started at {started} UTC, more than stale-hours "
+                f"({hours}) ago; its process probably died without ending it",
                 file="meta.yaml", pointer="/status", subject="stale",
                 hint="Mark it FAILED or KILLED: MlflowClient().set_terminated(run_id, 'FAILED').",
             )

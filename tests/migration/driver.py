@@ -19,10 +19,9 @@ from pathlib import Path
 
 
 def main() -> None:
-    from sqlalchemy import create_engine
-
     from mlflow.store.db.utils import _initialize_tables
     from mlflow.store.fs2db import migrate
+    from sqlalchemy import create_engine
 
     logging.disable(logging.CRITICAL)
     jobs = json.loads(Path(sys.argv[1]).read_text())

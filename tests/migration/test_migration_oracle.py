@@ -167,7 +167,8 @@ CASES: dict[str, tuple[str, Callable[[Path], object]]] = {
                                                            "name: " + _main_name(t))),
     "experiment-name-null": ("abort", lambda t: _edit(t / "0" / "meta.yaml", "name: Default", "name: null")),
     "run-copied-twice": ("abort", _copy_run),
-    "param-not-utf8": ("abort", lambda t: _files(_run_with(t, "params") / "params")[0].write_bytes(b"\xff\xfe")),
+    "param-not-utf8": ("abort", lambda t: _files(_run_with(t, "params") / "params")[0]
+                       .write_bytes(b"\xff\xfe")),
     "logged-model-meta-empty": ("loss", lambda t: (_model_with(t, "metrics") / "meta.yaml").write_text("")),
     "logged-model-metric-5-fields": ("loss", lambda t: _files(_model_with(t, "metrics") / "metrics")[0]
                                      .write_text("1 2.0 0 abc extra\n")),
@@ -179,7 +180,45 @@ CASES: dict[str, tuple[str, Callable[[Path], object]]] = {
                                                              "\nversion: 1", "\nrevision: 1")),
     "registry-model-meta-empty": ("loss", lambda t: (_registry(t) / "meta.yaml").write_text("")),
     "registry-alias-not-int": ("loss", lambda t: _files(_registry(t) / "aliases")[0].write_text("champ")),
+    "experiment-meta-list": ("abort", lambda t: (_main_exp(t) / "meta.yaml").write_text("- x\n")),
+    "experiment-id-twice": ("abort", lambda t: shutil.copytree(t / "0", t / ".trash" / "00")),
+    "run-no-id": ("loss", lambda t: _drop_line(_run_with(t, "params") / "meta.yaml", "run_id:")),
+    "run-source-type-bogus": ("abort", lambda t: _edit(_run_with(t, "params") / "meta.yaml",
+                                                       "source_type: 4", "source_type: CLI")),
+    "run-metric-4-fields": ("ok", lambda t: _metric_file(t).write_text(
+        _metric_file(t).read_text() + "1 2.0 3 extra\n")),
+    "metric-inf-and-dbl-max": ("abort", lambda t: _metric_file(t).write_text(
+        "5 inf 0\n5 1.7976931348623157e308 0\n")),
+    "metric-nan-spellings": ("abort", lambda t: _metric_file(t).write_text("5 nan 0\n5 NaN 0\n")),
+    "logged-model-name-null": ("abort", lambda t: _edit(_model_with(t, "metrics") / "meta.yaml",
+                                                        "\nname: ", "\nname: null\nx_name: ")),
+    "logged-model-status-null": ("abort", lambda t: _edit(_model_with(t, "metrics") / "meta.yaml",
+                                                          "status: 2", "status: null")),
+    "logged-model-metric-bad-number": ("abort", lambda t: _files(_model_with(t, "metrics") / "metrics")[0]
+                                       .write_text("x 2.0 0 abc\n")),
+    "logged-model-copied": ("abort", lambda t: shutil.copytree(
+        _model_with(t, "metrics"), t / "0" / "models" / _model_with(t, "metrics").name)),
+    "dataset-name-null": ("abort", lambda t: _edit(_first(_main_exp(t) / "datasets") / "meta.yaml",
+                                                   "\nname: ", "\nname: null\nx_name: ")),
+    "input-tags-null": ("abort", lambda t: _edit(_first(_run_with(t, "inputs") / "inputs") / "meta.yaml",
+                                                 "tags:", "tags: null\nx_tags:")),
+    "input-dataset-unknown": ("loss", lambda t: _edit(
+        _first(_run_with(t, "inputs") / "inputs") / "meta.yaml", "source_id: ", "source_id: 0")),
+    "registry-version-not-int": ("abort", lambda t: _edit(_first(_registry(t), "version-*") / "meta.yaml",
+                                                         "\nversion: 1", "\nversion: one")),
+    "registry-version-twice": ("abort", lambda t: shutil.copytree(_first(_registry(t), "version-*"),
+                                                                  _registry(t) / "version-9")),
+    "registry-version-meta-missing": ("loss", lambda t: (_first(_registry(t), "version-*") / "meta.yaml")
+                                      .unlink()),
+    "registry-name-null": ("abort", lambda t: _edit(_registry(t) / "meta.yaml", "\nname: ",
+                                                    "\nname: null\nx_name: ")),
 }
+
+
+def _drop_line(path: Path, prefix: str) -> None:
+    lines = path.read_text().splitlines(keepends=True)
+    assert any(line.startswith(prefix) for line in lines), (path, prefix)
+    path.write_text("".join(line for line in lines if not line.startswith(prefix)))
 
 
 def _main_name(t: Path) -> str:
@@ -211,17 +250,17 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str, s
     _dedupe(clean)
     trees = {"raw-mlflow-output": raw}
     for name, (_, corrupt) in CASES.items():
-        tree = work / name / "mlruns"
-        shutil.copytree(clean, tree) if name != "clean" else None
-        if name == "clean":
-            tree = clean
+        tree = clean if name == "clean" else work / name / "mlruns"
+        if name != "clean":
+            shutil.copytree(clean, tree)
         corrupt(tree)
         trees[name] = tree
     jobs = [{"source": str(t.parent), "target": str(t.parent / "out.db")} for t in trees.values()]
     (work / "jobs.json").write_text(json.dumps(jobs))
     env = {**os.environ, "MLFLOW_ALLOW_FILE_STORE": "true"}
-    done = subprocess.run([sys.executable, str(Path(__file__).with_name("driver.py")), str(work / "jobs.json")],
-                          capture_output=True, text=True, env=env, timeout=300, cwd=work)
+    driver = str(Path(__file__).with_name("driver.py"))
+    done = subprocess.run([sys.executable, driver, str(work / "jobs.json")], capture_output=True,
+                          text=True, env=env, timeout=300, cwd=work)
     assert done.returncode == 0, done.stderr[-2000:]
     results = {r["source"]: r for r in json.loads(done.stdout.strip().splitlines()[-1])}
     out = {}
@@ -252,7 +291,8 @@ def test_gate_predicts_real_migration(name: str, outcomes: dict[str, tuple[str, 
         assert errors, f"migration outcome {outcome} ({detail}) but the gate saw nothing"
 
 
-def test_default_rules_do_not_flag_the_raw_tree_duplicates(outcomes: dict[str, tuple[str, str, Path]]) -> None:
+def test_default_rules_do_not_flag_the_raw_tree_duplicates(
+        outcomes: dict[str, tuple[str, str, Path]]) -> None:
     """Duplicate metric lines are legal for the file store: only the opt-in gate reports them."""
     report = run([str(outcomes["raw-mlflow-output"][2])], Config())
     assert [d for d in report.diagnostics if d.code == "RUN200"] == []

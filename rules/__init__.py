@@ -9,6 +9,11 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "mlint.rules.schema_rules",
     "mlint.rules.identity",
     "mlint.rules.model_references",
+    "mlint.rules.mlmodel_paths",
+    "mlint.rules.mlmodel_flavors",
+    "mlint.rules.mlmodel_metadata",
+    "mlint.rules.env_requirements",
+    "mlint.rules.env_consistency",
     # tracking store and registry (RUN1xx/REG1xx) and the migration gate (RUN2xx/REG150)
     "mlint.rules.experiments",
     "mlint.rules.runs",

@@ -1,3 +1,158 @@
-"""JSON Schemas describing the files MLflow writes."""
-def best_errors(name, instance, limit=20):  # TEMP STUB
-    return []
+"""JSON Schemas describing the files MLflow writes, and their one loader.
+
+Every schema is a draft 2020-12 document bundled as package data (`<name>.json`) with
+`$id` ``urn:mlint:schema:<name>``. This module is the only place in mlint that loads them
+(through `importlib.resources`, so it works from a wheel, an sdist or an editable install).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import jsonschema
+import jsonschema.exceptions
+import jsonschema.protocols
+import referencing
+import referencing.jsonschema
+
+__all__ = ["ID_PREFIX", "SchemaError", "best_errors", "load", "names", "validator"]
+
+ID_PREFIX = "urn:mlint:schema:"
+_SUFFIX = ".json"
+_REPR_LIMIT = 80
+# A schema may carry "x-mlint-message" (a str.format template with {instance}) to replace
+# jsonschema's generic text for these keywords, whose default messages are unreadable.
+_CUSTOM = "x-mlint-message"
+_CUSTOMIZABLE = frozenset({"not", "anyOf", "oneOf", "pattern"})
+
+
+@dataclass(frozen=True)
+class SchemaError:
+    """One schema violation.
+
+    `pointer` is the RFC 6901 JSON pointer of the failing instance location ("" = document
+    root), `message` a concise human text, `schema_path` the failing keyword's location in
+    the schema (slash-separated, for debugging and tests).
+    """
+
+    pointer: str
+    message: str
+    schema_path: str
+
+
+def _files() -> Any:
+    return resources.files(__name__)
+
+
+@functools.cache
+def names() -> tuple[str, ...]:
+    """Names of all bundled schemas, sorted (the file names without `.json`)."""
+    found = [
+        entry.name[: -len(_SUFFIX)]
+        for entry in _files().iterdir()
+        if entry.name.endswith(_SUFFIX) and entry.is_file()
+    ]
+    return tuple(sorted(found))
+
+
+@functools.cache
+def _load_cached(name: str) -> dict[str, Any]:
+    if name not in names():
+        raise KeyError(f"unknown schema {name!r} (bundled: {', '.join(names())})")
+    text = _files().joinpath(name + _SUFFIX).read_text(encoding="utf-8")
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError(f"schema {name!r} is not a JSON object")
+    return data
+
+
+def load(name: str) -> dict[str, Any]:
+    """The parsed schema `name` (cached; do not mutate the returned dict)."""
+    return _load_cached(name)
+
+
+@functools.cache
+def _registry() -> referencing.Registry[Any]:
+    pairs = []
+    for schema_name in names():
+        contents = load(schema_name)
+        resource = referencing.Resource.from_contents(
+            contents, default_specification=referencing.jsonschema.DRAFT202012
+        )
+        pairs.append((contents.get("$id", ID_PREFIX + schema_name), resource))
+    return referencing.Registry().with_resources(pairs).crawl()
+
+
+@functools.cache
+def validator(name: str) -> jsonschema.protocols.Validator:
+    """A compiled Draft 2020-12 validator for schema `name`, built once.
+
+    Its registry holds every bundled schema, so `$ref` to ``urn:mlint:schema:<other>``
+    resolves without network access.
+    """
+    schema = load(name)
+    cls = jsonschema.Draft202012Validator
+    return cls(schema, registry=_registry())
+
+
+def _escape(token: Any) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def _pointer(path: Any) -> str:
+    return "".join("/" + _escape(part) for part in path)
+
+
+def _short_repr(instance: Any) -> str:
+    full = repr(instance)
+    return full if len(full) <= _REPR_LIMIT else full[: _REPR_LIMIT - 1] + "…"
+
+
+def _shorten(text: str, instance: Any) -> str:
+    """Replace an embedded repr of a long instance by a truncated one."""
+    full = repr(instance)
+    if len(full) <= _REPR_LIMIT or full not in text:
+        return text
+    return text.replace(full, _short_repr(instance))
+
+
+def _message(error: jsonschema.exceptions.ValidationError) -> str:
+    custom = error.schema.get(_CUSTOM) if isinstance(error.schema, dict) else None
+    if isinstance(custom, str) and error.validator in _CUSTOMIZABLE:
+        return custom.format(instance=_short_repr(error.instance))
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        best = jsonschema.exceptions.best_match(error.context)
+        if best is not None:
+            total = len(error.validator_value) if isinstance(error.validator_value, list) else 0
+            inner = _message(best)
+            where = _pointer(best.relative_path)
+            if where:
+                inner = f"at {where}: {inner}"
+            return f"{inner} (all {total} alternatives of {error.validator} failed)"
+    return _shorten(error.message, error.instance)
+
+
+def _sort_key(error: SchemaError) -> tuple[str, str, str]:
+    return (error.pointer, error.schema_path, error.message)
+
+
+def best_errors(name: str, instance: Any, limit: int = 20) -> list[SchemaError]:
+    """Validate `instance` against schema `name`; the errors, sorted by pointer.
+
+    At most `limit` errors are returned. The order is deterministic (pointer, then schema
+    path, then message).
+    """
+    found = [
+        SchemaError(
+            pointer=_pointer(error.absolute_path),
+            message=_message(error),
+            schema_path="/".join(str(part) for part in error.absolute_schema_path),
+        )
+        for error in validator(name).iter_errors(instance)
+    ]
+    found.sort(key=_sort_key)
+    return found[:limit]

@@ -31,7 +31,8 @@ def logged_model_references(model: LoggedModel, options: Mapping[str, Any]) -> I
     if meta is None:
         return
     status = meta.get("status")
-    if status is not None and (isinstance(status, bool) or status not in MODEL_STATUSES):
+    if status is not None and (not isinstance(status, int) or isinstance(status, bool)
+                               or status not in MODEL_STATUSES):
         yield Problem(f"status {status!r} is not a LoggedModelStatus (0-3)", file="meta.yaml",
                       pointer="/status")
     if status == READY and not model.is_file("artifacts/MLmodel"):

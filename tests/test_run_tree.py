@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from mlint import Config, run
 
+from mlint import Config, run
 from tests.conftest import CORPUS, DATA
 from tests.data.fixture_tree import fixture_versions, materialize
 

@@ -20,8 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from mlint import Config, run
 
+from mlint import Config, run
 from tests.conftest import DATA
 from tests.rules.harness import _recreate_empty_dirs
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from mlint.diagnostics import ERROR, WARNING, Problem
 from mlint.registry import rule
-from mlint.tracking import key_problem, leaf_files, writer_version
+from mlint.tracking import key_problem, leaf_files, leaf_sizes, writer_version
 from mlint.units import Experiment, LoggedModel, Run
 
 FOLDERS = ("metrics", "params", "tags")
@@ -60,9 +60,13 @@ def values_within_limits(run: Run, options: Mapping[str, Any]) -> Iterator[Probl
     (PostgreSQL, MySQL); SQLite stores them.
     Fix: shorten the value, or store it as an artifact (`mlflow.log_text`) instead.
     """
-    param_limit, basis = _param_limit(writer_version(run))
+    param_limit, basis = 500, ""
+    if any(size > param_limit for size in leaf_sizes(run, "params").values()):
+        param_limit, basis = _param_limit(writer_version(run))  # reads MLmodels: only when needed
     for folder, limit in (("params", param_limit), ("tags", TAG_COLUMN_LIMIT)):
-        for key in leaf_files(run, folder):
+        for key, size in leaf_sizes(run, folder).items():
+            if size <= limit:
+                continue  # UTF-8 never has more characters than bytes: no need to read it
             rel = f"{folder}/{key}"
             doc = run.text(rel)
             if doc is None or len(doc.text) <= limit:

@@ -41,17 +41,35 @@ def tree_of(unit: Unit) -> Tree | None:
 
 def leaf_files(unit: Unit, folder: str) -> list[str]:
     """Keys of a metrics/params/tags folder: file paths relative to it, nested keys included
-    (MLflow writes the key `a/b` as `<folder>/a/b`)."""
-    base = unit.file(folder)
-    out: list[str] = []
-    if not os.path.isdir(base):
-        return out
-    for dirpath, dirnames, filenames in os.walk(base):
-        dirnames.sort()
-        rel_dir = os.path.relpath(dirpath, base)
-        for name in sorted(filenames):
-            out.append(name if rel_dir == "." else f"{Path(rel_dir).as_posix()}/{name}")
-    return out
+    (MLflow writes the key `a/b` as `<folder>/a/b`). Listed once per unit and folder."""
+    return list(leaf_sizes(unit, folder))
+
+
+def leaf_sizes(unit: Unit, folder: str) -> dict[str, int]:
+    """key → size in bytes for every file below `folder` (scandir: no extra stat calls)."""
+    memo: dict[str, dict[str, int]] = unit.__dict__.setdefault("_mlint_leaves", {})
+    if folder not in memo:
+        found: dict[str, int] = {}
+        _scan(unit.file(folder), "", found, depth=0)
+        memo[folder] = dict(sorted(found.items()))
+    return memo[folder]
+
+
+def _scan(path: Path | str, prefix: str, found: dict[str, int], depth: int) -> None:
+    if depth > 32:  # keys are short paths; deeper means a loop or junk, not MLflow data
+        return
+    try:
+        with os.scandir(path) as entries:
+            for entry in entries:
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        _scan(entry.path, f"{prefix}{entry.name}/", found, depth + 1)
+                    elif entry.is_file():
+                        found[prefix + entry.name] = entry.stat().st_size
+                except OSError:
+                    continue
+    except OSError:
+        return
 
 
 def key_problem(key: str) -> str:
@@ -84,38 +102,37 @@ def parse_metric_lines(text: str, allowed: tuple[int, ...]) -> Iterator[MetricLi
     """Parse a metric file exactly as MLflow's FileStore does: `line.strip().split(" ")`,
     `int()` timestamp and step, `float()` value (so `nan`, `inf` and `1e-05` are fine).
 
-    Fast path: plain `split` and builtin conversions, no regex.
+    Fast path: plain `split` and builtin conversions, no regex; columns are computed only for
+    the rare bad line.
     """
     for number, raw in enumerate(text.splitlines(), start=1):
-        fields = tuple(raw.strip().split(" "))
+        fields = raw.strip().split(" ")
         if len(fields) not in allowed:
             expected = ", ".join(map(str, allowed[:-1])) + f" or {allowed[-1]}"
-            yield MetricLine(number, fields, error=f"has {len(fields) if raw.strip() else 0} "
-                             f"fields, MLflow expects {expected}")
-            continue
-        offset = len(raw) - len(raw.lstrip())
-        columns = _field_columns(raw, offset)
-        try:
-            timestamp = int(fields[0])
-        except ValueError:
-            yield MetricLine(number, fields, error=f"timestamp {fields[0]!r} is not an integer",
-                             column=columns[0])
+            count = len(fields) if raw.strip() else 0
+            yield MetricLine(number, tuple(fields), error=f"has {count} fields, MLflow expects {expected}")
             continue
         try:
-            value = float(fields[1])
+            timestamp, value = int(fields[0]), float(fields[1])
+            step = int(fields[2]) if len(fields) >= 3 else 0
         except ValueError:
-            yield MetricLine(number, fields, error=f"value {fields[1]!r} is not a number",
-                             column=columns[1])
+            yield _bad_number(number, raw, fields)
             continue
-        step = 0
-        if len(fields) >= 3:
-            try:
-                step = int(fields[2])
-            except ValueError:
-                yield MetricLine(number, fields, error=f"step {fields[2]!r} is not an integer",
-                                 column=columns[2])
-                continue
-        yield MetricLine(number, fields, timestamp, value, step)
+        yield MetricLine(number, tuple(fields), timestamp, value, step)
+
+
+def _bad_number(number: int, raw: str, fields: list[str]) -> MetricLine:
+    columns = _field_columns(raw, len(raw) - len(raw.lstrip()))
+    for index, (what, kind) in enumerate((("timestamp", int), ("value", float), ("step", int))):
+        if index >= len(fields):
+            break
+        try:
+            kind(fields[index])
+        except ValueError:
+            article = "an integer" if kind is int else "a number"
+            return MetricLine(number, tuple(fields), error=f"{what} {fields[index]!r} is not {article}",
+                              column=columns[index])
+    return MetricLine(number, tuple(fields), error="is malformed")
 
 
 def _field_columns(raw: str, offset: int) -> list[int]:

@@ -1,4 +1,4 @@
-"""MLflow 3 logged models and the run ↔ model / run ↔ dataset links that must resolve."""
+"""MLflow 3 logged models, traces, and the run ↔ model / run ↔ dataset links that must resolve."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from mlint.diagnostics import ERROR, WARNING, Problem
 from mlint.registry import rule
 from mlint.tracking import leaf_files, logged_model_exists, meta_of, run_exists
-from mlint.units import LoggedModel, Run
+from mlint.units import Experiment, LoggedModel, Run
 
 READY = 2
 MODEL_STATUSES = {0: "UNSPECIFIED", 1: "PENDING", 2: "READY", 3: "UPLOAD_FAILED"}
@@ -88,3 +88,48 @@ def run_links_resolve(run: Run, options: Mapping[str, Any]) -> Iterator[Problem]
         elif source_type == "MODEL" and logged_model_exists(run, source) is False:
             yield Problem(f"input model {source!r} does not exist in this tree", file=rel,
                           pointer="/source_id", subject=source)
+
+
+TRACE_STATES = ("OK", "ERROR", "IN_PROGRESS", "STATE_UNSPECIFIED")
+
+
+@rule("RUN122", "trace-info-invalid", scope=Experiment, severity=ERROR)
+def trace_info_valid(experiment: Experiment, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """Each `traces/<trace_id>/trace_info.yaml` of an experiment must exist and be a mapping
+    whose `trace_id` (MLflow 2.x: `request_id`) equals the folder name, whose experiment is this
+    one, and whose `state` (2.x: `status`) is OK, ERROR, IN_PROGRESS or STATE_UNSPECIFIED.
+
+    Why: the file store finds traces by folder and reads trace_info.yaml for every trace
+    search; a missing or foreign trace_info makes the trace invisible or shown under the wrong
+    id, and `mlflow migrate-filestore` skips it.
+    Fix: restore trace_info.yaml from the trace's `artifacts/traces.json`, or delete the trace
+    folder (`MlflowClient().delete_traces`).
+    """
+    for trace in experiment.subdirs("traces"):
+        rel = f"traces/{trace}/trace_info.yaml"
+        if not experiment.exists(rel):
+            yield Problem(f"trace {trace!r} has no trace_info.yaml", file=f"traces/{trace}", subject=trace)
+            continue
+        doc = experiment.yaml(rel)
+        if doc is None:
+            continue  # unreadable or unparsable: reported once by the engine (MLT)
+        info = doc.data
+        if not isinstance(info, dict):
+            yield Problem("trace_info.yaml is empty or not a mapping", file=rel)
+            continue
+        key = "trace_id" if "trace_id" in info else "request_id"
+        if key in info and str(info[key]) != trace:
+            yield Problem(f"{key} {info[key]!r} does not match the trace folder {trace!r}", file=rel,
+                          pointer=f"/{key}")
+        location = info.get("trace_location")
+        exp = location.get("mlflow_experiment") if isinstance(location, dict) else None
+        exp_id = exp.get("experiment_id") if isinstance(exp, dict) else info.get("experiment_id")
+        if exp_id is not None and str(exp_id) != experiment.name:
+            yield Problem(f"trace belongs to experiment {exp_id!r}, not {experiment.name!r}", file=rel,
+                          pointer="/trace_location/mlflow_experiment/experiment_id"
+                          if isinstance(exp, dict) else "/experiment_id")
+        state_key = "state" if "state" in info else "status"
+        state = info.get(state_key)
+        if state_key in info and state not in TRACE_STATES:
+            yield Problem(f"{state_key} {state!r} is not one of {', '.join(TRACE_STATES)}", file=rel,
+                          pointer=f"/{state_key}")

@@ -123,7 +123,7 @@ def _io_values(run: Run) -> Iterator[Problem]:
 def unique_conflicts(tree: Tree, options: Mapping[str, Any]) -> Iterator[Problem]:
     """Migration gate: ids and names the database keys on must be unique across the tree (the
     active experiments and `.trash` together): experiment ids (as integers), experiment names,
-    run ids (`run_uuid`, else `run_id`), logged model ids.
+    run ids (`run_uuid`, else `run_id`), logged model ids, trace ids.
 
     Why: each is a primary key or UNIQUE constraint in the database; the second occurrence
     aborts `mlflow migrate-filestore` with `UNIQUE constraint failed`. Typical causes: a run or
@@ -163,6 +163,11 @@ def unique_conflicts(tree: Tree, options: Mapping[str, Any]) -> Iterator[Problem
             if run_id:
                 yield from claim("run id", str(run_id), run_rel,
                                  "/run_uuid" if run_meta.get("run_uuid") else "/run_id")
+        for trace in tree.subdirs(f"{exp_rel}/traces"):
+            info, info_state = gate_meta(tree, f"{exp_rel}/traces/{trace}/trace_info.yaml")
+            if info_state == "ok":
+                trace_id = info.get("trace_id") or info.get("request_id") or trace
+                yield from claim("trace id", str(trace_id), f"{exp_rel}/traces/{trace}/trace_info.yaml")
         for model in tree.subdirs(f"{exp_rel}/{REGISTRY}"):
             model_rel = f"{exp_rel}/{REGISTRY}/{model}/meta.yaml"
             model_meta, model_state = gate_meta(tree, model_rel)
@@ -211,3 +216,34 @@ def links_dropped(unit: Experiment | Run | LoggedModel, options: Mapping[str, An
                 if not readable:
                     yield Problem(f"input names dataset {source!r}, which the migration does not "
                                   f"migrate; the input {LOST}", file=rel, pointer="/source_id")
+
+
+@rule("RUN207", "migration-trace-blocked", scope=Experiment, severity=ERROR, default=False,
+      groups=GATE)
+def traces_blocked(experiment: Experiment, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """Migration gate: every `traces/<id>/` must have a readable `trace_info.yaml` mapping with a
+    non-null state, and UTF-8 tag and request-metadata files.
+
+    Why: the migration skips a trace folder without a readable trace_info.yaml (the trace is
+    lost while it reports success), crashes on one that is not a mapping, and aborts on a null
+    `state` (`trace_info.status` is NOT NULL) or a file it cannot decode.
+    Fix: restore trace_info.yaml, or delete the broken trace folder.
+    """
+    for trace in experiment.subdirs("traces"):
+        rel = f"traces/{trace}/trace_info.yaml"
+        data, state = gate_meta(experiment, rel)
+        if state in ("missing", "unreadable"):
+            yield Problem(f"trace {trace!r} has no readable trace_info.yaml; the trace {LOST}",
+                          file=rel if state != "missing" else f"traces/{trace}", subject=trace)
+            continue
+        if state == "not-mapping":
+            yield Problem(f"trace_info.yaml is not a mapping; {ABORTS}", file=rel)
+            continue
+        if not data.get("status") and "state" in data and data["state"] is None:
+            yield Problem(f"state is null; trace_info.status is NOT NULL, so {ABORTS}", file=rel,
+                          pointer="/state")
+        for folder in ("tags", "request_metadata"):
+            for key in leaf_files(experiment, f"traces/{trace}/{folder}"):
+                if undecodable(experiment, f"traces/{trace}/{folder}/{key}"):
+                    yield Problem(f"file is not UTF-8; {ABORTS} (UnicodeDecodeError)",
+                                  file=f"traces/{trace}/{folder}/{key}", line=1, subject=key)

@@ -77,6 +77,7 @@ def census(mlruns: Path) -> dict[str, int]:
         "registered_models": len(registry),
         "model_versions": sum(len(list(m.glob("version-*"))) for m in registry),
         "registered_model_aliases": sum(len(_files(m / "aliases")) for m in registry),
+        "traces": sum(len(list((e / "traces").glob("*"))) for e in exps),
     }
 
 
@@ -94,6 +95,7 @@ QUERIES = {
     "registered_models": "SELECT COUNT(*) FROM registered_models",
     "model_versions": "SELECT COUNT(*) FROM model_versions",
     "registered_model_aliases": "SELECT COUNT(*) FROM registered_model_aliases",
+    "traces": "SELECT COUNT(*) FROM trace_info",
     "orphan_runs": "SELECT COUNT(*) FROM runs WHERE experiment_id NOT IN "
                    "(SELECT experiment_id FROM experiments)",
 }
@@ -142,6 +144,16 @@ def _copy_run(t: Path) -> None:
     source = _run_with(t, "metrics")
     target = next(e for e in _experiments(t) if e != source.parent)
     shutil.copytree(source, target / source.name)
+
+
+# A real MLflow 3.17.2 trace (`@mlflow.trace`), kept as the RUN122 good fixture.
+TRACE_EXP = Path(__file__).resolve().parents[1] / "rules" / "RUN122" / "good" / "mlruns"
+
+
+def _add_traces(t: Path) -> Path:
+    source = next(p for p in TRACE_EXP.iterdir() if p.is_dir() and (p / "traces").is_dir())
+    shutil.copytree(source, t / source.name)
+    return _first(t / source.name / "traces")
 
 
 CASES: dict[str, tuple[str, Callable[[Path], object]]] = {
@@ -210,6 +222,12 @@ CASES: dict[str, tuple[str, Callable[[Path], object]]] = {
                                                                   _registry(t) / "version-9")),
     "registry-version-meta-missing": ("loss", lambda t: (_first(_registry(t), "version-*") / "meta.yaml")
                                       .unlink()),
+    "trace-ok": ("ok", _add_traces),
+    "trace-info-missing": ("loss", lambda t: (_add_traces(t) / "trace_info.yaml").unlink()),
+    "trace-state-null": ("abort", lambda t: _edit(_add_traces(t) / "trace_info.yaml", "state: OK",
+                                                  "state: null")),
+    "trace-in-two-experiments": ("abort", lambda t: shutil.copytree(
+        _add_traces(t), t / "0" / "traces" / "tr-copy")),
     "registry-name-null": ("abort", lambda t: _edit(_registry(t) / "meta.yaml", "\nname: ",
                                                     "\nname: null\nx_name: ")),
 }

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from mlint.diagnostics import ERROR, WARNING, Problem
 from mlint.registry import rule
 from mlint.tracking import in_trash, meta_of
-from mlint.units import Run
+from mlint.units import Run, Tree
 
 REQUIRED_SUBDIRS = ("metrics", "params", "artifacts")
 
@@ -39,6 +41,27 @@ def run_folders_present(run: Run, options: Mapping[str, Any]) -> Iterator[Proble
             subject=",".join(missing),
             hint="Empty folders vanish in git: recreate them (mkdir) and keep them with a "
                  ".gitkeep file.",
+        )
+
+
+@rule("RUN109", "tree-under-artifacts-folder", scope=Tree, severity=ERROR)
+def tree_not_under_artifacts(tree: Tree, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """The tracking tree must not live below a folder named `artifacts`. Reported once per tree.
+
+    Why: MLflow ≥ 3.x refuses every run whose path has an `artifacts` component above the run
+    folder (`FileStore._is_valid_run_directory`, a defence against meta.yaml files planted in
+    artifact folders): `search_runs` still lists the runs, but `get_run`, metric history and
+    model loading fail with "Run '…' not found" — for every run of the tree.
+    Fix: move or rename the tree so that no folder on its path is called `artifacts`, e.g.
+    `backup/artifacts/mlruns` → `backup/mlflow-artifacts/mlruns`.
+    """
+    parts = Path(os.path.abspath(tree.path)).parts
+    if "artifacts" in parts:
+        below = Path(*parts[parts.index("artifacts"):]).as_posix()
+        yield Problem(
+            f"the tree is below a folder named 'artifacts' (…/{below}); MLflow 3 reports every run "
+            "in it as not found",
+            hint="Rename that folder or move the tree; MLflow rejects run paths containing 'artifacts'.",
         )
 
 

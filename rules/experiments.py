@@ -125,7 +125,10 @@ def tree_relocated(tree: Tree, options: Mapping[str, Any]) -> Iterator[Problem]:
     if found is None:
         return
     root, rel, count, host = found
-    where = f"on machine {host!r}" if host else (
+    windows = len(root) > 3 and root[0] == "/" and root[2] == ":" and root[1].isalpha()
+    if windows:  # file:///C:/… — written on Windows
+        root = root[1:]
+    where = f"on machine {host!r}" if host else "a Windows path, not on this machine" if windows else (
         "which still exists here: MLflow reads and writes that copy, not this one"
         if os.path.isdir(root) else "which does not exist on this machine")
     yield Problem(

@@ -6,6 +6,7 @@ way through the `mlint.rules` entry-point group.
 
 BUILTIN_MODULES: tuple[str, ...] = (
     "mlint.rules.tool",
+    "mlint.rules.tool_integrations",
     "mlint.rules.schema_rules",
     "mlint.rules.identity",
     "mlint.rules.model_references",
@@ -14,6 +15,13 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "mlint.rules.mlmodel_metadata",
     "mlint.rules.env_requirements",
     "mlint.rules.env_consistency",
+    "mlint.rules.pickle_safety",
+    "mlint.rules.pickle_integrity",
+    "mlint.rules.pickle_requirements",
+    "mlint.rules.signature",
+    "mlint.rules.signature_params",
+    "mlint.rules.input_example_info",
+    "mlint.rules.input_examples",
     # tracking store and registry (RUN1xx/REG1xx) and the migration gate (RUN2xx/REG150)
     "mlint.rules.experiments",
     "mlint.rules.runs",

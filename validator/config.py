@@ -30,6 +30,16 @@ class Config:
     rules_paths: tuple[Path, ...] = ()
     max_file_bytes: int = DEFAULT_MAX_BYTES
     base: Path = field(default_factory=Path.cwd)  # per-path globs are relative to this folder
+    # `[[tool.mlint.pickle-allow]]`: (global "pkg.mod.Name", reason) pairs the pickle rules accept.
+    pickle_allow: tuple[tuple[str, str], ...] = ()
+    # A baseline file: findings recorded in it are hidden, its stale entries reported (MLT103).
+    baseline: Path | None = None
+    # Fingerprints relative to this folder instead of each checked root (set with a baseline).
+    fingerprint_root: Path | None = None
+    # What `mlint check` with no PATH (the `mlint-all` pre-commit hook) checks.
+    paths: tuple[Path, ...] = ()
+    # The config file these settings came from, if any (`--show-settings`).
+    source: Path | None = None
 
     def enabled(self, registry: Registry) -> dict[str, Rule]:
         """Rules that run: `select` (default: every default-on rule) + `extend_select` − `ignore`."""
@@ -53,6 +63,12 @@ class Config:
         merged = dict(rule.options)
         for key in (rule.code, rule.name):
             merged.update(self.rule_options.get(key, {}))
+        if self.pickle_allow and rule.family == "PKL" and "allow" in rule.options:
+            # `[[tool.mlint.pickle-allow]]` is the project-wide form of the PKL rules' `allow`
+            # option (rules see only their options): both lists apply.
+            extra = [{"global": name, "reason": reason} for name, reason in self.pickle_allow]
+            current = merged.get("allow")
+            merged["allow"] = [*(current if isinstance(current, list) else []), *extra]
         return merged
 
     def ignored_at(self, registry: Registry, code: str, path: Path) -> bool:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlint.diagnostics import ERROR, Problem
+from mlint.diagnostics import ERROR, WARNING, Problem
 from mlint.registry import rule
-from mlint.tracking import MAX_LINE_FINDINGS, leaf_files, parse_metric_lines
+from mlint.tracking import (
+    MAX_LINE_FINDINGS,
+    duplicate_lines,
+    leaf_files,
+    logged_model_index,
+    parse_metric_lines,
+    tree_of,
+)
 from mlint.units import LoggedModel, Run
 
 RUN_FIELDS = (2, 3, 5)  # ts value [step [dataset_name dataset_digest]]
@@ -51,3 +59,63 @@ def metric_lines_valid(unit: Run | LoggedModel, options: Mapping[str, Any]) -> I
         if bad > cap:
             yield Problem(f"{bad - cap} more malformed line(s) in this file not shown ({bad} in total)",
                           file=rel, line=1, subject="more")
+
+
+def _mirrored(run: Run, key: str, identity: tuple[Any, ...]) -> bool:
+    """True when one of the run's logged models holds the same metric point for this run: the
+    trace MLflow 3's `log_model` leaves when it re-logs run metrics (and appends them again)."""
+    tree = tree_of(run)
+    if tree is None:
+        return False
+    models = logged_model_index(tree)
+    timestamp, step, value, is_nan = identity
+    for model_id in run.subdirs("outputs"):
+        folder = models.get(model_id)
+        if folder is None or not (folder / "metrics" / key).is_file():
+            continue
+        doc = LoggedModel(folder, run.context, run.parent).text(f"metrics/{key}")
+        for line in doc.text.splitlines() if doc is not None else ():
+            fields = line.strip().split(" ")
+            if len(fields) in (4, 6) and fields[3] == run.name:
+                try:
+                    same = int(fields[0]) == timestamp and int(fields[2]) == step and (
+                        (is_nan and math.isnan(float(fields[1]))) or float(fields[1]) == value)
+                except ValueError:
+                    continue
+                if same:
+                    return True
+    return False
+
+
+@rule("RUN113", "metric-line-duplicate", scope=Run, severity=WARNING)
+def metric_lines_not_repeated(run: Run, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """A run's metric file should not repeat a point (same timestamp, step and value) unless
+    MLflow 3's `log_model` wrote the repetition.
+
+    MLflow 3's `log_model` re-logs the run's metrics when it links them to the new logged model,
+    appending lines identical to existing ones; those are recognised (the logged model holds the
+    same point for this run) and left to the opt-in migration gate (RUN200). Any other repeated
+    point — typically a retried `log_metric` or a hand-merged file — is reported.
+    Why: readers accept repeated points, but `mlflow migrate-filestore` aborts on the first one
+    (`UNIQUE constraint failed: metrics.key, …`), and metric history plots show doubled points.
+    Fix: deduplicate the file keeping first occurrences and their order:
+    `awk '!seen[$0]++' FILE > FILE.tmp && mv FILE.tmp FILE` (see docs/migration.md).
+    """
+    for key in leaf_files(run, "metrics"):
+        rel = f"metrics/{key}"
+        doc = run.text(rel)
+        if doc is None:
+            continue
+        shown = 0
+        for number, first, identity in duplicate_lines(doc.text, True):
+            if _mirrored(run, key, identity):
+                continue
+            shown += 1
+            if shown <= MAX_LINE_FINDINGS:
+                yield Problem(
+                    f"line {number} repeats line {first} (same timestamp, step and value); "
+                    "readers accept it, but `mlflow migrate-filestore` aborts on it",
+                    file=rel, line=number, subject=str(number),
+                    hint="Deduplicate keeping first occurrences: awk '!seen[$0]++' FILE > FILE.tmp "
+                         "&& mv FILE.tmp FILE",
+                )

@@ -9,14 +9,13 @@ MLflow 3's own `log_model` writes) are NOT reported by the default rules.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mlint.diagnostics import ERROR, Problem
 from mlint.files import FileFailure
 from mlint.registry import rule
-from mlint.tracking import MAX_LINE_FINDINGS, leaf_files
+from mlint.tracking import MAX_LINE_FINDINGS, duplicate_lines, leaf_files
 from mlint.units import Experiment, LoggedModel, Run, Unit
 
 GATE = ["migration"]
@@ -24,7 +23,6 @@ ABORTS = "`mlflow migrate-filestore` aborts here"
 LOST = "would be lost or orphaned by migration (it reports success)"
 RUN_STATUS_NAMES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
 SOURCE_TYPES = ("NOTEBOOK", "JOB", "PROJECT", "LOCAL", "UNKNOWN")
-MAX_DOUBLE = 1.7976931348623157e308
 
 
 def gate_meta(unit: Unit, rel: str = "meta.yaml") -> tuple[Any, str]:
@@ -49,15 +47,6 @@ def undecodable(unit: Unit, rel: str) -> bool:
     return isinstance(loaded, FileFailure) and "UTF-8" in loaded.message
 
 
-def _sanitized(value: float) -> tuple[float, bool]:
-    # The migration stores NaN as (0.0, is_nan) and clamps ±inf to ±DBL_MAX (fs2db/_tracking.py).
-    if math.isnan(value):
-        return 0.0, True
-    if math.isinf(value):
-        return (MAX_DOUBLE if value > 0 else -MAX_DOUBLE), False
-    return value, False
-
-
 @rule("RUN200", "migration-duplicate-metric", scope=(Run, LoggedModel), severity=ERROR,
       default=False, groups=GATE)
 def duplicate_metric_lines(unit: Run | LoggedModel, options: Mapping[str, Any]) -> Iterator[Problem]:
@@ -80,36 +69,20 @@ def duplicate_metric_lines(unit: Run | LoggedModel, options: Mapping[str, Any]) 
         doc = unit.text(rel)
         if doc is None:
             continue
-        seen: dict[tuple[Any, ...], int] = {}
         duplicates = 0
         first_dup = 0
-        for number, raw in enumerate(doc.text.splitlines(), start=1):
-            fields = raw.strip().split(" ")
-            try:
-                if is_run and len(fields) >= 2:
-                    value, is_nan = _sanitized(float(fields[1]))
-                    step = int(fields[2]) if len(fields) >= 3 else 0
-                    identity: tuple[Any, ...] = (int(fields[0]), step, value, is_nan)
-                elif not is_run and len(fields) in (4, 6):
-                    identity = (int(fields[0]), int(fields[2]), fields[3])
-                else:
-                    continue
-            except ValueError:
-                continue  # reported by migration-metric-unparsable
-            if identity in seen:
-                duplicates += 1
-                first_dup = first_dup or number
-                if duplicates <= MAX_LINE_FINDINGS:
-                    yield Problem(
-                        f"line {number} duplicates line {seen[identity]} (same timestamp, step and "
-                        f"{'value' if is_run else 'run'}); {ABORTS} with UNIQUE constraint failed",
-                        file=rel, line=number, subject=str(number),
-                        hint="Deduplicate the file keeping first occurrences: "
-                             "awk '!seen[$0]++' FILE > FILE.tmp && mv FILE.tmp FILE "
-                             "(MLflow 3's log_model writes such duplicates; nothing is lost).",
-                    )
-            else:
-                seen[identity] = number
+        for number, first, _ in duplicate_lines(doc.text, is_run):
+            duplicates += 1
+            first_dup = first_dup or number
+            if duplicates <= MAX_LINE_FINDINGS:
+                yield Problem(
+                    f"line {number} duplicates line {first} (same timestamp, step and "
+                    f"{'value' if is_run else 'run'}); {ABORTS} with UNIQUE constraint failed",
+                    file=rel, line=number, subject=str(number),
+                    hint="Deduplicate the file keeping first occurrences: "
+                         "awk '!seen[$0]++' FILE > FILE.tmp && mv FILE.tmp FILE "
+                         "(MLflow 3's log_model writes such duplicates; nothing is lost).",
+                )
         if duplicates > MAX_LINE_FINDINGS:
             yield Problem(f"{duplicates - MAX_LINE_FINDINGS} more duplicate line(s) not shown "
                           f"({duplicates} in total)", file=rel, line=first_dup, subject="more")

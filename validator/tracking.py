@@ -7,6 +7,7 @@ experiment folder once, not once per cross-reference.
 
 from __future__ import annotations
 
+import math
 import os
 import posixpath
 import re
@@ -141,6 +142,42 @@ def _field_columns(raw: str, offset: int) -> list[int]:
         columns.append(position + 1)
         position += len(part) + 1
     return columns
+
+
+MAX_DOUBLE = 1.7976931348623157e308
+
+
+def _sanitized(value: float) -> tuple[float, bool]:
+    # The database stores NaN as (0.0, is_nan) and clamps ±inf to ±DBL_MAX (fs2db/_tracking.py).
+    if math.isnan(value):
+        return 0.0, True
+    if math.isinf(value):
+        return (MAX_DOUBLE if value > 0 else -MAX_DOUBLE), False
+    return value, False
+
+
+def duplicate_lines(text: str, is_run: bool) -> Iterator[tuple[int, int, tuple[Any, ...]]]:
+    """(line, first line, identity) for each line whose database key repeats an earlier line:
+    (timestamp, step, value, is_nan) for runs, (timestamp, step, run id) for logged models.
+    Unparsable lines are skipped (other rules report them)."""
+    seen: dict[tuple[Any, ...], int] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        fields = raw.strip().split(" ")
+        try:
+            if is_run and len(fields) >= 2:
+                value, is_nan = _sanitized(float(fields[1]))
+                step = int(fields[2]) if len(fields) >= 3 else 0
+                identity: tuple[Any, ...] = (int(fields[0]), step, value, is_nan)
+            elif not is_run and len(fields) in (4, 6):
+                identity = (int(fields[0]), int(fields[2]), fields[3])
+            else:
+                continue
+        except ValueError:
+            continue
+        if identity in seen:
+            yield number, seen[identity], identity
+        else:
+            seen[identity] = number
 
 
 # --- writer version ----------------------------------------------------------------------

@@ -320,15 +320,15 @@ def _instances(data: Any, schema: Schema | None, report: Report) -> Any:
 
 
 def _decode(payload: Any) -> dict[str, Any]:
-    if isinstance(payload, dict):
-        return payload
-    try:
-        decoded = json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise EnforcementError(
-            f"Ensure that input is a valid JSON formatted string. Error: {e!r}"
-        ) from e
-    if not isinstance(decoded, dict):
+    decoded = payload
+    if isinstance(payload, (str, bytes, bytearray)):
+        try:
+            decoded = json.loads(payload)
+        except (ValueError, UnicodeDecodeError) as e:
+            raise EnforcementError(
+                f"Ensure that input is a valid JSON formatted string. Error: {e!r}"
+            ) from e
+    if not isinstance(decoded, dict):  # e.g. JSON null, a list, or a decoded scalar
         raise EnforcementError(
             f"The input must be a JSON dictionary with exactly one of the input fields "
             f"{set(FORMATS)}. Received {type(decoded).__name__}."
@@ -396,7 +396,9 @@ def enforce_serving_payload(
     p = parse_serving_payload(payload, schema, params_schema, strict=strict)
     warnings: list[EnforcementWarning] = list(p.warnings)
     data = p.data
-    if schema is not None and not p.is_llm_input:
+    # Unified-LLM (chat-style) payloads skip the pre-cast but not enforcement: the scoring
+    # server still calls PyFuncModel.predict, which enforces the input schema.
+    if schema is not None:
         res: EnforcementResult = enforce_schema_report(p.data, schema, strict=strict)
         data = res.data
         warnings.extend(res.warnings)

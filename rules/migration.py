@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mlint.diagnostics import ERROR, Problem
-from mlint.files import FileFailure
+from mlint.files import FileFailure, decode_text, parse_yaml, read_file
 from mlint.registry import rule
 from mlint.tracking import MAX_LINE_FINDINGS, duplicate_lines, leaf_files
 from mlint.units import Experiment, LoggedModel, Run, Unit
@@ -39,6 +39,36 @@ def gate_meta(unit: Unit, rel: str = "meta.yaml") -> tuple[Any, str]:
     if not isinstance(loaded.data, dict):
         return loaded.data, "not-mapping"
     return loaded.data, "ok"
+
+
+def peek_meta(unit: Unit, rel: str) -> tuple[Any, str, str]:
+    """`gate_meta` for tree-wide scans: reads without the shared cache.
+
+    A Tree-scope rule that loaded every run's meta.yaml through the cache would keep them all
+    until each run is checked, and the cache's eviction would turn quadratic; a second, direct
+    read of a small file is far cheaper.
+    """
+    path = unit.file(rel)
+    if not path.is_file():
+        return None, "missing", ""
+    raw = read_file(path, unit.context.root, unit.context.cache.max_bytes)
+    text = decode_text(raw, path.name) if isinstance(raw, bytes) else raw
+    data = parse_yaml(text, path.name) if isinstance(text, str) else text
+    source = text if isinstance(text, str) else ""
+    if isinstance(data, FileFailure) or data is None:
+        return None, "unreadable", source
+    if not isinstance(data, dict):
+        return data, "not-mapping", source
+    return data, "ok", source
+
+
+def key_line(text: str, key: str) -> int | None:
+    """Line of a top-level `key:` in a block-style YAML text (how MLflow writes meta files)."""
+    prefix = f"{key}:"
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(prefix):
+            return number
+    return None
 
 
 def undecodable(unit: Unit, rel: str) -> bool:

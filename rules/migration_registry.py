@@ -12,21 +12,17 @@ from mlint.tracking import leaf_files
 from mlint.units import RegisteredModel
 
 
-def _effective_name(model: RegisteredModel) -> Any:
-    meta, state = gate_meta(model)
-    return meta.get("name", model.name) if state == "ok" else None
-
-
 @rule("REG150", "migration-registry-blocked", scope=RegisteredModel, severity=ERROR, default=False,
       groups=GATE)
 def registry_blocked(model: RegisteredModel, options: Mapping[str, Any]) -> Iterator[Problem]:
     """Migration gate: a registered model must have a readable meta.yaml mapping with a non-null
-    `name` unique in the registry; each `version-*/meta.yaml` a readable mapping with an integer
-    `version` unique within the model; alias files a version number; tag files UTF-8.
+    `name`; each `version-*/meta.yaml` a readable mapping with an integer `version` unique
+    within the model; alias files a version number; tag files UTF-8. (Names used by two
+    models are reported by migration-unique-conflict.)
 
     Why: the migration skips a model whose meta.yaml is missing, empty or unparsable — with all
     its versions, tags and aliases — and a version folder likewise, while reporting success.
-    It aborts on a null name (NOT NULL), two models or versions with the same key (UNIQUE), a
+    It aborts on a null name (NOT NULL), two versions with the same number (UNIQUE), a
     version meta without `version` (KeyError) or with a non-integer one (ValueError), and on
     non-UTF-8 files. An alias file that is not a number is silently dropped.
     Fix: restore the meta files; make names and version numbers match their folders
@@ -44,15 +40,6 @@ def registry_blocked(model: RegisteredModel, options: Mapping[str, Any]) -> Iter
     if name is None:
         yield Problem(f"name is null; the column is NOT NULL, so {ABORTS}", file="meta.yaml",
                       pointer="/name")
-    tree = model.tree
-    if tree is not None and name is not None:
-        for other in tree.subdirs("models"):
-            if other == model.name:
-                break
-            sibling = RegisteredModel(tree.path / "models" / other, model.context, tree)
-            if _effective_name(sibling) == name:
-                yield Problem(f"name {name!r} is also the name of models/{other}; {ABORTS} "
-                              f"(UNIQUE constraint failed)", file="meta.yaml", pointer="/name")
     numbers: dict[int, str] = {}
     for folder in model.version_dirs():
         rel = f"{folder}/meta.yaml"

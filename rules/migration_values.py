@@ -17,6 +17,8 @@ from mlint.rules.migration import (
     RUN_STATUS_NAMES,
     SOURCE_TYPES,
     gate_meta,
+    key_line,
+    peek_meta,
     undecodable,
 )
 from mlint.tracking import leaf_files
@@ -123,7 +125,7 @@ def _io_values(run: Run) -> Iterator[Problem]:
 def unique_conflicts(tree: Tree, options: Mapping[str, Any]) -> Iterator[Problem]:
     """Migration gate: ids and names the database keys on must be unique across the tree (the
     active experiments and `.trash` together): experiment ids (as integers), experiment names,
-    run ids (`run_uuid`, else `run_id`), logged model ids, trace ids.
+    run ids (`run_uuid`, else `run_id`), logged model ids, trace ids, registered model names.
 
     Why: each is a primary key or UNIQUE constraint in the database; the second occurrence
     aborts `mlflow migrate-filestore` with `UNIQUE constraint failed`. Typical causes: a run or
@@ -134,10 +136,12 @@ def unique_conflicts(tree: Tree, options: Mapping[str, Any]) -> Iterator[Problem
     """
     seen: dict[tuple[str, str], str] = {}
 
-    def claim(kind: str, value: str, rel: str, pointer: str = "") -> Iterator[Problem]:
+    def claim(kind: str, value: str, rel: str, pointer: str = "", text: str = "") -> Iterator[Problem]:
         if (kind, value) in seen:
+            # Read outside the cache (peek_meta), so the engine cannot map the pointer: locate it here.
+            line = key_line(text, pointer[1:]) if pointer else None
             yield Problem(f"{kind} {value!r} is also used by {seen[(kind, value)]}; {ABORTS} "
-                          f"(UNIQUE constraint failed)", file=rel, pointer=pointer,
+                          f"(UNIQUE constraint failed)", file=rel, pointer=pointer, line=line,
                           related=(seen[(kind, value)],), subject=f"{kind}:{value}")
         else:
             seen[(kind, value)] = rel
@@ -148,32 +152,39 @@ def unique_conflicts(tree: Tree, options: Mapping[str, Any]) -> Iterator[Problem
             exp_id = str(int(folder.name))
         except ValueError:
             continue  # not migrated at all (migration-experiment-lost)
-        meta, state = gate_meta(tree, f"{exp_rel}/meta.yaml")
+        meta, state, text = peek_meta(tree, f"{exp_rel}/meta.yaml")
         if state == "ok":
             yield from claim("experiment id", exp_id, f"{exp_rel}/meta.yaml",
-                             "/experiment_id" if "experiment_id" in meta else "")
+                             "/experiment_id" if "experiment_id" in meta else "", text)
             name = meta.get("name", f"experiment_{folder.name}")
             if isinstance(name, str):
                 yield from claim("experiment name", name, f"{exp_rel}/meta.yaml",
-                                 "/name" if "name" in meta else "")
+                                 "/name" if "name" in meta else "", text)
         for run_name in Experiment(folder, tree.context, tree).run_names():
             run_rel = f"{exp_rel}/{run_name}/meta.yaml"
-            run_meta, run_state = gate_meta(tree, run_rel)
+            run_meta, run_state, run_text = peek_meta(tree, run_rel)
             run_id = (run_meta.get("run_uuid") or run_meta.get("run_id")) if run_state == "ok" else None
             if run_id:
                 yield from claim("run id", str(run_id), run_rel,
-                                 "/run_uuid" if run_meta.get("run_uuid") else "/run_id")
+                                 "/run_uuid" if run_meta.get("run_uuid") else "/run_id", run_text)
         for trace in tree.subdirs(f"{exp_rel}/traces"):
-            info, info_state = gate_meta(tree, f"{exp_rel}/traces/{trace}/trace_info.yaml")
+            info, info_state, _ = peek_meta(tree, f"{exp_rel}/traces/{trace}/trace_info.yaml")
             if info_state == "ok":
                 trace_id = info.get("trace_id") or info.get("request_id") or trace
                 yield from claim("trace id", str(trace_id), f"{exp_rel}/traces/{trace}/trace_info.yaml")
         for model in tree.subdirs(f"{exp_rel}/{REGISTRY}"):
             model_rel = f"{exp_rel}/{REGISTRY}/{model}/meta.yaml"
-            model_meta, model_state = gate_meta(tree, model_rel)
+            model_meta, model_state, model_text = peek_meta(tree, model_rel)
             if model_state == "ok":
                 yield from claim("logged model id", str(model_meta.get("model_id", model)), model_rel,
-                                 "/model_id" if "model_id" in model_meta else "")
+                                 "/model_id" if "model_id" in model_meta else "", model_text)
+    for registered in tree.subdirs(REGISTRY):
+        reg_rel = f"{REGISTRY}/{registered}/meta.yaml"
+        reg_meta, reg_state, reg_text = peek_meta(tree, reg_rel)
+        name = reg_meta.get("name", registered) if reg_state == "ok" else None
+        if name is not None:
+            yield from claim("registered model name", str(name), reg_rel,
+                             "/name" if "name" in reg_meta else "", reg_text)
 
 
 @rule("RUN206", "migration-link-dropped", scope=(Experiment, Run, LoggedModel), severity=ERROR,

@@ -111,7 +111,8 @@ def parse_metric_lines(text: str, allowed: tuple[int, ...]) -> Iterator[MetricLi
         if len(fields) not in allowed:
             expected = ", ".join(map(str, allowed[:-1])) + f" or {allowed[-1]}"
             count = len(fields) if raw.strip() else 0
-            yield MetricLine(number, tuple(fields), error=f"has {count} fields, MLflow expects {expected}")
+            noun = "field" if count == 1 else "fields"
+            yield MetricLine(number, tuple(fields), error=f"has {count} {noun}, MLflow expects {expected}")
             continue
         try:
             timestamp, value = int(fields[0]), float(fields[1])

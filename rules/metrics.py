@@ -107,10 +107,15 @@ def metric_lines_not_repeated(run: Run, options: Mapping[str, Any]) -> Iterator[
         if doc is None:
             continue
         shown = 0
+        mirrored: dict[tuple[Any, ...], bool] = {}  # one look per distinct point, not per line
         for number, first, identity in duplicate_lines(doc.text, True):
-            if _mirrored(run, key, identity):
+            if identity not in mirrored:
+                mirrored[identity] = _mirrored(run, key, identity)
+            if mirrored[identity]:
                 continue
             shown += 1
+            if shown > MAX_LINE_FINDINGS:
+                break  # nothing more is reported: stop (10 million repeated lines took minutes)
             if shown <= MAX_LINE_FINDINGS:
                 yield Problem(
                     f"line {number} repeats line {first} (same timestamp, step and value); "

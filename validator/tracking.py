@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from mlint.files import iter_lines
 from mlint.units import EXPERIMENT_RESERVED, REGISTRY, TRASH, Experiment, LoggedModel, Run, Tree, Unit
 
 # MLflow's key regex (mlflow/utils/validation.py, non-Windows); 1.x/2.9 lacked the colon.
@@ -106,7 +107,7 @@ def parse_metric_lines(text: str, allowed: tuple[int, ...]) -> Iterator[MetricLi
     Fast path: plain `split` and builtin conversions, no regex; columns are computed only for
     the rare bad line.
     """
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(iter_lines(text), start=1):
         fields = raw.strip().split(" ")
         if len(fields) not in allowed:
             expected = ", ".join(map(str, allowed[:-1])) + f" or {allowed[-1]}"
@@ -162,7 +163,7 @@ def duplicate_lines(text: str, is_run: bool) -> Iterator[tuple[int, int, tuple[A
     (timestamp, step, value, is_nan) for runs, (timestamp, step, run id) for logged models.
     Unparsable lines are skipped (other rules report them)."""
     seen: dict[tuple[Any, ...], int] = {}
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(iter_lines(text), start=1):
         fields = raw.strip().split(" ")
         try:
             if is_run and len(fields) >= 2:

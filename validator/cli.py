@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mlint import __version__
+from mlint.cache import default_cache_dir
 from mlint.config import Config, ConfigError, split_selectors
 from mlint.diagnostics import Severity
 from mlint.engine import check_paths
@@ -37,6 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="lowest severity that makes the exit code 1 (default: error)")
     check.add_argument("--exit-zero", action="store_true",
                        help="exit 0 even with findings (still 2 on internal errors)")
+    # Performance (mlint.parallel, mlint.cache): never change the findings.
+    check.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
+                       help="worker processes (default: one per CPU; 1 = no workers)")
+    check.add_argument("--no-cache", action="store_true",
+                       help="neither use nor update the result cache")
+    check.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
+                       help="result cache folder, outside the checked tree "
+                            "(default: $XDG_CACHE_HOME/mlint or ~/.cache/mlint)")
 
     rules = sub.add_parser("rules", help="list the rules")
     rules.add_argument("--format", choices=["table", "md", "json"], default="table")
@@ -87,7 +96,8 @@ def run_check(args: argparse.Namespace, registry: Registry) -> int:
     except (ConfigError, ValueError) as exc:
         print(f"mlint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    report = check_paths(args.paths, registry, config)
+    cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
+    report = check_paths(args.paths, registry, config, jobs=args.jobs, cache_dir=cache_dir)
     for name, target in outputs:
         if target is None:
             REPORTERS[name](report, sys.stdout)

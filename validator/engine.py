@@ -16,7 +16,7 @@ from pathlib import Path
 
 from mlint.config import Config
 from mlint.diagnostics import Diagnostic, Problem, Severity, fingerprint
-from mlint.discovery import Discovery, discover
+from mlint.discovery import discover
 from mlint.files import Document, FileFailure
 from mlint.registry import Registry, Rule
 from mlint.units import FileCache, Unit
@@ -39,38 +39,42 @@ class Report:
 
 
 class Engine:
-    def __init__(self, registry: Registry, config: Config) -> None:
+    def __init__(self, registry: Registry, config: Config, *, jobs: int = 1,
+                 cache_dir: Path | None = None) -> None:
         self.registry = registry
         self.config = config
         self.enabled = config.enabled(registry)
         self.rules_by_kind: dict[str, list[Rule]] = {}
+        # Performance only (mlint.parallel, mlint.cache): worker processes and the result cache never
+        # change the diagnostics, only how fast they come.
+        self.jobs = jobs
+        self.cache_dir = cache_dir
 
     def check(self, paths: Sequence[Path]) -> Report:
+        from mlint.parallel import Scheduler
+
         cache = FileCache(max_bytes=self.config.max_file_bytes)
         found = discover(list(paths), cache, self.config.is_excluded)
         report = Report()
-        diagnostics = list(self.run(found, cache, report))
+        diagnostics = [d for path, failure in found.problems
+                       for d in self._failure(path, failure, path if path.is_dir() else path.parent)]
+        diagnostics += Scheduler(self, paths).run(found.units, report)
         report.diagnostics = sorted(set(diagnostics))
-        report.files = cache.files_read
         return report
 
-    def run(self, found: Discovery, cache: FileCache, report: Report) -> Iterator[Diagnostic]:
-        for path, failure in found.problems:
-            yield from self._failure(path, failure, path if path.is_dir() else path.parent)
-        open_units: list[Unit] = []
-        for unit in found.units:
-            ancestors = set(map(id, unit.ancestors()))
-            while open_units and id(open_units[-1]) not in ancestors:
-                cache.evict_under(open_units.pop().path)
-            open_units.append(unit)
-            report.units[unit.kind] += 1
-            for rel in unit.primary_files:
-                if unit.exists(rel):
-                    unit.yaml(rel)
-            for meta in self._rules_for(unit):
-                yield from self._apply(meta, unit, report)
-            for path in list(cache.failures):
-                yield from self._failure(path, cache.failures.pop(path), unit.context.key_root)
+    def check_unit(self, unit: Unit, report: Report) -> list[Diagnostic]:
+        """Every diagnostic of one unit: its primary files' failures, its rules' findings,
+        and the failures of files first read while checking it."""
+        cache = unit.context.cache
+        out: list[Diagnostic] = []
+        for rel in unit.primary_files:
+            if unit.exists(rel):
+                unit.yaml(rel)
+        for meta in self._rules_for(unit):
+            out.extend(self._apply(meta, unit, report))
+        for path in list(cache.failures):
+            out.extend(self._failure(path, cache.failures.pop(path), unit.context.key_root))
+        return out
 
     def _rules_for(self, unit: Unit) -> list[Rule]:
         if unit.kind not in self.rules_by_kind:
@@ -186,5 +190,6 @@ def key_path(path: Path, root: Path) -> str:
         return Path(os.path.abspath(path)).as_posix()
 
 
-def check_paths(paths: Iterable[str | os.PathLike[str]], registry: Registry, config: Config) -> Report:
-    return Engine(registry, config).check([Path(p) for p in paths])
+def check_paths(paths: Iterable[str | os.PathLike[str]], registry: Registry, config: Config, *,
+                jobs: int = 1, cache_dir: Path | None = None) -> Report:
+    return Engine(registry, config, jobs=jobs, cache_dir=cache_dir).check([Path(p) for p in paths])

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
 
+from mlint.deps import Sig, Tracker, path_sig
 from mlint.files import DEFAULT_MAX_BYTES, Document, FileFailure, Loaded, load
+
+T = TypeVar("T")
 
 # MLflow's own reserved names (mlflow/store/tracking/file_store.py).
 TRASH = ".trash"
@@ -31,11 +34,25 @@ class FileCache:
 
     max_bytes: int = DEFAULT_MAX_BYTES
     _loaded: dict[tuple[Path, str], Loaded] = field(default_factory=dict)
+    _sigs: dict[Path, Sig] = field(default_factory=dict)
     failures: dict[Path, FileFailure] = field(default_factory=dict)
     files_read: int = 0
+    # Set by the result cache (mlint.cache) while a unit is checked: records every file,
+    # path test and folder listing the unit's rules depend on. None costs nothing.
+    tracker: Tracker | None = None
+    # Set by the scheduler (mlint.parallel): the files one unit asked for, whatever the
+    # cache state, so that the "files" count is the same serial, parallel and cached.
+    accessed: set[Path] | None = None
 
     def get(self, path: Path, root: Path, kind: str) -> Loaded:
         key = (path, kind)
+        if self.accessed is not None:
+            self.accessed.add(path)
+        if self.tracker is not None:
+            # Signed before the first read: a change after it is seen on the next run.
+            if path not in self._sigs:
+                self._sigs[path] = path_sig(str(path))
+            self.tracker.file(path, self._sigs[path])
         if key not in self._loaded:
             self.files_read += 1
             loaded = load(path, root, kind, self.max_bytes)
@@ -56,6 +73,7 @@ class FileCache:
         """Forget parsed files below `folder` (memory stays flat on huge trees)."""
         for key in [k for k in self._loaded if folder == k[0].parent or folder in k[0].parents]:
             del self._loaded[key]
+            self._sigs.pop(key[0], None)
 
 
 @dataclass(frozen=True)
@@ -102,23 +120,49 @@ class Unit:
         return self.path / rel if rel else self.path
 
     def exists(self, rel: str) -> bool:
-        return os.path.lexists(self.file(rel))
+        return self._probe(self.file(rel), os.path.lexists)
 
     def is_file(self, rel: str) -> bool:
-        return os.path.isfile(self.file(rel))
+        return self._probe(self.file(rel), os.path.isfile)
 
     def is_dir(self, rel: str) -> bool:
-        return os.path.isdir(self.file(rel))
+        return self._probe(self.file(rel), os.path.isdir)
 
     def entries(self, rel: str = "") -> list[str]:
         """Sorted names inside a sub-folder; empty when it is missing or unreadable."""
-        try:
-            return sorted(os.listdir(self.file(rel)))
-        except OSError:
-            return []
+        return listing(self.file(rel), self.context.cache.tracker)
 
     def subdirs(self, rel: str = "") -> list[str]:
-        return [n for n in self.entries(rel) if os.path.isdir(self.file(rel) / n)]
+        folder = self.file(rel)
+        return [n for n in self.entries(rel) if self._probe(folder / n, os.path.isdir)]
+
+    def _probe(self, path: Path, test: Callable[[Path], bool]) -> bool:
+        if self.context.cache.tracker is not None:
+            self.context.cache.tracker.path(path)
+        return test(path)
+
+    def memo(self, name: str, compute: Callable[[], T]) -> T:
+        """`compute()` once per unit object, for values other units reuse (an index of the
+        tree's runs…). Use this rather than a private attribute: it replays the files and
+        listings `compute` depended on into every later caller's dependencies, so the
+        result cache (mlint.cache) stays exact."""
+        store: dict[str, tuple[Any, Tracker | None]] = self.__dict__.setdefault("_memo", {})
+        tracker = self.context.cache.tracker
+        if name in store:
+            value, deps = store[name]
+            if tracker is not None and deps is not None:
+                tracker.merge(deps)
+            return value
+        inner = Tracker() if tracker is not None else None
+        self.context.cache.tracker = inner
+        try:
+            value = compute()
+        finally:
+            self.context.cache.tracker = tracker
+        if tracker is not None and inner is not None:
+            tracker.merge(inner)
+        store[name] = (value, inner)
+        return value
 
     # --- parsed files ---------------------------------------------------------------------
     def load(self, rel: str, kind: str) -> Loaded:
@@ -155,14 +199,14 @@ class Tree(Unit):
         """The folder of run `run_id` in any experiment (trash included), by folder name."""
         for exp in self.experiment_dirs():
             candidate = exp / run_id
-            if run_id not in EXPERIMENT_RESERVED and os.path.isdir(candidate):
+            if run_id not in EXPERIMENT_RESERVED and self._probe(candidate, os.path.isdir):
                 return candidate
         return None
 
     def find_logged_model(self, model_id: str) -> Path | None:
         for exp in self.experiment_dirs():
             candidate = exp / REGISTRY / model_id
-            if os.path.isdir(candidate):
+            if self._probe(candidate, os.path.isdir):
                 return candidate
         return None
 
@@ -246,6 +290,17 @@ class ModelDir(Unit):
 
     def mlmodel(self) -> Document | None:
         return self.yaml("MLmodel")
+
+
+def listing(folder: Path, tracker: Tracker | None = None) -> list[str]:
+    """Sorted names in `folder` (empty when missing or unreadable), recorded for the cache."""
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        names = []
+    if tracker is not None:
+        tracker.listing(folder, names)
+    return names
 
 
 UNIT_KINDS: tuple[type[Unit], ...] = (Tree, Experiment, Run, LoggedModel, RegisteredModel, ModelDir)

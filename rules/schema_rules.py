@@ -12,6 +12,7 @@ from typing import Any
 
 from mlint import schemas
 from mlint.diagnostics import ERROR, Problem
+from mlint.linemap import split_pointer
 from mlint.mlmodel import signature_parts
 from mlint.registry import RuleFunc, rule
 from mlint.units import Experiment, LoggedModel, ModelDir, RegisteredModel, Run, Unit
@@ -100,7 +101,14 @@ def check_file(check: SchemaCheck, unit: Unit) -> Iterator[Problem]:
                                "leaves behind; MLflow cannot read the entity.")
             continue
         for error in schemas.best_errors(check.schema, doc.data):
-            yield Problem(error.message, file=rel, pointer=error.pointer)
+            yield Problem(_at(error.pointer, error.message), file=rel, pointer=error.pointer)
+
+
+def _at(pointer: str, message: str, prefix: str = "") -> str:
+    """Prefix a schema message with the dotted key it concerns: `status: 'x' is not one of …`."""
+    key = ".".join(split_pointer(pointer))
+    where = ".".join(p for p in (prefix, key) if p)
+    return f"{where}: {message}" if where else message
 
 
 def _make(check: SchemaCheck) -> RuleFunc:
@@ -136,7 +144,7 @@ def signature_schema(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Pr
             continue
         schema = "signature-params" if part.part == "params" else "signature-schema"
         for error in schemas.best_errors(schema, part.value):
-            yield Problem(f"signature.{part.part}{error.pointer}: {error.message}", file="MLmodel",
+            yield Problem(_at(error.pointer, error.message, f"signature.{part.part}"), file="MLmodel",
                           pointer=part.pointer + error.pointer)
 
 

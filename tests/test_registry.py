@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+
 from mlint.diagnostics import ERROR
 from mlint.registry import FAMILIES, Registry, RegistryError, load_registry, rule
 from mlint.ruledocs import rules_markdown
 from mlint.units import Run
-
 from tests.conftest import REPO
 from tests.rules.harness import CASES
 
@@ -70,3 +70,28 @@ def test_selectors_resolve_codes_prefixes_names_and_all() -> None:
     assert {r.family for r in REGISTRY.select("RUN")} == {"RUN"}
     assert len(REGISTRY.select("ALL")) == len(REGISTRY)
     assert REGISTRY.select("NOPE999") == []
+
+
+def test_entry_point_plugins_are_registered_like_builtins(monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+    from importlib.metadata import EntryPoint
+
+    from mlint import registry as registry_module
+
+    plugin = types.ModuleType("mlint_test_plugin")
+
+    @rule("XPL001", "plugin-rule", scope=Run, severity=ERROR)
+    def plugin_rule(unit, options):  # type: ignore[no-untyped-def]
+        """A plug-in rule. Why: proves entry points load. Fix: nothing."""
+        yield from ()
+
+    plugin_rule.__module__ = plugin.__name__
+    plugin.plugin_rule = plugin_rule  # type: ignore[attr-defined]
+    point = EntryPoint("demo", "mlint_test_plugin", "mlint.rules")
+    monkeypatch.setitem(__import__("sys").modules, "mlint_test_plugin", plugin)
+    monkeypatch.setattr(registry_module, "entry_points",
+                        lambda group: [point] if group == "mlint.rules" else [])
+    loaded = load_registry()
+    meta = loaded.get("XPL001")
+    assert meta is not None and meta.origin == "plugin demo (mlint_test_plugin)"
+    assert len(loaded) == len(REGISTRY) + 1

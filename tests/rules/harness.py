@@ -6,7 +6,7 @@ A case may carry `case.yaml` to say what git cannot store or what the case needs
     args: [bad/missing]               # paths to check instead of `bad` (relative to the case)
     empty_dirs: [bad/mlruns/0/r/params]   # folders to create (git keeps no empty folders)
     fifos: [bad/model/conda.yaml]     # named pipes to create
-    config: {max_file_bytes: 100}     # Config overrides
+    config: {max_file_bytes: 100}     # Config overrides for checking bad/ (good/ uses defaults)
 
 Cases are copied to a temporary folder before checking, so nothing is ever written into the
 repository, and the output paths are relative to the case folder.
@@ -26,6 +26,7 @@ import yaml
 
 from mlint import Config, run
 from mlint.reporters.concise import location
+from tests.data.fixture_tree import empty_dirs
 
 CASES = Path(__file__).resolve().parent
 CODE = re.compile(r"^[A-Z]{2,4}[0-9]{3}$")
@@ -83,18 +84,11 @@ class Case:
 def _recreate_empty_dirs(source: Path, target: Path) -> None:
     """Real-MLflow fixture trees list the empty folders git dropped in EMPTY_DIRS.txt."""
     for base in [source, *source.parents]:
-        listing = base / "EMPTY_DIRS.txt"
-        if listing.is_file():
-            for line in listing.read_text().splitlines():
-                rel = Path(line.strip())
-                if not line.strip():
-                    continue
+        if (base / "EMPTY_DIRS.txt").is_file():
+            for rel in empty_dirs(base):
                 absolute = base / rel
-                try:
-                    inside = absolute.relative_to(source)
-                except ValueError:
-                    continue
-                (target / inside).mkdir(parents=True, exist_ok=True)
+                if absolute == source or source in absolute.parents:
+                    (target / absolute.relative_to(source)).mkdir(parents=True, exist_ok=True)
             return
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from mlint.schemas import best_errors
 
 GOOD_RUN: dict[str, Any] = {

@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 import yaml
-from mlint.schemas import best_errors
 from schema_corpus import CORPUS, PUBLIC, PUBLIC_FOLDERS, decoded_signature, file_kind, iter_files
+
+from mlint.schemas import best_errors
 
 # logical path → reason. Every entry is a file MLflow loads but mlint rejects on purpose.
 ALLOWED_STRICTER: dict[str, str] = {

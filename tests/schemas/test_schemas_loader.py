@@ -7,8 +7,9 @@ from importlib import resources
 from pathlib import Path
 
 import jsonschema
-import mlint.schemas as schemas
 import pytest
+
+import mlint.schemas as schemas
 from mlint.schemas import SchemaError, best_errors, load, names, validator
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"

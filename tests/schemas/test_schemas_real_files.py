@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 import yaml
-from mlint.schemas import best_errors
 from schema_corpus import TREE_292, decoded_signature, file_kind, iter_files, read_yaml
+
+from mlint.schemas import best_errors
 
 DATA = Path(__file__).parent / "data"
 SAMPLES_3172 = DATA / "mlflow-3.17.2"

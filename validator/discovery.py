@@ -29,6 +29,8 @@ from mlint.units import (
     Run,
     Tree,
     Unit,
+    _real_dir,
+    real_path,
 )
 
 # Folders a generic walk never enters: they hold no MLflow artifacts worth checking.
@@ -53,6 +55,7 @@ class Discovery:
 
 def discover(paths: list[Path], cache: FileCache, excluded: Excluder = lambda p: False) -> Discovery:
     found = Discovery()
+    _real_dir.cache_clear()  # symlinks may have changed since the last check in this process
     for arg in paths:
         before = len(found.units)
         _discover_one(arg, cache, excluded, found)
@@ -218,7 +221,7 @@ class _Walker:
         return True
 
     def _enter(self, folder: Path) -> bool:
-        real = os.path.realpath(folder)
+        real = real_path(folder)
         if real in self.visited:
             return False
         self.visited.add(real)

@@ -6,7 +6,13 @@ way through the `mlint.rules` entry-point group.
 
 BUILTIN_MODULES: tuple[str, ...] = (
     "mlint.rules.tool",
+    "mlint.rules.tool_integrations",
     "mlint.rules.schema_rules",
     "mlint.rules.identity",
     "mlint.rules.model_references",
+    "mlint.rules.mlmodel_paths",
+    "mlint.rules.mlmodel_flavors",
+    "mlint.rules.mlmodel_metadata",
+    "mlint.rules.env_requirements",
+    "mlint.rules.env_consistency",
 )

@@ -4,40 +4,51 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mlint.diagnostics import ERROR, Problem
-from mlint.linemap import join_pointer
-from mlint.mlmodel import flavors, mlmodel_data
+from mlint.mlmodel import Reference, mlmodel_data, references
 from mlint.registry import rule
 from mlint.units import ModelDir
 
-# (flavor, key) pairs whose value is a model-relative path MLflow opens at load time.
-FLAVOR_PATH_KEYS: tuple[tuple[str, str], ...] = (
-    ("python_function", "model_path"),
-    ("python_function", "data"),
-    ("python_function", "python_model"),
-    ("sklearn", "pickled_model"),
-)
+
+def grouped_references(model: ModelDir) -> dict[str, list[Reference]]:
+    """References keyed by the model-relative path they resolve to (one finding per path)."""
+    grouped: dict[str, list[Reference]] = {}
+    for ref in references(model):
+        grouped.setdefault(ref.path, []).append(ref)
+    return grouped
 
 
-def referenced_paths(model: ModelDir) -> Iterator[tuple[str, str]]:
-    """(JSON pointer, model-relative path) for each path-valued key MLflow reads."""
-    found = flavors(model)
-    for flavor, key in FLAVOR_PATH_KEYS:
-        value = found.get(flavor, {}).get(key)
-        if isinstance(value, str) and value:
-            yield join_pointer("flavors", flavor, key), value
-    env = found.get("python_function", {}).get("env")
-    if isinstance(env, str) and env:  # MLflow < 2.0 wrote the conda file name as a string
-        yield join_pointer("flavors", "python_function", "env"), env
-    elif isinstance(env, dict):
-        for key in ("conda", "virtualenv"):
-            if isinstance(env.get(key), str) and env[key]:
-                yield join_pointer("flavors", "python_function", "env", key), env[key]
+def keys_text(refs: list[Reference]) -> str:
+    return ", ".join(r.pointer.lstrip("/").replace("/", ".").replace("~1", "/").replace("~0", "~")
+                     for r in refs)
+
+
+def escapes(model: ModelDir, rel: str) -> str:
+    """Why `rel` leaves the model folder ('' when it stays inside)."""
+    import os
+    import posixpath
+
+    if rel.startswith(("/", "\\")) or (len(rel) > 1 and rel[1] == ":"):
+        return "is an absolute path"
+    if posixpath.normpath(rel.replace("\\", "/")).split("/")[0] == "..":
+        return "climbs out of the model folder with '..'"
+    real_model = os.path.realpath(model.path)
+    real = os.path.realpath(model.file(rel))
+    if os.path.lexists(model.file(rel)) and real != real_model and not real.startswith(real_model + os.sep):
+        return "resolves through a symlink to a place outside the model folder"
+    return ""
 
 
 @rule("MLM011", "referenced-file-missing", scope=ModelDir, severity=ERROR)
 def referenced_files_exist(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Problem]:
-    """Every file an MLmodel references (`pickled_model`, `model_path`, `data`,
-    `python_model`, the `env` files) must exist in the model folder.
+    """Every file or folder an MLmodel references must exist in the model folder.
+
+    Checked: `pickled_model`, `model_path`, `data`, `code`, `python_model`,
+    `artifacts.*.path`, `model_code_path` (by basename, as MLflow resolves it), the `env`
+    files (the string form of MLflow < 2.0 too), `saved_input_example_info.artifact_path` and
+    `serving_input_path`, `extra_files[].path`, and the data paths of the common flavors
+    (pytorch `model_data`, tensorflow/keras `data`/`saved_model_dir`, xgboost, lightgbm,
+    catboost, onnx and statsmodels `data`, spark `model_data`, transformers `model_binary`,
+    `components` and `peft_adaptor`, langchain data keys). A dangling symlink counts as missing.
 
     Why: `mlflow.pyfunc.load_model` and environment restoration open these paths; a missing
     one fails only at deployment time, often after the model was promoted. Public model folders
@@ -46,16 +57,18 @@ def referenced_files_exist(model: ModelDir, options: Mapping[str, Any]) -> Itera
 
     Example: `flavors.sklearn.pickled_model: model.pkl` with no `model.pkl` beside MLmodel.
     """
+    import os
+
     if mlmodel_data(model) is None:
         return
-    pointers: dict[str, list[str]] = {}
-    for pointer, rel in referenced_paths(model):
-        pointers.setdefault(rel, []).append(pointer)
-    for rel, where in pointers.items():
-        if not model.exists(rel):
-            keys = ", ".join(p.lstrip("/").replace("/", ".") for p in where)
-            yield Problem(
-                f"'{rel}' does not exist in the model folder (referenced by {keys})",
-                file="MLmodel", pointer=where[0], subject=rel,
-                hint="Add the file (is it git-ignored or stored with Git LFS?) or re-save the model.",
-            )
+    for rel, refs in grouped_references(model).items():
+        if escapes(model, rel) or os.path.exists(model.file(rel)):
+            continue
+        dangling = os.path.lexists(model.file(rel))
+        what = "is a dangling symlink" if dangling else "does not exist in the model folder"
+        written = f" (written as '{refs[0].written}', MLflow uses its basename)" if refs[0].written else ""
+        yield Problem(
+            f"'{rel}' {what}{written} (referenced by {keys_text(refs)})",
+            file="MLmodel", pointer=refs[0].pointer, subject=rel,
+            hint="Add the file (is it git-ignored or stored with Git LFS?) or re-save the model.",
+        )

@@ -5,19 +5,28 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TypeAlias, Union
 
 from mlint.config import Config
+from mlint.config_file import find_config, load_config, resolve
 from mlint.diagnostics import Diagnostic
-from mlint.engine import Report, check_paths
+from mlint.engine import Progress, Report, check_paths
 from mlint.registry import load_registry
 
+PathArg: TypeAlias = Union[str, "os.PathLike[str]"]
+ConfigArg: TypeAlias = Union[Config, str, "os.PathLike[str]", None]
 
-def check(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
-          config: Config | None = None, *, jobs: int = 1,
-          cache_dir: str | os.PathLike[str] | None = None) -> list[Diagnostic]:
+
+def check(paths: PathArg | Iterable[PathArg], config: ConfigArg = None, *, jobs: int = 1,
+          cache_dir: PathArg | None = None) -> list[Diagnostic]:
     """Check MLflow artifacts statically and return the sorted findings.
 
     `paths` may be one path or several: model folders, `mlruns/` trees or anything inside them.
+    `config` is a `Config`, the path of a config file (`pyproject.toml` with `[tool.mlint]`,
+    `mlint.toml`, `.mlint.toml`), or None to discover the nearest config file above the paths
+    exactly as the `mlint` command does (`Config()` gives the defaults, ignoring config files).
+    Findings hidden by an in-artifact suppression or the config's baseline are left out;
+    `run(...).suppressed` lists them, with `Diagnostic.suppressed` saying why.
     Nothing is imported, unpickled or written (except the result cache, and only when
     `cache_dir` is given). `jobs` > 1 checks units in that many processes (0: one per CPU);
     neither changes the result.
@@ -25,12 +34,20 @@ def check(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     return run(paths, config, jobs=jobs, cache_dir=cache_dir).diagnostics
 
 
-def run(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
-        config: Config | None = None, *, jobs: int = 1,
-        cache_dir: str | os.PathLike[str] | None = None) -> Report:
+def run(paths: PathArg | Iterable[PathArg], config: ConfigArg = None,
+        progress: Progress | None = None, *, jobs: int = 1, cache_dir: PathArg | None = None) -> Report:
     """Like `check`, but returns the whole `Report` (unit counts, files read, crash flag)."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    config = config or Config()
-    return check_paths(paths, load_registry(config.rules_paths), config, jobs=jobs,
+    paths = list(paths)
+    settings: Config
+    if config is None:
+        found = find_config(paths)
+        settings = load_config(found) if found is not None else Config()
+    elif isinstance(config, Config):
+        settings = config
+    else:
+        settings = load_config(Path(config))
+    registry = load_registry(settings.rules_paths)
+    return check_paths(paths, registry, resolve(settings, registry), progress, jobs=jobs,
                        cache_dir=Path(cache_dir) if cache_dir is not None else None)

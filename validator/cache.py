@@ -16,6 +16,7 @@ error disables it too: the cache can make a check faster, never different or fai
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -23,14 +24,18 @@ import sqlite3
 import sys
 import zlib
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mlint import __version__
-from mlint.deps import Tracker, current_digest
+from mlint.deps import Tracker, current_digest, own_folder
 from mlint.diagnostics import Diagnostic, Severity
+from mlint.suppressions import Suppression
 
 FORMAT = 1
+# A suppression declared by a unit, with its MLT102 "unused" finding located in advance.
+SuppressionRecord = tuple[Suppression, Diagnostic | None]
 
 
 def default_cache_dir() -> Path:
@@ -94,15 +99,28 @@ def _join(unit_path: str, rel: list[str], other: list[str]) -> list[str]:
     return [os.path.join(unit_path, r) for r in rel] + other
 
 
+@dataclass
+class Hit:
+    diagnostics: list[Diagnostic]
+    files: int
+    suppressions: list[SuppressionRecord]
+
+
 def encode_entry(unit_path: str, diagnostics: Sequence[Diagnostic], files: int,
-                 tracker: Tracker) -> bytes:
+                 tracker: Tracker, suppressions: Sequence[SuppressionRecord] = (),
+                 own: tuple[str, set[str]] = ("", set())) -> bytes:
+    """`own` is `deps.own_folder` taken before the unit was checked; files it covers are
+    not stored again."""
     deps = {}
     for name, paths in (("f", tracker.files), ("p", tracker.paths), ("l", tracker.listings)):
-        rel, other = _split(unit_path, paths)
+        rel, other = _split(unit_path, (p for p in paths if p not in own[1]))
         deps[name] = [rel, other]
     record = {
+        "o": own[0],
         "n": files,
         "d": [_diag_to_list(d) for d in diagnostics],
+        "s": [[_suppression_to_dict(s), _diag_to_list(u) if u is not None else None]
+              for s, u in suppressions],
         "deps": deps,
         # The digest over the dependencies in the same order as stored.
         "h": current_digest_from(tracker, unit_path, deps),
@@ -118,22 +136,37 @@ def current_digest_from(tracker: Tracker, unit_path: str, deps: dict[str, list[l
                            (tracker.listings[p] for p in order["l"]))
 
 
-def decode_valid_entry(unit_path: str, blob: bytes) -> tuple[list[Diagnostic], int] | None:
-    """The stored diagnostics and file count, or None when any dependency changed."""
+def decode_valid_entry(unit_path: str, blob: bytes, kind: str) -> Hit | None:
+    """The stored outcome, or None when any dependency changed."""
     try:
         record = json.loads(zlib.decompress(blob))
+        if own_folder(kind, unit_path)[0] != record["o"]:
+            return None
         deps = record["deps"]
         now = current_digest(_join(unit_path, *deps["f"]), _join(unit_path, *deps["p"]),
                              _join(unit_path, *deps["l"]))
         if now != record["h"]:
             return None
-        return [_diag_from_list(d) for d in record["d"]], int(record["n"])
+        suppressions = [(_suppression_from_dict(s), _diag_from_list(u) if u is not None else None)
+                        for s, u in record["s"]]
+        return Hit([_diag_from_list(d) for d in record["d"]], int(record["n"]), suppressions)
     except (ValueError, KeyError, TypeError, zlib.error):
         return None
 
 
 _FIELDS = ("path", "line", "column", "code", "name", "severity", "message", "pointer", "hint",
            "fingerprint", "related", "suppressed", "source")
+
+
+def _suppression_to_dict(s: Suppression) -> dict[str, Any]:
+    data = dataclasses.asdict(s)
+    data["codes"], data["lines"] = sorted(s.codes), sorted(s.lines)
+    data["used"] = False
+    return data
+
+
+def _suppression_from_dict(data: dict[str, Any]) -> Suppression:
+    return Suppression(**{**data, "codes": frozenset(data["codes"]), "lines": frozenset(data["lines"])})
 
 
 def _diag_to_list(d: Diagnostic) -> list[Any]:
@@ -173,12 +206,12 @@ class ResultCache:
         except (OSError, sqlite3.Error):
             return None
 
-    def lookup(self, key: str, unit_path: str) -> tuple[list[Diagnostic], int] | None:
+    def lookup(self, key: str, unit_path: str, kind: str) -> Hit | None:
         try:
             row = self.conn.execute("SELECT entry FROM units WHERE key = ?", (key,)).fetchone()
         except sqlite3.Error:
             return None
-        return decode_valid_entry(unit_path, row[0]) if row else None
+        return decode_valid_entry(unit_path, row[0], kind) if row else None
 
     def store(self, key: str, entry: bytes) -> None:
         self.pending.append((key, entry))

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
+import os
 import sys
+import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 from mlint import __version__
+from mlint import baseline as baseline_file
 from mlint.cache import default_cache_dir
 from mlint.config import Config, ConfigError, split_selectors
+from mlint.config_file import find_config, load_config, resolve, settings_text
 from mlint.diagnostics import Severity
-from mlint.engine import check_paths
+from mlint.engine import Report, check_paths
 from mlint.registry import Registry, RegistryError, load_registry
-from mlint.reporters import REPORTERS
+from mlint.reporters import REPORTERS, Options
 from mlint.ruledocs import explain, rules_table
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -26,26 +34,48 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     check = sub.add_parser("check", help="check model folders and tracking trees")
-    check.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    check.add_argument("--format", action="append", metavar="NAME[:FILE]",
-                       help=f"output format ({', '.join(REPORTERS)}); repeat for several outputs, "
-                            "`:FILE` writes that one to a file (default: full)")
-    check.add_argument("--select", action="append", metavar="SELECTORS",
-                       help="rules to run: codes, prefixes, names, @groups or ALL (comma-separated)")
-    check.add_argument("--extend-select", action="append", metavar="SELECTORS")
-    check.add_argument("--ignore", action="append", metavar="SELECTORS")
-    check.add_argument("--fail-on", choices=[s.value for s in Severity], default=None,
-                       help="lowest severity that makes the exit code 1 (default: error)")
-    check.add_argument("--exit-zero", action="store_true",
-                       help="exit 0 even with findings (still 2 on internal errors)")
-    # Performance (mlint.parallel, mlint.cache): never change the findings.
-    check.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
-                       help="worker processes (default: one per CPU; 1 = no workers)")
-    check.add_argument("--no-cache", action="store_true",
-                       help="neither use nor update the result cache")
-    check.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
-                       help="result cache folder, outside the checked tree "
-                            "(default: $XDG_CACHE_HOME/mlint or ~/.cache/mlint)")
+    check.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                       help="folders or files to check (default: `paths` from config, else .)")
+    out = check.add_argument_group("output")
+    out.add_argument("--format", action="append", metavar="NAME[:FILE]",
+                     help=f"output format ({', '.join(REPORTERS)}); repeat for several outputs, "
+                          "`:FILE` writes that one to a file (default: full; github under GitHub Actions)")
+    out.add_argument("--statistics", action="store_true", help="print the number of findings per rule")
+    out.add_argument("--include-suppressed", action="store_true",
+                     help="include suppressed and baselined findings, with their justification, "
+                          "in json, jsonl and sarif output")
+    out.add_argument("-q", "--quiet", action="store_true", help="no progress display or status messages")
+    sel = check.add_argument_group("rule selection (beats the config file)")
+    sel.add_argument("--select", action="append", metavar="SELECTORS",
+                     help="rules to run: codes, prefixes, names, @groups or ALL (comma-separated)")
+    sel.add_argument("--extend-select", action="append", metavar="SELECTORS")
+    sel.add_argument("--ignore", action="append", metavar="SELECTORS")
+    sel.add_argument("--fail-on", choices=[s.value for s in Severity], default=None,
+                     help="lowest severity that makes the exit code 1 (default: error)")
+    sel.add_argument("--exit-zero", action="store_true",
+                     help="exit 0 even with findings (still 2 on internal errors)")
+    cfg = check.add_argument_group("configuration")
+    cfg.add_argument("--config", type=Path, metavar="FILE",
+                     help="use this config file (pyproject.toml, mlint.toml) instead of discovery")
+    cfg.add_argument("--isolated", action="store_true", help="ignore all config files")
+    cfg.add_argument("--show-settings", action="store_true", help="print the resolved settings and exit")
+    cfg.add_argument("--no-force-exclude", action="store_true",
+                     help="check explicitly given paths even when `exclude` matches them")
+    cfg.add_argument("--changed-files", action="store_true",
+                     help="PATHs are changed files (pre-commit): check the units holding them, "
+                          "skip files outside any MLflow unit silently")
+    perf = check.add_argument_group("performance (never changes the findings)")
+    perf.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
+                      help="worker processes (default: one per CPU; 1 = no workers)")
+    perf.add_argument("--no-cache", action="store_true", help="neither use nor update the result cache")
+    perf.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
+                      help="result cache folder, outside the checked tree "
+                           "(default: $XDG_CACHE_HOME/mlint or ~/.cache/mlint)")
+    base = check.add_argument_group("baseline")
+    base.add_argument("--baseline", type=Path, metavar="FILE",
+                      help="hide findings recorded in FILE; report stale entries (MLT103)")
+    base.add_argument("--write-baseline", type=Path, metavar="FILE",
+                      help="record the current findings in FILE and exit 0")
 
     rules = sub.add_parser("rules", help="list the rules")
     rules.add_argument("--format", choices=["table", "md", "json"], default="table")
@@ -65,45 +95,93 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "check":
+        return run_check(args)
     try:
         registry = load_registry()
     except RegistryError as exc:
-        print(f"mlint: error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+        return _error(str(exc))
     if args.command == "rules":
         sys.stdout.write(rules_table(registry, args.format))
         return EXIT_CLEAN
-    if args.command == "explain":
-        text = explain(registry, args.rule)
-        if text is None:
-            print(f"mlint: error: no rule {args.rule!r} (see `mlint rules`)", file=sys.stderr)
-            return EXIT_ERROR
-        sys.stdout.write(text)
-        return EXIT_CLEAN
-    return run_check(args, registry)
+    text = explain(registry, args.rule)
+    if text is None:
+        return _error(f"no rule {args.rule!r} (see `mlint rules`)")
+    sys.stdout.write(text)
+    return EXIT_CLEAN
 
 
-def run_check(args: argparse.Namespace, registry: Registry) -> int:
+def _error(message: str) -> int:
+    print(f"mlint: error: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def file_config(args: argparse.Namespace) -> Config:
+    """Settings from the config file (explicit, discovered, or none with --isolated)."""
+    if args.isolated:
+        return Config()
+    path = args.config
+    if path is None:
+        path = find_config(args.paths or [Path.cwd()])
+    elif not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    return load_config(path) if path is not None else Config()
+
+
+def cli_config(args: argparse.Namespace, config: Config, registry: Registry) -> Config:
+    """Command-line options on top of the file's settings: CLI beats config."""
+    changes: dict[str, object] = {}
+    if args.select:
+        # Like ruff's layers: a CLI --select starts afresh; the file's select, extend-select
+        # and ignore no longer apply (per-path ignores still do).
+        config = dataclasses.replace(config, extend_select=(), ignore=())
+        changes["select"] = split_selectors(args.select)
+    if args.extend_select:
+        changes["extend_select"] = config.extend_select + split_selectors(args.extend_select)
+    if args.ignore:
+        changes["ignore"] = config.ignore + split_selectors(args.ignore)
+    if args.fail_on:
+        changes["fail_on"] = Severity.parse(args.fail_on)
+    if args.baseline:
+        changes["baseline"] = args.baseline
+    if args.write_baseline:
+        changes["baseline"] = None  # record everything, hide nothing
+    anchor = args.write_baseline or changes.get("baseline", config.baseline)
+    if isinstance(anchor, Path):
+        # Fingerprints relative to the baseline's folder: they match however paths are given.
+        changes["fingerprint_root"] = Path(os.path.abspath(anchor)).parent
+    config = dataclasses.replace(config, **changes)
+    config.enabled(registry)  # validates CLI selectors before any work
+    return config
+
+
+def run_check(args: argparse.Namespace) -> int:
     try:
-        config = Config(
-            select=split_selectors(args.select),
-            extend_select=split_selectors(args.extend_select),
-            ignore=split_selectors(args.ignore),
-            fail_on=Severity.parse(args.fail_on or "error"),
-        )
-        config.enabled(registry)  # validates selectors before any work
-        outputs = parse_formats(args.format or ["full"])
-    except (ConfigError, ValueError) as exc:
-        print(f"mlint: error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
-    report = check_paths(args.paths, registry, config, jobs=args.jobs, cache_dir=cache_dir)
-    for name, target in outputs:
-        if target is None:
-            REPORTERS[name](report, sys.stdout)
-        else:
-            with open(target, "w", encoding="utf-8") as handle:
-                REPORTERS[name](report, handle)
+        config = file_config(args)
+        registry = load_registry(config.rules_paths)
+        config = cli_config(args, resolve(config, registry), registry)
+        outputs = parse_formats(args.format or [default_format()])
+        if args.show_settings:
+            sys.stdout.write(settings_text(config))
+            return EXIT_CLEAN
+        paths = checked_paths(args, config)
+        progress = None if args.quiet else Progress.for_stream(sys.stderr)
+        cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
+        report = check_paths(paths, registry, config, progress, jobs=args.jobs, cache_dir=cache_dir)
+        if progress is not None:
+            progress.clear()
+    except (ConfigError, RegistryError, ValueError) as exc:
+        return _error(str(exc))
+    if args.write_baseline:
+        count = baseline_file.write(args.write_baseline, report.diagnostics)
+        if not args.quiet:
+            print(f"mlint: wrote {count} baseline entries to {args.write_baseline}", file=sys.stderr)
+        return EXIT_ERROR if report.internal_error else EXIT_CLEAN
+    options = Options(include_suppressed=args.include_suppressed, registry=registry)
+    try:
+        emit(report, outputs, options, args.statistics)
+    except OSError as exc:
+        return _error(f"cannot write output: {exc}")
     if report.internal_error:
         return EXIT_ERROR
     if args.exit_zero:
@@ -111,16 +189,113 @@ def run_check(args: argparse.Namespace, registry: Registry) -> int:
     return EXIT_FINDINGS if report.failed(config.fail_on) else EXIT_CLEAN
 
 
+def default_format() -> str:
+    """`github` under GitHub Actions (annotations on the PR), else `full`."""
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "full"
+
+
+def checked_paths(args: argparse.Namespace, config: Config) -> list[Path]:
+    paths: list[Path] = list(args.paths) or list(config.paths) or [Path(".")]
+    if args.changed_files:
+        paths = [p for p in paths if _in_unit(p)]
+    if not args.no_force_exclude and config.exclude:
+        # pre-commit passes files explicitly; `exclude` must still apply (ruff's --force-exclude).
+        paths = [p for p in paths if not _excluded(p, config)]
+    return paths
+
+
+def _in_unit(path: Path) -> bool:
+    from mlint.discovery import classify
+    from mlint.units import Context, FileCache
+
+    folder = path if path.is_dir() else path.parent
+    return classify(folder, Context(folder, folder, FileCache()), search_up=True) is not None
+
+
+def _excluded(path: Path, config: Config) -> bool:
+    absolute = Path(os.path.abspath(path))
+    base = Path(os.path.abspath(config.base))
+    for candidate in [absolute, *absolute.parents]:
+        if candidate == base or base not in candidate.parents:
+            break
+        if config.is_excluded(candidate):
+            return True
+    return False
+
+
+def emit(report: Report, outputs: list[tuple[str, str | None]], options: Options, statistics: bool) -> None:
+    for name, target in outputs:
+        if target is None:
+            if statistics:
+                write_statistics(report, sys.stdout, json_out=name in ("json", "jsonl"))
+            else:
+                REPORTERS[name](report, sys.stdout, options)
+        else:
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "w", encoding="utf-8", newline="\n") as handle:
+                REPORTERS[name](report, handle, options)
+
+
+def write_statistics(report: Report, out: TextIO, json_out: bool = False) -> None:
+    """`--statistics`: findings per rule, most frequent first (like ruff)."""
+    counts = Counter((d.code, d.name, d.severity.value) for d in report.diagnostics if not d.suppressed)
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0][0]))
+    if json_out:
+        json.dump([{"code": c, "name": n, "severity": s, "count": k} for (c, n, s), k in rows], out, indent=2)
+        out.write("\n")
+        return
+    width = max((len(str(k)) for _, k in rows), default=1)
+    for (code, name, severity), count in rows:
+        out.write(f"{count:>{width}}  {code}  {name} [{severity}]\n")
+    total = sum(counts.values())
+    out.write(f"Found {total} finding{'' if total == 1 else 's'}.\n")
+
+
 def parse_formats(values: Sequence[str]) -> list[tuple[str, str | None]]:
+    """`NAME` (stdout) or `NAME:FILE`; FILE may contain colons (`sarif:C:\\out\\x.sarif`)."""
     outputs: list[tuple[str, str | None]] = []
     for value in values:
-        name, _, target = value.partition(":")
+        name, sep, target = value.partition(":")
+        name = name.strip().lower()
         if name not in REPORTERS:
             raise ConfigError(f"unknown format {name!r} (choose from {', '.join(REPORTERS)})")
-        outputs.append((name, target or None))
+        if sep and not target:
+            raise ConfigError(f"--format {value!r}: give a file after the colon, or drop the colon")
+        outputs.append((name, None if target in ("", "-") else target))
     if sum(1 for _, t in outputs if t is None) > 1:
         raise ConfigError("only one format can go to stdout; give the others a file (`sarif:out.sarif`)")
+    files = [os.path.abspath(t) for _, t in outputs if t is not None]
+    if len(files) != len(set(files)):
+        raise ConfigError("two formats write to the same file")
     return outputs
+
+
+class Progress:
+    """`units done/total` on stderr, redrawn at most ten times a second; only on a terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.last = 0.0
+        self.drawn = False
+
+    @classmethod
+    def for_stream(cls, stream: TextIO) -> Progress | None:
+        interactive = hasattr(stream, "isatty") and stream.isatty()
+        return cls(stream) if interactive and os.environ.get("CI") != "true" else None
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.1 and done != total:
+            return
+        self.last = now
+        self.stream.write(f"\rmlint: checked {done}/{total} units")
+        self.stream.flush()
+        self.drawn = True
+
+    def clear(self) -> None:
+        if self.drawn:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -30,6 +30,16 @@ class Config:
     rules_paths: tuple[Path, ...] = ()
     max_file_bytes: int = DEFAULT_MAX_BYTES
     base: Path = field(default_factory=Path.cwd)  # per-path globs are relative to this folder
+    # `[[tool.mlint.pickle-allow]]`: (global "pkg.mod.Name", reason) pairs the pickle rules accept.
+    pickle_allow: tuple[tuple[str, str], ...] = ()
+    # A baseline file: findings recorded in it are hidden, its stale entries reported (MLT103).
+    baseline: Path | None = None
+    # Fingerprints relative to this folder instead of each checked root (set with a baseline).
+    fingerprint_root: Path | None = None
+    # What `mlint check` with no PATH (the `mlint-all` pre-commit hook) checks.
+    paths: tuple[Path, ...] = ()
+    # The config file these settings came from, if any (`--show-settings`).
+    source: Path | None = None
 
     def enabled(self, registry: Registry) -> dict[str, Rule]:
         """Rules that run: `select` (default: every default-on rule) + `extend_select` − `ignore`."""

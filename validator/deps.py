@@ -110,3 +110,42 @@ def current_digest(files: Iterable[str], paths: Iterable[str], listings: Iterabl
     """The digest the same observations give now (to compare with a stored one)."""
     return combined_digest((path_sig(p) for p in files), (path_sig(p) for p in paths),
                            (names_sig(list_names(p)) for p in listings))
+
+
+# --- a unit's own folder ------------------------------------------------------------------
+# Rules may look at their own unit's folder with plain `os` calls (sizes of all files, an
+# `os.path.exists` on a referenced file…), so a unit always depends on everything in its own
+# folder, whatever its rules recorded. Folders that are units of their own (runs inside an
+# experiment, model folders inside a run's artifacts…) are left to those units: only their
+# names count here. This mirrors how discovery expands units (mlint.discovery).
+_EXPERIMENT_FOLDERS = frozenset({"tags", "datasets", "traces"})
+
+
+def own_folder(kind: str, root: str) -> tuple[str, set[str]]:
+    """A digest of everything in the unit's own folder, and the file paths it covers."""
+    h = hashlib.blake2b(digest_size=16)
+    covered: set[str] = set()
+    stack = [(root, 0)]
+    while stack:
+        folder, depth = stack.pop()
+        names = list_names(folder)
+        h.update(b"\x02" + folder.encode("utf-8", "surrogateescape") + b"\x00" + names_sig(names).encode())
+        for name in names:
+            path = os.path.join(folder, name)
+            sig = path_sig(path)
+            h.update(repr(sig).encode())
+            if sig != ("d",):
+                covered.add(path)
+            elif _descend(kind, depth, name, path):
+                stack.append((path, depth + 1))
+    return h.hexdigest(), covered
+
+
+def _descend(kind: str, depth: int, name: str, path: str) -> bool:
+    if kind == "tree":
+        return False  # experiments and registry entries are units
+    if kind == "experiment" and depth == 0:
+        return name in _EXPERIMENT_FOLDERS or name.startswith(".")  # runs and models/<m-…>
+    if kind in ("run", "logged_model"):
+        return not os.path.isfile(os.path.join(path, "MLmodel"))  # model folders are units
+    return True

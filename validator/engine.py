@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import traceback
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from mlint.config import Config
 from mlint.diagnostics import Diagnostic, Problem, Severity, fingerprint
 from mlint.discovery import discover
 from mlint.files import Document, FileFailure
+from mlint.filters import Filters
 from mlint.registry import Registry, Rule
 from mlint.units import FileCache, Unit
 
@@ -27,6 +28,9 @@ class Report:
     """Everything one check produced."""
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Findings hidden by an in-artifact suppression or the baseline (`Diagnostic.suppressed`
+    # says why); reporters show them only with --include-suppressed.
+    suppressed: list[Diagnostic] = field(default_factory=list)
     units: Counter[str] = field(default_factory=Counter)
     files: int = 0
     internal_error: bool = False
@@ -38,13 +42,20 @@ class Report:
         return any(d.severity.rank >= threshold.rank for d in self.diagnostics if not d.suppressed)
 
 
+# Called after each unit with (units done, units total): the CLI's progress display.
+Progress = Callable[[int, int], None]
+
+
 class Engine:
-    def __init__(self, registry: Registry, config: Config, *, jobs: int = 1,
-                 cache_dir: Path | None = None) -> None:
+    def __init__(self, registry: Registry, config: Config, progress: Progress | None = None, *,
+                 jobs: int = 1, cache_dir: Path | None = None) -> None:
         self.registry = registry
         self.config = config
         self.enabled = config.enabled(registry)
         self.rules_by_kind: dict[str, list[Rule]] = {}
+        self.progress = progress
+        # Suppressions and baseline (mlint.filters): collected per unit, applied after the run.
+        self.filters = Filters(self)
         # Performance only (mlint.parallel, mlint.cache): worker processes and the result cache never
         # change the diagnostics, only how fast they come.
         self.jobs = jobs
@@ -59,12 +70,15 @@ class Engine:
         diagnostics = [d for path, failure in found.problems
                        for d in self._failure(path, failure, path if path.is_dir() else path.parent)]
         diagnostics += Scheduler(self, paths).run(found.units, report)
-        report.diagnostics = sorted(set(diagnostics))
+        diagnostics = sorted(set(self.filters.post_filter(diagnostics, found.units)))
+        report.diagnostics = [d for d in diagnostics if d.suppressed is None]
+        report.suppressed = [d for d in diagnostics if d.suppressed is not None]
         return report
 
     def check_unit(self, unit: Unit, report: Report) -> list[Diagnostic]:
         """Every diagnostic of one unit: its primary files' failures, its rules' findings,
-        and the failures of files first read while checking it."""
+        problems with its suppressions (which `self.filters` collects), and the failures of
+        files first read while checking it."""
         cache = unit.context.cache
         out: list[Diagnostic] = []
         for rel in unit.primary_files:
@@ -72,9 +86,15 @@ class Engine:
                 unit.yaml(rel)
         for meta in self._rules_for(unit):
             out.extend(self._apply(meta, unit, report))
+        out.extend(self.filters.collect(unit))  # suppressions declared in this unit's files
         for path in list(cache.failures):
             out.extend(self._failure(path, cache.failures.pop(path), unit.context.key_root))
         return out
+
+    def key_root(self, default: Path) -> Path:
+        """Fingerprints are relative to the checked root, or to `fingerprint_root` when set (a
+        baseline's folder), so that a baseline matches however the paths were given."""
+        return self.config.fingerprint_root or default
 
     def _rules_for(self, unit: Unit) -> list[Rule]:
         if unit.kind not in self.rules_by_kind:
@@ -118,7 +138,7 @@ class Engine:
             message=problem.message,
             pointer=problem.pointer,
             hint=problem.hint,
-            fingerprint=fingerprint(meta.code, key_path(path, unit.context.key_root),
+            fingerprint=fingerprint(meta.code, key_path(path, self.key_root(unit.context.key_root)),
                                     problem.pointer, problem.subject or _no_digits(problem)),
             related=tuple(display_path(unit.file(r)) for r in problem.related),
             source=source,
@@ -139,7 +159,7 @@ class Engine:
             severity=self.config.severity_of(meta, None),
             message=failure.message,
             hint=failure.hint,
-            fingerprint=fingerprint(meta.code, key_path(path, key_root), "", ""),
+            fingerprint=fingerprint(meta.code, key_path(path, self.key_root(key_root)), "", ""),
         )
 
     def _crash(self, meta: Rule, unit: Unit, exc: Exception) -> Diagnostic:
@@ -156,7 +176,8 @@ class Engine:
             message=f"rule {meta.code} ({meta.name}) crashed: {type(exc).__name__}: {exc} [{where}]",
             hint="This is a bug in the rule, not in your artifact; please report it. "
                  "Other rules still ran.",
-            fingerprint=fingerprint("MLT900", key_path(unit.path, unit.context.key_root), meta.code, ""),
+            fingerprint=fingerprint("MLT900", key_path(unit.path, self.key_root(unit.context.key_root)),
+                                    meta.code, ""),
         )
 
 
@@ -190,6 +211,8 @@ def key_path(path: Path, root: Path) -> str:
         return Path(os.path.abspath(path)).as_posix()
 
 
-def check_paths(paths: Iterable[str | os.PathLike[str]], registry: Registry, config: Config, *,
-                jobs: int = 1, cache_dir: Path | None = None) -> Report:
-    return Engine(registry, config, jobs=jobs, cache_dir=cache_dir).check([Path(p) for p in paths])
+def check_paths(paths: Iterable[str | os.PathLike[str]], registry: Registry, config: Config,
+                progress: Progress | None = None, *, jobs: int = 1,
+                cache_dir: Path | None = None) -> Report:
+    return Engine(registry, config, progress, jobs=jobs, cache_dir=cache_dir).check(
+        [Path(p) for p in paths])

@@ -68,3 +68,124 @@ def signature_parts(unit: ModelDir) -> dict[str, SignaturePart]:
                 parts[part] = SignaturePart(part, pointer, error="is nested too deeply to decode")
     unit.__dict__["_signature_parts"] = parts
     return parts
+
+
+# --- paths an MLmodel references ------------------------------------------------------------
+
+FILE, DIR, ANY = "file", "folder", "any"
+
+# flavor → ((key, kind), …): keys whose value is a model-relative path MLflow opens at load.
+# `code` of any flavor is handled separately (a folder, when truthy).
+FLAVOR_PATHS: dict[str, tuple[tuple[str, str], ...]] = {
+    "python_function": (("model_path", ANY), ("data", ANY), ("python_model", FILE)),
+    "sklearn": (("pickled_model", FILE),),
+    "pytorch": (("model_data", DIR),),
+    "tensorflow": (("data", DIR), ("saved_model_dir", DIR)),
+    "keras": (("data", DIR),),
+    "xgboost": (("data", FILE),),
+    "lightgbm": (("data", FILE),),
+    "catboost": (("data", FILE),),
+    "onnx": (("data", FILE),),
+    "statsmodels": (("data", FILE),),
+    "spark": (("model_data", DIR),),
+    "transformers": (("model_binary", DIR), ("peft_adaptor", DIR)),
+    "langchain": (("model_data", ANY), ("agent_data", FILE), ("tools_data", FILE),
+                  ("loader_fn", FILE), ("persist_dir", DIR), ("agent_primitive_data", FILE)),
+}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A path MLflow resolves against the model folder: where it is written and what it must be."""
+
+    pointer: str
+    path: str  # as MLflow resolves it, relative to the model folder
+    kind: str  # FILE, DIR or ANY
+    written: str = ""  # the value as written, when MLflow transforms it (model_code_path)
+
+
+def _pointer(*tokens: object) -> str:
+    return "".join("/" + str(t).replace("~", "~0").replace("/", "~1") for t in tokens)
+
+
+def references(unit: ModelDir) -> list[Reference]:
+    """Every model-relative path the MLmodel references, in document order of discovery."""
+    memo = unit.__dict__.get("_references")
+    if memo is not None:
+        return memo
+    refs: list[Reference] = []
+    data = mlmodel_data(unit) or {}
+    found = flavors(unit)
+
+    def add(kind: str, value: Any, *tokens: object) -> None:
+        if isinstance(value, str) and value:
+            refs.append(Reference(_pointer(*tokens), value, kind))
+
+    for flavor, conf in found.items():
+        for key, kind in FLAVOR_PATHS.get(flavor, ()):
+            add(kind, conf.get(key), "flavors", flavor, key)
+        add(DIR, conf.get("code"), "flavors", flavor, "code")
+        extra = conf.get("extra_files")
+        if isinstance(extra, list):
+            for i, item in enumerate(extra):
+                if isinstance(item, dict):
+                    add(FILE, item.get("path"), "flavors", flavor, "extra_files", i, "path")
+    pyfunc = found.get("python_function", {})
+    env = pyfunc.get("env")
+    if isinstance(env, str):  # MLflow < 2.0 wrote the conda file name as a string
+        add(FILE, env, "flavors", "python_function", "env")
+    elif isinstance(env, dict):
+        for key in ("conda", "virtualenv"):
+            add(FILE, env.get(key), "flavors", "python_function", "env", key)
+    artifacts = pyfunc.get("artifacts")
+    if isinstance(artifacts, dict):
+        for name, spec in artifacts.items():
+            if isinstance(spec, dict):
+                add(ANY, spec.get("path"), "flavors", "python_function", "artifacts", name, "path")
+    code_path = pyfunc.get("model_code_path")
+    if isinstance(code_path, str) and code_path:
+        # Models-from-code: MLflow loads os.path.join(model_dir, basename(model_code_path)); the
+        # value is an absolute path on the logging machine (any OS) and is never opened as is.
+        base = code_path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+        if base:
+            refs.append(Reference(_pointer("flavors", "python_function", "model_code_path"),
+                                  base, FILE, written=code_path))
+    transformers = found.get("transformers", {})
+    components = transformers.get("components")
+    if isinstance(components, list):
+        for i, name in enumerate(components):
+            if isinstance(name, str) and name:
+                refs.append(Reference(_pointer("flavors", "transformers", "components", i),
+                                      f"components/{name}", DIR))
+    example = data.get("saved_input_example_info")
+    if isinstance(example, dict):
+        add(FILE, example.get("artifact_path"), "saved_input_example_info", "artifact_path")
+        add(FILE, example.get("serving_input_path"), "saved_input_example_info", "serving_input_path")
+    unit.__dict__["_references"] = refs
+    return refs
+
+
+def head_bytes(unit: ModelDir, rel: str, size: int = 64) -> bytes | None:
+    """The first bytes of a regular file inside the model folder, or None (never follows a
+    symlink out of the checked root, never opens FIFOs)."""
+    import os
+    import stat
+
+    from mlint.files import check_symlink
+
+    path = unit.file(rel)
+    try:
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            if check_symlink(path, unit.context.root) is not None:
+                return None
+            info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None
+            return handle.read(size)
+    except OSError:
+        return None

@@ -15,12 +15,19 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlint.cache import ResultCache, encode_entry, inside_checked, run_fingerprint, unit_key
-from mlint.deps import Tracker
+from mlint.cache import (
+    ResultCache,
+    SuppressionRecord,
+    encode_entry,
+    inside_checked,
+    run_fingerprint,
+    unit_key,
+)
+from mlint.deps import Tracker, own_folder
 from mlint.diagnostics import Diagnostic
 from mlint.units import UNIT_KINDS, Context, FileCache, Unit
 
@@ -53,6 +60,8 @@ class Outcome:
     kind: str
     crashed: bool = False
     entry: tuple[str, bytes] | None = None  # a new cache row for the parent to write
+    # What `engine.filters.collect` gathered for this unit; the parent's filters apply them.
+    suppressions: list[SuppressionRecord] = field(default_factory=list)
 
 
 def default_jobs() -> int:
@@ -75,9 +84,13 @@ class Scheduler:
         parallel = jobs > 1 and len(units) >= MIN_PARALLEL_UNITS and _can_fork()
         outcomes = self._parallel(units, jobs) if parallel else self._serial(units)
         diagnostics: list[Diagnostic] = []
+        progress = self.engine.progress
         try:
-            for outcome in outcomes:
+            for done, outcome in enumerate(outcomes, 1):
                 diagnostics.extend(outcome.diagnostics)
+                self.engine.filters.suppressions.extend(outcome.suppressions)
+                if progress is not None:
+                    progress(done, len(units))
                 report.units[outcome.kind] += 1
                 report.files += outcome.files
                 report.internal_error |= outcome.crashed
@@ -123,22 +136,27 @@ def check_one(engine: Engine, unit: Unit, cache: ResultCache | None) -> Outcome:
     path = str(unit.path)
     key = unit_key(unit.kind, path, str(unit.context.root), str(unit.context.key_root))
     if cache is not None:
-        hit = cache.lookup(key, path)
+        hit = cache.lookup(key, path, unit.kind)
         if hit is not None:
-            return Outcome(hit[0], hit[1], unit.kind)
+            return Outcome(hit.diagnostics, hit.files, unit.kind, suppressions=hit.suppressions)
+    own = own_folder(unit.kind, path) if cache is not None else ("", set())  # before any read
     tracker = Tracker() if cache is not None else None
     files.tracker, files.accessed = tracker, set()
     scratch = Report()
+    collected = engine.filters.suppressions
+    before = len(collected)
     try:
         diagnostics = engine.check_unit(unit, scratch)
         prefix = path.rstrip(os.sep) + os.sep
         count = sum(1 for p in files.accessed if str(p).startswith(prefix))
     finally:
         files.tracker, files.accessed = None, None
+        suppressions = collected[before:]
+        del collected[before:]  # handed to the parent through the outcome, in unit order
     entry = None
     if tracker is not None and not scratch.internal_error:
-        entry = (key, encode_entry(path, diagnostics, count, tracker))
-    return Outcome(diagnostics, count, unit.kind, scratch.internal_error, entry)
+        entry = (key, encode_entry(path, diagnostics, count, tracker, suppressions, own))
+    return Outcome(diagnostics, count, unit.kind, scratch.internal_error, entry, suppressions)
 
 
 # --- worker side --------------------------------------------------------------------------

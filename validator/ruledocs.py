@@ -10,7 +10,12 @@ DOCS_URL = "https://github.com/mlint-dev/mlint/blob/main/docs/rules.md"
 
 
 def help_uri(meta: Rule) -> str:
-    return f"{DOCS_URL}#{meta.code.lower()}-{meta.name}"
+    return help_uri_for(meta.code, meta.name)
+
+
+def help_uri_for(code: str, name: str) -> str:
+    """The rule's section in docs/rules.md (the anchor GitHub generates for its heading)."""
+    return f"{DOCS_URL}#{code.lower()}-{name}"
 
 
 def _scope(meta: Rule) -> str:
@@ -43,7 +48,11 @@ def explain(registry: Registry, key: str) -> str | None:
     if meta.groups:
         facts.append("Groups: " + ", ".join(f"@{g}" for g in sorted(meta.groups)))
     if meta.options:
-        facts.append("Options: " + ", ".join(f"{k} = {v!r}" for k, v in meta.options.items()))
+        facts.append("Options: " + ", ".join(f"{k} = {v!r}" for k, v in meta.options.items())
+                     + f" (set in [tool.mlint.rules.{meta.code}])")
+    suppress = f"metadata: {{mlint: {{ignore: [{{rule: {meta.code}, reason: ...}}]}}}}"
+    facts.append(f"Suppress in a model: {suppress}")
+    facts.append(f"Docs: {help_uri(meta)}")
     return f"{head}\n{'=' * len(head)}\n\n{meta.doc}\n\n" + "\n".join(facts) + "\n"
 
 

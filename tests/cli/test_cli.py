@@ -63,7 +63,8 @@ def test_json_format_is_the_documented_contract(broken_run: Path, capsys: pytest
                               "errors": 1, "warnings": 0, "infos": 0}
     [diag] = doc["diagnostics"]
     assert set(diag) == {"code", "name", "severity", "path", "line", "column", "pointer",
-                         "message", "hint", "fingerprint"}
+                         "message", "hint", "fingerprint", "help_uri"}
+    assert diag["help_uri"].endswith("docs/rules.md#run010-run-id-mismatch")
     assert (diag["code"], diag["name"], diag["severity"]) == ("RUN010", "run-id-mismatch", "error")
     assert (diag["line"], diag["column"], diag["pointer"]) == (6, 1, "/run_id")
 
@@ -101,7 +102,7 @@ def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     code, _, err = run_cli(capsys, "check", str(tmp_path), "--format", "yaml")
     assert code == 2 and "unknown format" in err
     with pytest.raises(SystemExit) as info:
-        main(["check"])  # no PATH
+        main(["check", "--format"])  # an option without its value
     assert info.value.code == 2
 
 

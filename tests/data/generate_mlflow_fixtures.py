@@ -94,7 +94,19 @@ def _mlflow_overlay(python: str, version: str) -> Path:
     if int(version.split(".")[0]) >= 3:
         names.insert(0, "mlflow-tracing")
     for name in names:
-        _run([python, "-m", "pip", "download", "-q", "--no-deps", f"{name}=={version}", "-d", str(wheels)])
+        _run(
+            [
+                python,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--no-deps",
+                f"{name}=={version}",
+                "-d",
+                str(wheels),
+            ]
+        )
     target.mkdir(parents=True, exist_ok=True)
     # tracing/skinny first, full mlflow last: the full wheel is a superset of the others.
     order = sorted(wheels.glob("*.whl"), key=lambda p: (p.name.startswith("mlflow-"), p.name))
@@ -113,7 +125,17 @@ def _lightgbm_overlay(python: str, env: dict) -> Path | None:
         t0 = time.time()
         try:
             _run(
-                [python, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), "lightgbm"],
+                [
+                    python,
+                    "-m",
+                    "pip",
+                    "install",
+                    "-q",
+                    "--no-deps",
+                    "--target",
+                    str(target),
+                    "lightgbm",
+                ],
                 timeout=120,
             )
         except Exception as e:  # noqa: BLE001
@@ -152,8 +174,19 @@ def parent_main(args: argparse.Namespace) -> int:
         # installed with --no-deps into their own overlay dir; nothing installed is modified.
         extra = OVERLAY_BASE / f"deps-{version}"
         if not extra.exists():
-            _run([python, "-m", "pip", "install", "-q", "--no-deps", "--target", str(extra),
-                  *args.overlay_pip])
+            _run(
+                [
+                    python,
+                    "-m",
+                    "pip",
+                    "install",
+                    "-q",
+                    "--no-deps",
+                    "--target",
+                    str(extra),
+                    *args.overlay_pip,
+                ]
+            )
         pp.append(str(extra))
         source += f"; extra --no-deps overlay: {' '.join(args.overlay_pip)}"
     if not args.no_extra_flavor:
@@ -305,7 +338,12 @@ def child_main(root: Path) -> int:  # noqa: C901 - a linear script
             warnings.simplefilter("always")
             try:
                 res = fn()
-                entry = {"step": name, "ok": True, "secs": round(time.time() - t0, 2), "result": res}
+                entry = {
+                    "step": name,
+                    "ok": True,
+                    "secs": round(time.time() - t0, 2),
+                    "result": res,
+                }
             except Exception as e:  # noqa: BLE001
                 res = None
                 entry = {
@@ -527,10 +565,12 @@ def child_main(root: Path) -> int:  # noqa: C901 - a linear script
     )
     step(
         "registry_model_description",
-        lambda: client.update_registered_model(
-            "iris-lr", description="Iris logistic regression (fixture)"
-        )
-        and "ok",
+        lambda: (
+            client.update_registered_model(
+                "iris-lr", description="Iris logistic regression (fixture)"
+            )
+            and "ok"
+        ),
     )
     # Known to fail in 3.1.0's registry file store when the version's LoggedModel has metrics
     # (it tries to yaml-dump Metric objects into version-N/meta.yaml): optional.
@@ -545,7 +585,9 @@ def child_main(root: Path) -> int:  # noqa: C901 - a linear script
         with mlflow.start_run(experiment_id=exp_id, run_name="parent") as parent:
             mlflow.log_param("n_children", 2)
             for i in range(2):
-                with mlflow.start_run(experiment_id=exp_id, run_name=f"child-{i}", nested=True) as c:
+                with mlflow.start_run(
+                    experiment_id=exp_id, run_name=f"child-{i}", nested=True
+                ) as c:
                     mlflow.log_metric("score", 0.5 + i / 10)
                     log["ids"]["runs"][f"child-{i}"] = c.info.run_id
             log["ids"]["runs"]["parent"] = parent.info.run_id
@@ -682,7 +724,9 @@ def child_main(root: Path) -> int:  # noqa: C901 - a linear script
 def main() -> int:
     if os.environ.get("MLINT_GEN_CHILD") == "1":
         return child_main(Path(sys.argv[1]))
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--mlflow-version", help="default: the installed mlflow")
     ap.add_argument("--python", default=sys.executable, help="interpreter with mlflow deps")
     ap.add_argument("--dest", default=str(REPO_DATA), help="default: tests/data/mlflow")

@@ -46,7 +46,7 @@ def _run(root: Path, run_id: str, model_id: str, *, exp: str = EXP) -> None:
            "    loader_module: mlflow.sklearn\n    model_path: model.pkl\n    python_version: 3.11.7\n"
            "    env:\n      conda: conda.yaml\n      virtualenv: python_env.yaml\n"
            "  sklearn:\n    pickled_model: model.pkl\n    serialization_format: cloudpickle\n"
-           f"    sklearn_version: 1.9.1\nmlflow_version: 3.17.2\nmodel_id: {model_id}\n"
+           f"    sklearn_version: 1.9.1\nmlflow_version: 3.17.2\nmodel_id: {model_id}\nmodel_size_bytes: 5\n"
            f"run_id: {run_id}\nutc_time_created: '2026-01-01 00:00:00.000000'\n")
     for name in ("model.pkl", "conda.yaml", "python_env.yaml"):
         _write(model / "artifacts" / name, "dependencies: []\n" if name == "conda.yaml" else "x: 1\n")
@@ -65,12 +65,18 @@ def make_tree(base: Path, runs: int = 24) -> Path:
     meta.write_text(meta.read_text().replace(f"run_id: {3:032x}", "run_id: " + "f" * 32))
     (root / EXP / "models" / f"m-{5:032x}" / "artifacts" / "model.pkl").unlink()
     _write(root / EXP / f"{7:032x}" / "meta.yaml", "run_id: [unclosed\n")
+    # Suppressions travel from workers and through the cache: one used, one unused (MLT102).
+    for i, code in ((5, "MLM011"), (6, "MLM010")):
+        mlmodel = root / EXP / "models" / f"m-{i:032x}" / "artifacts" / "MLmodel"
+        mlmodel.write_text(mlmodel.read_text() + f"metadata:\n  mlint:\n    ignore:\n"
+                           f"    - rule: {code}\n      reason: reviewed\n")
     return root
 
 
 def _key(report: engine_module.Report) -> tuple[object, ...]:
     full = [(d, d.name, d.severity, d.hint, d.fingerprint, d.related, d.source) for d in report.diagnostics]
-    return (full, sorted(report.units.items()), report.files, report.internal_error)
+    hidden = [(d, d.suppressed) for d in report.suppressed]
+    return (full, hidden, sorted(report.units.items()), report.files, report.internal_error)
 
 
 @pytest.fixture
@@ -97,6 +103,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_parallel_equals_serial(tree: Path) -> None:
     serial = run([tree])
     assert serial.diagnostics, "the tree has defects; an empty result would prove nothing"
+    assert serial.suppressed and any(d.code == "MLT102" for d in serial.diagnostics)
     for jobs in (2, 3):
         assert _key(run([tree], jobs=jobs)) == _key(serial)
 
@@ -141,6 +148,9 @@ def _edits(tree: Path) -> list[tuple[str, object]]:
     def add_listed_file() -> None:  # RUN006 lists the experiment's datasets/ folder
         _write(exp / "datasets" / ("0" * 32) / "meta.yaml", "digest: [1]\n")
 
+    def grow_model_folder() -> None:  # MLM124 sums file sizes with os.walk, not accessors
+        _write(exp / "models" / f"m-{8:032x}" / "artifacts" / "data" / "extra.bin", "1234")
+
     def delete_run() -> None:
         import shutil
 
@@ -155,7 +165,7 @@ def _edits(tree: Path) -> list[tuple[str, object]]:
     return [("change-run-id", change_run_id), ("break-yaml", break_yaml),
             ("other-units-file", change_other_units_file), ("delete-referenced", delete_referenced),
             ("restore-referenced", restore_referenced), ("add-run", add_run),
-            ("add-listed-file", add_listed_file),
+            ("add-listed-file", add_listed_file), ("grow-model-folder", grow_model_folder),
             ("delete-run", delete_run),
             ("same-size-same-mtime", same_size_same_second)]
 

@@ -6,13 +6,18 @@ from typing import TextIO
 
 from mlint.diagnostics import Diagnostic
 from mlint.engine import Report
+from mlint.reporters.options import DEFAULT, Options
 
 
 def location(diagnostic: Diagnostic) -> str:
     return f"{diagnostic.path}:{diagnostic.line}:{diagnostic.column}"
 
 
-def render(report: Report, out: TextIO) -> None:
+def line(d: Diagnostic) -> str:
+    return f"{location(d)}: {d.code} [{d.severity.value}] {d.message}"
+
+
+def render(report: Report, out: TextIO, options: Options = DEFAULT) -> None:
     for d in report.diagnostics:
         if not d.suppressed:
-            out.write(f"{location(d)}: {d.code} [{d.severity.value}] {d.message}\n")
+            out.write(line(d) + "\n")

@@ -9,6 +9,7 @@ from typing import TextIO
 from mlint.diagnostics import Severity
 from mlint.engine import Report
 from mlint.reporters.concise import location
+from mlint.reporters.options import DEFAULT, Options
 
 _COLORS = {"error": "\x1b[31m", "warning": "\x1b[33m", "info": "\x1b[36m"}
 _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
@@ -23,7 +24,7 @@ def use_color(out: TextIO) -> bool:
     return hasattr(out, "isatty") and out.isatty()
 
 
-def render(report: Report, out: TextIO = sys.stdout) -> None:
+def render(report: Report, out: TextIO = sys.stdout, options: Options = DEFAULT) -> None:
     color = use_color(out)
 
     def paint(text: str, style: str) -> str:
@@ -56,5 +57,8 @@ def summary_line(report: Report) -> str:
     counts = [f"{report.count(s)} {s.value}{'' if report.count(s) == 1 else 's'}"
               for s in Severity if report.count(s)]
     found = ", ".join(counts) if counts else "no findings"
+    hidden = len(report.suppressed)
+    if hidden:
+        found += f" ({hidden} suppressed)"
     plural = "" if units == 1 else "s"
     return f"Checked {units} unit{plural} ({kinds or 'none'}), {report.files} files: {found}."

@@ -6,17 +6,28 @@ import json
 from typing import Any, TextIO
 
 from mlint import __version__
-from mlint.diagnostics import Severity
+from mlint.diagnostics import Diagnostic, Severity
 from mlint.engine import Report
+from mlint.reporters.options import DEFAULT, Options
+from mlint.ruledocs import help_uri_for
 
 FORMAT_VERSION = 1
 
 
-def document(report: Report) -> dict[str, Any]:
+def entry(d: Diagnostic) -> dict[str, Any]:
+    """A diagnostic's JSON object; a suppressed one (`--include-suppressed`) says why."""
+    data = d.to_dict()
+    data["help_uri"] = help_uri_for(d.code, d.name)
+    if d.suppressed:
+        data["suppressed"] = d.suppressed
+    return data
+
+
+def document(report: Report, options: Options = DEFAULT) -> dict[str, Any]:
     return {
         "version": FORMAT_VERSION,
         "tool": {"name": "mlint", "version": __version__},
-        "diagnostics": [d.to_dict() for d in report.diagnostics if not d.suppressed],
+        "diagnostics": [entry(d) for d in options.shown(report)],
         "summary": {
             "units": dict(sorted(report.units.items())),
             "files": report.files,
@@ -27,6 +38,6 @@ def document(report: Report) -> dict[str, Any]:
     }
 
 
-def render(report: Report, out: TextIO) -> None:
-    json.dump(document(report), out, indent=2, ensure_ascii=False)
+def render(report: Report, out: TextIO, options: Options = DEFAULT) -> None:
+    json.dump(document(report, options), out, indent=2, ensure_ascii=False)
     out.write("\n")

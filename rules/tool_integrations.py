@@ -1,0 +1,72 @@
+"""MLT1xx: findings about suppressions and baselines (emitted by mlint's post-filter).
+
+These rules are emitted by the engine (scope None, see `mlint.filters`); their docstrings
+document them.
+"""
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from mlint.diagnostics import WARNING, Problem
+from mlint.registry import rule
+
+
+@rule("MLT100", "suppression-without-reason", scope=None, severity=WARNING)
+def suppression_without_reason(unit: Any, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """A suppression gives no reason, so it is not applied.
+
+    Suppressions live in the artifact: `metadata.mlint.ignore` entries in MLmodel, and
+    `# mlint: ignore[CODE] reason` comments in `requirements.txt`, `conda.yaml` and
+    `python_env.yaml`. Each must say why the finding is acceptable.
+
+    Why: a silenced finding without a justification is indistinguishable from a hidden defect
+    for whoever promotes the model next; MLflow keeps `metadata` through logging and the model
+    registry, so the reason travels with the model.
+    Fix: add the reason — `{rule: PKL001, reason: "reviewed pickle, built in CI"}` in MLmodel,
+    or text after the bracket in a comment.
+
+    Example: `metadata: {mlint: {ignore: [{rule: MLM011}]}}`.
+    """
+    yield from ()
+
+
+@rule("MLT101", "invalid-suppression", scope=None, severity=WARNING)
+def invalid_suppression(unit: Any, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """A suppression is malformed or names no mlint rule, so it is ignored.
+
+    Why: a typo in a rule code (`MLM11`) or a wrong shape (`ignore: MLM011` instead of a list of
+    mappings) silently suppresses nothing, and the finding you meant to accept keeps failing —
+    or worse, you believe a finding is accepted when it is not.
+    Fix: write `metadata: {mlint: {ignore: [{rule: CODE, reason: why}]}}` in MLmodel (only the
+    key `ignore`; entries with `rule` and `reason`), or `# mlint: ignore[CODE] why` in text
+    files; check codes with `mlint rules`.
+    """
+    yield from ()
+
+
+@rule("MLT102", "unused-suppression", scope=None, severity=WARNING)
+def unused_suppression(unit: Any, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """A suppression matched no finding in this run (like ruff's `RUF100`).
+
+    Reported only when the suppressed rule ran: a partial `--select` does not make
+    suppressions of other rules unused.
+
+    Why: the defect it accepted was fixed, or it never applied; left in place it would silently
+    hide the next, unrelated finding of the same rule in this model folder.
+    Fix: remove the suppression (the MLmodel `metadata.mlint.ignore` entry or the comment).
+    """
+    yield from ()
+
+
+@rule("MLT103", "stale-baseline-entry", scope=None, severity=WARNING)
+def stale_baseline_entry(unit: Any, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """A baseline entry matches no finding any more: the finding was fixed or its artifact deleted.
+
+    Only entries whose unit (model folder, run…) was checked in this run are reported, so a
+    pre-commit run on a few changed files does not flag the rest of the baseline.
+
+    Why: stale entries would silently accept the same defect if it came back; a baseline should
+    only ever shrink.
+    Fix: rewrite the baseline with `mlint check --write-baseline FILE PATH…`.
+    """
+    yield from ()

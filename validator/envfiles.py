@@ -1,0 +1,122 @@
+"""Where a model folder's environment files are and what requirement lines they hold.
+
+Shared by the ENV rules: the file names MLflow would read (from `python_function.env`, else
+the defaults) and every requirement line with its location (a line and column in
+`requirements.txt`, a JSON pointer in the YAML files).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mlint.mlmodel import flavors
+from mlint.requirements import Entry, parse_line, parse_requirements
+from mlint.units import ModelDir
+
+REQUIREMENTS = "requirements.txt"
+
+
+@dataclass(frozen=True)
+class Located:
+    """A requirement line and where it is: `file` plus `pointer` (YAML) or `line`/`column`."""
+
+    entry: Entry
+    file: str
+    pointer: str = ""
+
+    def where(self) -> dict[str, Any]:
+        """Keyword arguments locating a `Problem` at this line."""
+        if self.pointer:
+            return {"file": self.file, "pointer": self.pointer}
+        return {"file": self.file, "line": self.entry.line, "column": self.entry.column}
+
+    def describe(self, unit: ModelDir) -> str:
+        """`file:line` for messages that mention the other side of a comparison."""
+        line = self.entry.line
+        if self.pointer:
+            doc = unit.yaml(self.file)
+            line = doc.locate(self.pointer)[0] if doc is not None else 0
+        return f"{self.file}:{line}" if line else self.file
+
+
+def env_file(unit: ModelDir, key: str) -> str:
+    """The file MLflow reads for `key` ('conda' or 'virtualenv')."""
+    env = flavors(unit).get("python_function", {}).get("env")
+    if isinstance(env, dict) and isinstance(env.get(key), str) and env[key]:
+        return str(env[key])
+    if isinstance(env, str) and env and key == "conda":
+        return env
+    return "conda.yaml" if key == "conda" else "python_env.yaml"
+
+
+def yaml_mapping(unit: ModelDir, rel: str) -> dict[str, Any] | None:
+    if not unit.is_file(rel):
+        return None
+    doc = unit.yaml(rel)
+    return doc.data if doc is not None and isinstance(doc.data, dict) else None
+
+
+def requirements_txt(unit: ModelDir) -> list[Located] | None:
+    """Entries of `requirements.txt`, or None when it is missing or unreadable."""
+    memo = unit.__dict__.get("_requirements_txt", False)
+    if memo is not False:
+        return memo
+    result = None
+    if unit.is_file(REQUIREMENTS):
+        doc = unit.text(REQUIREMENTS)
+        if doc is not None:
+            result = [Located(e, REQUIREMENTS) for e in parse_requirements(doc.text)]
+    unit.__dict__["_requirements_txt"] = result
+    return result
+
+
+def conda_pip(unit: ModelDir) -> tuple[str, list[Located]] | None:
+    """(conda file, its `pip:` list entries), or None when there is no readable conda file."""
+    rel = env_file(unit, "conda")
+    data = yaml_mapping(unit, rel)
+    if data is None:
+        return None
+    found: list[Located] = []
+    deps = data.get("dependencies")
+    if isinstance(deps, list):
+        for i, dep in enumerate(deps):
+            if isinstance(dep, dict) and isinstance(dep.get("pip"), list):
+                for j, item in enumerate(dep["pip"]):
+                    if isinstance(item, str) and item.strip():
+                        found.append(Located(parse_line(item), rel, f"/dependencies/{i}/pip/{j}"))
+    return rel, found
+
+
+def python_env_deps(unit: ModelDir) -> list[Located]:
+    """`dependencies` and `build_dependencies` of python_env.yaml."""
+    rel = env_file(unit, "virtualenv")
+    data = yaml_mapping(unit, rel)
+    found: list[Located] = []
+    if data is None:
+        return found
+    for key in ("build_dependencies", "dependencies"):
+        items = data.get(key)
+        if isinstance(items, list):
+            for j, item in enumerate(items):
+                if isinstance(item, str) and item.strip():
+                    found.append(Located(parse_line(item), rel, f"/{key}/{j}"))
+    return found
+
+
+def all_requirement_lines(unit: ModelDir) -> list[Located]:
+    """Every requirement line of the model's environment files."""
+    lines = list(requirements_txt(unit) or [])
+    conda = conda_pip(unit)
+    if conda is not None:
+        lines += conda[1]
+    return lines + python_env_deps(unit)
+
+
+def declared(unit: ModelDir) -> list[Located]:
+    """The pip requirements MLflow installs: requirements.txt, else the conda pip list."""
+    txt = requirements_txt(unit)
+    if txt is not None:
+        return txt
+    conda = conda_pip(unit)
+    return conda[1] if conda is not None else []

@@ -1,0 +1,115 @@
+"""joblib's NumpyArrayWrapper framing, read statically.
+
+`joblib.dump` pickles a NumpyArrayWrapper (subclass, shape, order, dtype, allow_mmap,
+numpy_array_alignment_bytes) in place of each ndarray, commits the pickle frame, and writes
+the array right after the wrapper's BUILD opcode: one padding-length byte plus that many
+0xff bytes when the alignment attribute is set (joblib >= 1.2), then the raw C/F-ordered
+data, prod(shape) * itemsize bytes. Object arrays are instead a complete nested pickle
+stream at that position. `NumpyUnpickler.load_build` reads them at exactly that point, so
+the walk must skip the same bytes and resume (a naive walk stops at the first buffer and
+never sees payloads after it).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .opcodes import Truncated
+from .stream import Reader
+from .values import GlobalVal, Map, Obj
+
+_WRAPPER_MODULES = frozenset(
+    {"joblib.numpy_pickle", "sklearn.externals.joblib.numpy_pickle"}
+)
+_DESCR = re.compile(r"^[<>|=]?([?bBhHiIlLqQpPefdgFDGSUVOMmbiufc])(\d*)")
+_FIXED = {"?": 1, "b": 1, "B": 1, "h": 2, "H": 2, "i": 4, "I": 4, "l": 8, "L": 8, "q": 8,
+          "Q": 8, "p": 8, "P": 8, "e": 2, "f": 4, "d": 8, "g": 16, "F": 8, "D": 16, "G": 32}
+
+
+class JoblibFrameError(Exception):
+    """The wrapper's metadata cannot be read statically, so the data length is unknown."""
+
+    def __init__(self, offset: int, msg: str) -> None:
+        super().__init__(f"{msg} at offset {offset}")
+        self.offset = offset
+
+
+def wrapper_class(module: str, name: str) -> bool:
+    return name == "NumpyArrayWrapper" and module in _WRAPPER_MODULES
+
+
+def _is_dtype(v: Any) -> bool:
+    return (isinstance(v, Obj) and isinstance(v.func, GlobalVal) and v.func.name == "dtype"
+            and v.func.module.split(".")[0] == "numpy")
+
+
+def _dtype_info(v: Any, off: int) -> tuple[int, bool]:
+    """(itemsize, hasobject) of a symbolic numpy.dtype(descr, align, copy) + BUILD state."""
+    if not _is_dtype(v):
+        raise JoblibFrameError(off, "joblib array dtype is not a numpy.dtype reconstruction")
+    args = v.args
+    descr = args[0] if isinstance(args, tuple) and args else None
+    if not isinstance(descr, str):
+        raise JoblibFrameError(off, "joblib array dtype has no constant type string")
+    state = v.state
+    fields_obj = False
+    elsize = -1
+    if isinstance(state, tuple) and len(state) >= 6:
+        if isinstance(state[5], int):
+            elsize = state[5]
+        fields_obj = _fields_have_object(state[4] if len(state) > 4 else None, off)
+    m = _DESCR.match(descr)
+    if m is None:
+        raise JoblibFrameError(off, f"unrecognised dtype {descr!r}")
+    char, digits = m.group(1), m.group(2)
+    if char == "O":
+        return 8, True
+    if elsize > 0:
+        return elsize, fields_obj
+    if digits:
+        n = int(digits)
+        return (n * 4 if char == "U" else n), fields_obj
+    if char in _FIXED:
+        return _FIXED[char], fields_obj
+    raise JoblibFrameError(off, f"cannot size dtype {descr!r}")
+
+
+def _fields_have_object(fields: Any, off: int) -> bool:
+    if not isinstance(fields, Map):
+        return False
+    if fields.count > len(fields.items):
+        raise JoblibFrameError(off, "structured dtype with too many fields to inspect")
+    for _, spec in fields.items:
+        if isinstance(spec, tuple) and spec and _dtype_info(spec[0], off)[1]:
+            return True
+    return False
+
+
+def skip_wrapper_payload(r: Reader, state: Any, off: int) -> bool:
+    """Skip the raw buffer after a wrapper's BUILD. True if a nested pickle follows instead."""
+    if not isinstance(state, Map):
+        raise JoblibFrameError(off, "NumpyArrayWrapper state is not a plain dict")
+    shape = state.get("shape")
+    if not isinstance(shape, tuple) or not all(
+        isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape
+    ):
+        raise JoblibFrameError(off, "NumpyArrayWrapper shape is not a tuple of constant ints")
+    itemsize, hasobject = _dtype_info(state.get("dtype"), off)
+    if hasobject:
+        return True
+    count = 1
+    for d in shape:
+        count *= d
+    align = state.get("numpy_array_alignment_bytes") if state.has(
+        "numpy_array_alignment_bytes") else None
+    if align is not None:
+        if not isinstance(align, int):
+            raise JoblibFrameError(off, "alignment attribute is not an int")
+        pad = r.byte()
+        if pad < 0 or r.skip(pad) < pad:
+            raise Truncated(r.pos, "joblib array padding")
+    size = count * itemsize
+    if r.skip(size) < size:
+        raise Truncated(r.pos, f"joblib array data ({size} bytes expected)")
+    return False

@@ -1,0 +1,227 @@
+"""Three-tier import policy: denylist > code > allowlist (per flavor) > unknown.
+
+The lists live in YAML files next to this module, one reason per entry, so they can be
+reviewed like data and extended by project config without touching code.
+"""
+
+from __future__ import annotations
+
+import _compat_pickle
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from .model import Verdict
+
+# Names whose presence anywhere in a dotted (attribute-walking) name reaches interpreter
+# internals: no plain-data object needs them.
+_DUNDER_TRAPS = frozenset(
+    {"__globals__", "__builtins__", "__subclasses__", "__import__", "__code__", "__dict__",
+     "__getattribute__", "__reduce__", "__reduce_ex__", "__class__", "__bases__", "__mro__",
+     "__loader__", "__spec__", "__closure__", "__func__", "__self__", "__init__", "__call__"}
+)
+
+# Which flavor/role combinations carry code by design (cloudpickle by value).
+CODE_ROLES = frozenset({"python_model", "loader_fn", "custom_objects", "cloudpickle"})
+CODE_FLAVORS = frozenset({"python_function", "langchain"})
+
+
+@dataclass(frozen=True)
+class Rule:
+    pattern: str
+    reason: str
+    source: str = "builtin"
+
+
+@dataclass(frozen=True)
+class Classification:
+    verdict: Verdict
+    reason: str
+    pattern: str | None = None
+
+
+def _load_yaml(name: str) -> Any:
+    text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def _rules(entries: Iterable[Mapping[str, str]], source: str) -> tuple[Rule, ...]:
+    out = []
+    for e in entries:
+        pattern, reason = str(e["pattern"]), str(e.get("reason") or "").strip()
+        if not reason:
+            raise ValueError(f"policy entry {pattern!r} in {source} has no reason")
+        _check_pattern(pattern)
+        out.append(Rule(pattern, reason, source))
+    return tuple(out)
+
+
+def _check_pattern(pattern: str) -> None:
+    if pattern.endswith(".*") and ":" not in pattern and len(pattern) > 2:
+        return
+    mod, sep, name = pattern.partition(":")
+    if not sep or not mod or not name:
+        raise ValueError(f"bad policy pattern {pattern!r}: use 'mod:name', 'mod:*' or 'mod.*'")
+
+
+def _match(pattern: str, module: str, name: str, dotted_wildcards: bool) -> bool:
+    # A dotted name walks attributes at load time and can leave the module it names, so
+    # wildcards cover it only when matching *against* (denylist), never when allowing.
+    if "." in name and not dotted_wildcards and (pattern.endswith("*")):
+        return False
+    if pattern.endswith(".*") and ":" not in pattern:
+        root = pattern[:-2]
+        return module == root or module.startswith(root + ".")
+    mod, _, pname = pattern.partition(":")
+    if mod != module:
+        return False
+    return pname == name or pname == "*"
+
+
+class _Index:
+    """Rules indexed by top-level module so a lookup touches only a handful of patterns."""
+
+    def __init__(self, rules: Iterable[Rule], *, dotted_wildcards: bool = False) -> None:
+        self.dotted = dotted_wildcards
+        self.by_top: dict[str, list[Rule]] = {}
+        for r in rules:
+            top = r.pattern.split(":")[0].split(".")[0]
+            self.by_top.setdefault(top, []).append(r)
+
+    def find(self, module: str, name: str) -> Rule | None:
+        for r in self.by_top.get(module.split(".")[0], ()):
+            if _match(r.pattern, module, name, self.dotted):
+                return r
+        return None
+
+
+def normalize(module: str, name: str) -> tuple[str, str]:
+    """Apply the Python 2 renames `pickle.load(fix_imports=True)` applies at load time."""
+    key = (module, name)
+    if key in _compat_pickle.NAME_MAPPING:
+        return _compat_pickle.NAME_MAPPING[key]
+    return _compat_pickle.IMPORT_MAPPING.get(module, module), name
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Immutable policy. `extend` returns a new policy with project allowlist entries."""
+
+    deny: tuple[Rule, ...]
+    code: tuple[Rule, ...]
+    allow_groups: Mapping[str, tuple[tuple[str, ...], tuple[Rule, ...]]]
+    extra_allow: tuple[Rule, ...] = ()
+    strict: bool = False
+    _cache: dict[tuple[str | None], tuple[_Index, _Index, _Index]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def extend(self, entries: Iterable[Mapping[str, str] | Rule], *, source: str = "config"
+               ) -> Policy:
+        """Add allowlist entries; each needs a non-empty reason. Never overrides the denylist."""
+        rules = tuple(
+            e if isinstance(e, Rule) else _rules([e], source)[0] for e in entries
+        )
+        for r in rules:
+            if not r.reason.strip():
+                raise ValueError(f"allowlist extension {r.pattern!r} has no reason")
+            _check_pattern(r.pattern)
+        return Policy(self.deny, self.code, self.allow_groups, self.extra_allow + rules,
+                      self.strict)
+
+    def with_strict(self, strict: bool = True) -> Policy:
+        return Policy(self.deny, self.code, self.allow_groups, self.extra_allow, strict)
+
+    def _indexes(self, flavor: str | None) -> tuple[_Index, _Index, _Index]:
+        key = (flavor,)
+        got = self._cache.get(key)
+        if got is None:
+            allow: list[Rule] = list(self.extra_allow)
+            for flavors, rules in self.allow_groups.values():
+                if flavor is None or "*" in flavors or flavor in flavors:
+                    allow.extend(rules)
+            got = (_Index(self.deny, dotted_wildcards=True), _Index(self.code), _Index(allow))
+            self._cache[key] = got
+        return got
+
+    def classify(self, module: str, name: str, *, flavor: str | None = None) -> Classification:
+        deny, code, allow = self._indexes(flavor)
+        module, name = normalize(module, name)
+        hit = deny.find(module, name)
+        if hit is not None:
+            return Classification(Verdict.DANGEROUS, hit.reason, hit.pattern)
+        if "." in name:
+            parts = module.split(".") + name.split(".")
+            trap = next((p for p in name.split(".") if p in _DUNDER_TRAPS), None)
+            if trap is not None:
+                return Classification(
+                    Verdict.DANGEROUS,
+                    f"attribute walk through {trap} reaches interpreter internals",
+                )
+            # Protocol 4 names walk attributes: any sub-path may land on a denied callable.
+            for i in range(len(parts)):
+                for j in range(i + 1, len(parts)):
+                    sub = deny.find(".".join(parts[i:j]), parts[j])
+                    if sub is not None:
+                        return Classification(
+                            Verdict.DANGEROUS,
+                            f"attribute walk reaches {'.'.join(parts[i:j + 1])}: {sub.reason}",
+                            sub.pattern,
+                        )
+        hit = code.find(module, name)
+        if hit is not None:
+            return Classification(Verdict.CODE, hit.reason, hit.pattern)
+        hit = allow.find(module, name)
+        if hit is not None:
+            return Classification(Verdict.ALLOWED, hit.reason, hit.pattern)
+        if module == "__main__":
+            return Classification(
+                Verdict.UNKNOWN,
+                "defined in __main__ (a script or notebook): not importable at load",
+            )
+        return Classification(Verdict.UNKNOWN, "not on the allowlist for this flavor")
+
+
+def expects_code(flavor: str | None, role: str | None) -> bool:
+    """True where MLflow stores code by design (pyfunc PythonModel, cloudpickled helpers)."""
+    if role is not None:
+        return role in CODE_ROLES
+    return flavor in CODE_FLAVORS
+
+
+@lru_cache(maxsize=1)
+def default_policy() -> Policy:
+    deny = _rules(_load_yaml("denylist.yaml")["entries"], "denylist.yaml")
+    code = _rules(_load_yaml("code.yaml")["entries"], "code.yaml")
+    groups: dict[str, tuple[tuple[str, ...], tuple[Rule, ...]]] = {}
+    for gname, g in _load_yaml("allowlist.yaml")["groups"].items():
+        groups[gname] = (tuple(g["flavors"]), _rules(g["entries"], f"allowlist.yaml:{gname}"))
+    return Policy(deny, code, groups)
+
+
+@lru_cache(maxsize=1)
+def _dist_data() -> tuple[dict[str, str], dict[str, str]]:
+    data = _load_yaml("distributions.yaml")
+    return dict(data["modules"]), dict(data["state_version_keys"])
+
+
+def module_distributions() -> Mapping[str, str]:
+    """Top-level import name -> distribution name (data from distributions.yaml)."""
+    return dict(_dist_data()[0])
+
+
+def state_version_keys() -> Mapping[str, str]:
+    return _dist_data()[1]
+
+
+def distribution_for(module: str) -> str | None:
+    """Distribution providing a top-level module; None for the standard library."""
+    top = module.split(".")[0]
+    if top in sys.stdlib_module_names or top in ("__builtin__", "copy_reg", "__main__"):
+        return None
+    return _dist_data()[0].get(top, top)

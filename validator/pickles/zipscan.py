@@ -1,0 +1,169 @@
+"""Zip containers: PyTorch archives, skops files, .npz and generic zips.
+
+Members are located through the central directory (like PyTorch's miniz reader) but their
+data is read by this module, not by `zipfile`'s member API: `zipfile` refuses archives that
+PyTorch loads (local header name differing from the central directory, bad CRCs, a stray
+encryption bit), and a scanner that gives up where the loader does not is a bypass.
+"""
+
+from __future__ import annotations
+
+import bz2
+import json
+import struct
+import zipfile
+from collections.abc import Callable
+from typing import Any, BinaryIO, cast
+
+from .collect import Collector
+from .containers import InflateFile, RegionFile
+from .model import Container, Kind, Severity
+from .stream import CapReached
+
+MemberScan = Callable[[BinaryIO, bool, str, int], Container]
+_LOCAL = struct.Struct("<4sHHHHHIIIHH")
+
+# skops node loaders (skops.io._general / _numpy / _scipy / _sklearn); anything else is odd.
+_SKOPS_LOADERS = frozenset(
+    {"DictNode", "DefaultDictNode", "ListNode", "SetNode", "TupleNode", "FunctionNode",
+     "PartialNode", "TypeNode", "SliceNode", "JsonNode", "ConstructorFromReduceNode",
+     "ObjectNode", "MethodNode", "BytesNode", "BytearrayNode", "OperatorFuncNode",
+     "NdArrayNode", "MaskedArrayNode", "RandomStateNode", "RandomGeneratorNode",
+     "BitGeneratorNode", "UfuncNode", "DTypeNode", "SparseMatrixNode", "ReduceNode",
+     "TreeNode", "SGDNode", "LossNode", "SplitterNode", "CachedNode", "NamedTupleNode",
+     "StatsPartialNode", "SmallDtypeNode", "IntervalNode"}
+)
+
+
+def classify_zip(names: list[str]) -> Container:
+    if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
+        return Container.TORCH
+    if "schema.json" in names:
+        return Container.SKOPS
+    if names and all(n.endswith(".npy") for n in names):
+        return Container.NPZ
+    return Container.ZIP
+
+
+def _infos(f: BinaryIO, col: Collector) -> list[zipfile.ZipInfo] | None:
+    try:
+        with zipfile.ZipFile(f) as z:  # parses the central directory only
+            return z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        col.incomplete(Kind.UNSUPPORTED_CONTAINER,
+                       f"zip central directory unreadable ({exc}); members not scanned", 0)
+        return None
+
+
+def scan_zip(f: BinaryIO, col: Collector, depth: int, scan_member: MemberScan) -> Container:
+    infos = _infos(f, col)
+    if infos is None:
+        return Container.ZIP
+    names = [i.filename for i in infos]
+    kind = classify_zip(names)
+    outer = col.member
+    torch_prefixes = {n[: -len("data.pkl")] for n in names if n.endswith("data.pkl")}
+    if len(infos) > col.limits.max_members:
+        col.incomplete(Kind.CAP_REACHED,
+                       f"archive has {len(infos)} members; only {col.limits.max_members} scanned")
+        infos = infos[: col.limits.max_members]
+    try:
+        for info in infos:
+            if info.is_dir():
+                continue
+            label = info.filename if outer is None else f"{outer}!{info.filename}"
+            col.member = label
+            if kind is Container.TORCH and any(
+                info.filename.startswith(p + "data/") for p in torch_prefixes
+            ):
+                continue  # raw tensor storage: PyTorch reads these bytes, never unpickles them
+            try:
+                stream = _open_member(f, info, col)
+            except (ValueError, OSError, EOFError, struct.error) as exc:
+                col.incomplete(Kind.UNSUPPORTED_CONTAINER,
+                               f"member cannot be located or opened: {exc}")
+                continue
+            if stream is None:
+                continue
+            col.members.append(label)
+            if kind is Container.SKOPS and info.filename == "schema.json":
+                _audit_skops(stream, col)
+                continue
+            col.persistent_ids_expected = kind is Container.TORCH
+            scan_member(stream, info.compress_type == zipfile.ZIP_STORED, label, depth + 1)
+    finally:
+        col.member = outer
+        col.persistent_ids_expected = False
+    return kind
+
+
+def _open_member(f: BinaryIO, info: zipfile.ZipInfo, col: Collector) -> BinaryIO | None:
+    if info.header_offset < 0:
+        raise ValueError(f"local header offset {info.header_offset} is outside the file")
+    f.seek(info.header_offset)
+    raw = f.read(_LOCAL.size)
+    if len(raw) < _LOCAL.size or raw[:4] != b"PK\x03\x04":
+        col.incomplete(Kind.UNSUPPORTED_CONTAINER, "member has no valid local header",
+                       info.header_offset)
+        return None
+    fields = _LOCAL.unpack(raw)
+    name_len, extra_len = fields[9], fields[10]
+    local_name = f.read(name_len)
+    enc = "utf-8" if info.flag_bits & 0x800 else "cp437"
+    if local_name.decode(enc, "replace") != info.orig_filename:
+        col.add(Kind.CONTAINER, Severity.WARNING,
+                "local header name differs from the central directory (zipfile rejects this; "
+                "PyTorch loads it): possible scanner evasion", info.header_offset)
+    if info.flag_bits & 0x1:
+        col.add(Kind.CONTAINER, Severity.WARNING,
+                "member is flagged as encrypted; reading it as plain data", info.header_offset)
+    start = info.header_offset + _LOCAL.size + name_len + extra_len
+    region = RegionFile(f, start, info.compress_size)
+    if info.compress_type == zipfile.ZIP_STORED:
+        return region  # type: ignore[return-value]
+    if info.compress_type == zipfile.ZIP_DEFLATED:
+        return InflateFile(region, -15)  # type: ignore[return-value]
+    if info.compress_type == zipfile.ZIP_BZIP2:
+        return bz2.BZ2File(cast(Any, region), "rb")  # type: ignore[return-value]
+    col.incomplete(Kind.UNSUPPORTED_CONTAINER,
+                   f"zip compression method {info.compress_type} is not supported", start)
+    return None
+
+
+def _audit_skops(stream: BinaryIO, col: Collector) -> None:
+    limit = min(col.limits.max_bytes, 256 * 1024**2)
+    data = stream.read(limit + 1)
+    col.budget.spend(len(data))
+    if len(data) > limit:
+        raise CapReached("skops schema.json exceeds the size cap")
+    try:
+        schema = json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        col.incomplete(Kind.UNSUPPORTED_CONTAINER, f"skops schema.json is not valid JSON: {exc}")
+        return
+    _walk_skops(schema, col, 0)
+
+
+def _walk_skops(node: Any, col: Collector, depth: int) -> None:
+    if depth > 200:
+        col.incomplete(Kind.CAP_REACHED, "skops schema nesting deeper than 200 levels")
+        return
+    if isinstance(node, dict):
+        mod, cls, loader = node.get("__module__"), node.get("__class__"), node.get("__loader__")
+        if isinstance(mod, str) and isinstance(cls, str):
+            col.on_global(mod, cls, 0)
+            content = node.get("content")
+            if loader == "MethodNode" and isinstance(content, dict) and isinstance(
+                content.get("func"), str
+            ):
+                col.on_global(mod, f"{cls}.{content['func']}", 0)
+        if isinstance(loader, str) and loader not in _SKOPS_LOADERS:
+            col.add(Kind.CONTAINER, Severity.WARNING,
+                    f"skops node with unknown loader {loader!r}", 0)
+        for v in node.values():
+            if isinstance(v, (dict, list)):
+                _walk_skops(v, col, depth + 1)
+    elif isinstance(node, list):
+        for v in node:
+            if isinstance(v, (dict, list)):
+                _walk_skops(v, col, depth + 1)

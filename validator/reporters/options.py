@@ -1,0 +1,30 @@
+"""What reporters need besides the report itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mlint.diagnostics import Diagnostic
+from mlint.engine import Report
+from mlint.registry import Registry, load_registry
+
+
+@dataclass
+class Options:
+    # Show findings hidden by a suppression or the baseline (machine formats only), with
+    # their justification.
+    include_suppressed: bool = False
+    registry: Registry | None = field(default=None, repr=False)
+
+    def rules(self) -> Registry:
+        if self.registry is None:
+            self.registry = load_registry()
+        return self.registry
+
+    def shown(self, report: Report) -> list[Diagnostic]:
+        if not self.include_suppressed:
+            return [d for d in report.diagnostics if not d.suppressed]
+        return sorted(set(report.diagnostics + report.suppressed))
+
+
+DEFAULT = Options()

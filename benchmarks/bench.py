@@ -139,7 +139,10 @@ def bench(args: argparse.Namespace) -> dict[str, object]:
                        check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     tree = work / f"tree-{args.runs}" / "mlruns"
     t0 = time.perf_counter()
-    gen_tree.generate(template, tree, args.runs)
+    if not (args.reuse_tree and (tree.parent / "COMPLETE").exists()):
+        (tree.parent / "COMPLETE").unlink(missing_ok=True)
+        gen_tree.generate(template, tree, args.runs)
+        (tree.parent / "COMPLETE").write_text(f"{args.runs}\n")
     generated = time.perf_counter() - t0
     files = sum(len(names) for _, _, names in os.walk(tree))
     me = [sys.executable, str(Path(__file__).resolve())]
@@ -190,6 +193,8 @@ def main() -> int:
     parser.add_argument("--template", help="an existing template mlruns/ (skips running MLflow)")
     parser.add_argument("--mlflow-python", default="/work/venv/bin/python")
     parser.add_argument("--skip-mlflow", action="store_true")
+    parser.add_argument("--reuse-tree", action="store_true",
+                        help="keep a tree a previous invocation generated completely")
     parser.add_argument("--json", help="also write the result here")
     parser.add_argument("--bare", help=argparse.SUPPRESS)
     parser.add_argument("--mlflow", help=argparse.SUPPRESS)

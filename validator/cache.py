@@ -140,7 +140,7 @@ def decode_valid_entry(unit_path: str, blob: bytes, kind: str) -> Hit | None:
     """The stored outcome, or None when any dependency changed."""
     try:
         record = json.loads(zlib.decompress(blob))
-        if own_folder(kind, unit_path)[0] != record["o"]:
+        if own_folder(kind, unit_path) != record["o"]:
             return None
         deps = record["deps"]
         now = current_digest(_join(unit_path, *deps["f"]), _join(unit_path, *deps["p"]),

@@ -139,7 +139,8 @@ def check_one(engine: Engine, unit: Unit, cache: ResultCache | None) -> Outcome:
         hit = cache.lookup(key, path, unit.kind)
         if hit is not None:
             return Outcome(hit.diagnostics, hit.files, unit.kind, suppressions=hit.suppressions)
-    own = own_folder(unit.kind, path) if cache is not None else ("", set())  # before any read
+    covered: set[str] = set()
+    own = (own_folder(unit.kind, path, covered=covered), covered) if cache is not None else ("", covered)
     tracker = Tracker() if cache is not None else None
     files.tracker, files.accessed = tracker, set()
     scratch = Report()

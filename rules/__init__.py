@@ -15,4 +15,11 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "mlint.rules.mlmodel_metadata",
     "mlint.rules.env_requirements",
     "mlint.rules.env_consistency",
+    "mlint.rules.pickle_safety",
+    "mlint.rules.pickle_integrity",
+    "mlint.rules.pickle_requirements",
+    "mlint.rules.signature",
+    "mlint.rules.signature_params",
+    "mlint.rules.input_example_info",
+    "mlint.rules.input_examples",
 )

@@ -49,7 +49,8 @@ def referenced_files_exist(model: ModelDir, options: Mapping[str, Any]) -> Itera
     files (the string form of MLflow < 2.0 too), `saved_input_example_info.artifact_path` and
     `serving_input_path`, `extra_files[].path`, and the data paths of the common flavors
     (pytorch `model_data`, tensorflow/keras `data`/`saved_model_dir`, xgboost, lightgbm,
-    catboost, onnx and statsmodels `data`, spark `model_data`, transformers `model_binary`,
+    catboost, onnx and statsmodels `data`, shap `serialized_explainer`, spark `model_data`,
+    transformers `model_binary`,
     `components` and `peft_adaptor`, langchain data keys). A dangling symlink counts as missing.
 
     Why: `mlflow.pyfunc.load_model` and environment restoration open these paths; a missing

@@ -7,6 +7,7 @@ folder first (git drops the empty folders MLflow writes) and checked with defaul
 
 from __future__ import annotations
 
+from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
@@ -16,12 +17,34 @@ from tests.data.fixture_tree import MLFLOW_FIXTURES, materialize
 
 VERSIONS = sorted(p.name for p in MLFLOW_FIXTURES.iterdir() if p.is_dir())
 
+# Findings that are TRUE of artifacts old MLflow wrote: MLflow 3.17.2 itself cannot use them
+# (each verified against real MLflow by tests/sig/test_differential.py). Everything else must be
+# clean.
+KNOWN_TRUE_FINDINGS = {
+    "2.9.2": {
+        # 2.9.2 saved ndarray examples as {"inputs": …} with `format: tf-serving`; MLflow 3
+        # raises on load_input_example for an unnamed tensor signature (MLFLOW_FORMAT §1.3).
+        ("SIG112", "models/sklearn_cloudpickle_tensor/MLmodel"),
+        # 2.9.2 has no `required` flag on columns, so the optional `ts`/`blob` columns of the
+        # generator's signature became required while the example it saved lacks them: MLflow
+        # wrote an example its own signature rejects.
+        ("SIG120", "models/pyfunc_params/input_example.json"),
+        ("SIG120", "mlruns/*/*/artifacts/echo/input_example.json"),
+    },
+}
+
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_real_tree_has_no_finding(version: str, tmp_path: Path) -> None:
     tree = materialize(MLFLOW_FIXTURES / version, tmp_path / version)
     report = mlint.run([tree])
-    assert [f"{d.path}:{d.line}: {d.code} {d.message}" for d in report.diagnostics] == []
+    found = {(d.code, Path(d.path).resolve().relative_to(tree.resolve()).as_posix())
+             for d in report.diagnostics}
+    expected = KNOWN_TRUE_FINDINGS.get(version, set())
+    unexplained = {f for f in found if not any(f[0] == code and fnmatch(f[1], pattern)
+                                               for code, pattern in expected)}
+    assert unexplained == set()
+    assert len(found) == len(expected)
     assert report.units["tree"] == 1
     assert report.units["run"] >= 3
     assert report.units["model"] >= 3
@@ -34,3 +57,11 @@ def test_every_layout_generation_is_covered() -> None:
     assert list((modern / "models").glob("*/version-*/meta.yaml")), "registry versions expected"
     legacy = MLFLOW_FIXTURES / "2.22.0" / "mlruns"
     assert list(legacy.glob("*/*/artifacts/*/MLmodel")), "2.x models under run artifacts expected"
+
+
+def test_real_signature_fixture_models_have_no_finding() -> None:
+    """tests/data/sig: model folders written by MLflow 3.17.2 for the SIG rules (tensor, sparse,
+    datetime/binary columns, params, type-hinted PythonModel, no signature)."""
+    report = mlint.run([MLFLOW_FIXTURES.parent / "sig"])
+    assert [f"{d.path}: {d.code} {d.message}" for d in report.diagnostics] == []
+    assert report.units["model"] >= 8

@@ -63,6 +63,12 @@ class Config:
         merged = dict(rule.options)
         for key in (rule.code, rule.name):
             merged.update(self.rule_options.get(key, {}))
+        if self.pickle_allow and rule.family == "PKL" and "allow" in rule.options:
+            # `[[tool.mlint.pickle-allow]]` is the project-wide form of the PKL rules' `allow`
+            # option (rules see only their options): both lists apply.
+            extra = [{"global": name, "reason": reason} for name, reason in self.pickle_allow]
+            current = merged.get("allow")
+            merged["allow"] = [*(current if isinstance(current, list) else []), *extra]
         return merged
 
     def ignored_at(self, registry: Registry, code: str, path: Path) -> bool:

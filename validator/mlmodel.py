@@ -86,6 +86,7 @@ FLAVOR_PATHS: dict[str, tuple[tuple[str, str], ...]] = {
     "lightgbm": (("data", FILE),),
     "catboost": (("data", FILE),),
     "onnx": (("data", FILE),),
+    "shap": (("serialized_explainer", FILE),),
     "statsmodels": (("data", FILE),),
     "spark": (("model_data", DIR),),
     "transformers": (("model_binary", DIR), ("peft_adaptor", DIR)),

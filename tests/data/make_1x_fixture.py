@@ -8,7 +8,8 @@ mlflow/utils/environment.py, mlflow/store/tracking/file_store.py, mlflow/entitie
 and docs/MLFLOW_FORMAT.md §7.8; see tests/data/mlflow/1.x/README.md for the list.
 
 Everything is deterministic: fixed ids, fixed timestamps, the fixed root /tmp/mlint-gen/1.x.
-The only pickle (model.pkl) is a fresh cloudpickle dump of a tiny LogisticRegression made here.
+The only pickle (model.pkl) is a fresh cloudpickle dump of a tiny LogisticRegression made here,
+its recorded `_sklearn_version` stamped to SKL (1.1.2) like the rest of the tree.
 
 Run: python tests/data/make_1x_fixture.py   (needs pyyaml, scikit-learn, cloudpickle)
 """
@@ -60,8 +61,17 @@ def model_pickle() -> bytes:
     from sklearn.datasets import load_iris
     from sklearn.linear_model import LogisticRegression
 
+    import sklearn.base
+
     X, y = load_iris(return_X_y=True)
-    return cloudpickle.dumps(LogisticRegression(max_iter=200).fit(X, y))
+    # Estimators record the writing version in their state (`_sklearn_version`, read by
+    # `__setstate__`); stamp the version this fixture claims, so that the pickle agrees with
+    # MLmodel's sklearn_version and the scikit-learn pin as a real 1.x save would.
+    saved, sklearn.base.__version__ = sklearn.base.__version__, SKL  # type: ignore[attr-defined]
+    try:
+        return cloudpickle.dumps(LogisticRegression(max_iter=200).fit(X, y))
+    finally:
+        sklearn.base.__version__ = saved  # type: ignore[attr-defined]
 
 
 def sklearn_model_dir(

@@ -339,3 +339,19 @@ def test_enforce_serving_payload_end_to_end() -> None:
         pschema,
     )
     assert r.data["a"].dtype == np.int32 and r.params == {"k": 2.0} and r.lossy
+
+
+def test_non_object_payloads_are_enforcement_errors_not_type_errors() -> None:
+    from mlint.enforcement import EnforcementError, parse_serving_payload
+
+    for payload in (None, [1, 2], 3, "null", "[1]"):
+        with pytest.raises(EnforcementError, match="JSON dictionary"):
+            parse_serving_payload(payload)  # type: ignore[arg-type]
+
+
+def test_chat_style_payloads_are_still_enforced() -> None:
+    from mlint.enforcement import EnforcementError, enforce_serving_payload
+
+    schema = '[{"type": "string", "name": "question", "required": true}]'
+    with pytest.raises(EnforcementError, match="question"):
+        enforce_serving_payload({"messages": [{"role": "user", "content": "hi"}]}, schema)

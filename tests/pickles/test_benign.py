@@ -6,6 +6,7 @@ import io
 import pickle
 
 import pytest
+
 from mlint.pickles import Kind, Severity, distribution_for, module_distributions, scan_bytes
 
 np = pytest.importorskip("numpy")

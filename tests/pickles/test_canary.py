@@ -8,9 +8,10 @@ import pickle
 import zipfile
 from pathlib import Path
 
-import mlint.pickles as P
 import pytest
 from rawpickle import STOP, call1, glob, proto, u
+
+import mlint.pickles as P
 
 
 def canary_pickles(target: Path) -> list[bytes]:

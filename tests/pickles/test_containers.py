@@ -12,8 +12,9 @@ import zlib
 from pathlib import Path
 
 import pytest
-from mlint.pickles import Container, Kind, scan_bytes, scan_file, sniff, sniff_bytes
 from rawpickle import glob, proto, system_call, u
+
+from mlint.pickles import Container, Kind, scan_bytes, scan_file, sniff, sniff_bytes
 
 np = pytest.importorskip("numpy")
 joblib = pytest.importorskip("joblib")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from mlint.pickles import Kind, ScanReport, Severity, scan_file
 
 CORPUS = Path("/work/shared/corpus")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from mlint.pickles import Container, Kind, Severity, scan_bytes
 from rawpickle import (
     MEMOIZE,
     POP,
@@ -16,6 +15,8 @@ from rawpickle import (
     system_call,
     u,
 )
+
+from mlint.pickles import Container, Kind, Severity, scan_bytes
 
 
 def kinds(data: bytes, flavor: str | None = None) -> set[str]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from mlint.pickles import ALL_KINDS, Kind, Limits, Rule, Verdict, default_policy, scan_bytes
 from rawpickle import glob, proto
+
+from mlint.pickles import ALL_KINDS, Kind, Limits, Rule, Verdict, default_policy, scan_bytes
 
 DATA = proto(2) + glob("mypkg.models", "Thing") + b")R."
 

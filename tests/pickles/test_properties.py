@@ -6,6 +6,7 @@ import pickle
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from mlint.pickles import Limits, ScanReport, scan_bytes
 
 BENIGN = [

@@ -88,7 +88,7 @@ CASES: list[tuple[str, Any, list[str]]] = [
     # signature-schema
     ("signature-schema", [], [""]),
     ("signature-schema", {"type": "double"}, [""]),
-    ("signature-schema", [{"type": "double", "optional": True}], ["/0"]),
+    ("signature-schema", [{"type": "double", "optional": True}], ["/0/optional"]),
     ("signature-schema", [{"type": "double", "name": "a", "extra": 1}], ["/0"]),
     ("signature-schema", [{"type": "Double"}], ["/0/type"]),
     ("signature-schema", [{"name": "a"}], ["/0"]),

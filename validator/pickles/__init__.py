@@ -23,6 +23,7 @@ from .policy import (
     Rule,
     default_policy,
     distribution_for,
+    distribution_requires,
     expects_code,
     module_distributions,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "VersionFact",
     "default_policy",
     "distribution_for",
+    "distribution_requires",
     "expects_code",
     "module_distributions",
     "scan_bytes",

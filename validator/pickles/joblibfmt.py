@@ -80,10 +80,7 @@ def _fields_have_object(fields: Any, off: int) -> bool:
         return False
     if fields.count > len(fields.items):
         raise JoblibFrameError(off, "structured dtype with too many fields to inspect")
-    for _, spec in fields.items:
-        if isinstance(spec, tuple) and spec and _dtype_info(spec[0], off)[1]:
-            return True
-    return False
+    return any(isinstance(spec, tuple) and spec and _dtype_info(spec[0], off)[1] for _, spec in fields.items)
 
 
 def skip_wrapper_payload(r: Reader, state: Any, off: int) -> bool:

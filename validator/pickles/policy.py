@@ -225,3 +225,10 @@ def distribution_for(module: str) -> str | None:
     if top in sys.stdlib_module_names or top in ("__builtin__", "copy_reg", "__main__"):
         return None
     return _dist_data()[0].get(top, top)
+
+
+@lru_cache(maxsize=1)
+def distribution_requires() -> Mapping[str, tuple[str, ...]]:
+    """Distribution -> the distributions it always installs (`requires` in distributions.yaml)."""
+    raw = _load_yaml("distributions.yaml").get("requires") or {}
+    return {str(k): tuple(str(v) for v in vs) for k, vs in raw.items()}

@@ -1,0 +1,87 @@
+"""SIG rules on `saved_input_example_info`: does the metadata describe the example file?"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from mlint.diagnostics import ERROR, WARNING, Problem
+from mlint.mlmodel import signature_parts
+from mlint.registry import rule
+from mlint.rules.sigsupport import example_view, shape_problem, type_hint_signature
+from mlint.units import ModelDir
+
+INFO_POINTER = "/saved_input_example_info"
+@rule("SIG110", "input-example-type-mismatch", scope=ModelDir, severity=ERROR)
+def input_example_type_mismatch(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """The input example file must have the layout its `saved_input_example_info.type` says:
+    pandas split JSON for `dataframe`, a bare (nested) list or an object of named lists for
+    `ndarray`, `data`/`indices`/`indptr`/`shape` for `sparse_matrix_csr`/`csc`.
+
+    Why: `Model.load_input_example` parses the file according to `type` only; a mismatch makes
+    it fail ("Dataframe split format must be a dictionary", a KeyError for sparse matrices) or
+    hands the model something of the wrong kind.
+    Fix: re-log the model with the example, or set `type` to what the file holds
+    (`json_object` for arbitrary JSON).
+    """
+    view = example_view(model)
+    if view is None or not view.consistent:
+        return  # SIG111/SIG112 own inconsistent params flags and legacy tf-serving files
+    reason = shape_problem(view)
+    if reason:
+        yield Problem(f"'{view.rel}' {reason}", file="MLmodel", pointer=f"{INFO_POINTER}/type",
+                      related=(view.rel,))
+
+
+@rule("SIG111", "input-example-params-flag", scope=ModelDir, severity=ERROR)
+def input_example_params_flag(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """`saved_input_example_info.params: 'true'` must be set exactly when the example file is
+    the `{"inputs": …, "params": …}` wrapper MLflow writes for `(data, params)` examples.
+
+    Why: with the flag, MLflow reads `example["inputs"]` and `example["params"]`; on any other
+    file it fails to load the example (TypeError/KeyError, tested with 3.17.2). Without the flag
+    it takes the whole wrapper as the input data, so enforcement sees columns `inputs` and
+    `params` and the example params are never used. Severity: error, except a missing flag on a
+    model without an input signature (or with a type-hint signature), where MLflow loads the
+    example without complaint (warning).
+    Fix: re-log the model with `input_example=(data, params)`, or add/remove `params: 'true'`.
+    """
+    view = example_view(model)
+    if view is None:
+        return
+    if view.params_flag_broken:
+        yield Problem(f"saved_input_example_info.params is set, but '{view.rel}' is not an object with "
+                      f"'inputs' and 'params'; MLflow cannot load this example",
+                      file="MLmodel", pointer=f"{INFO_POINTER}/params", related=(view.rel,))
+    elif view.params_flag_missing:
+        enforced = "inputs" in signature_parts(model) and not type_hint_signature(model)
+        yield Problem(f"'{view.rel}' holds 'inputs' and 'params', but saved_input_example_info has no "
+                      f"params: 'true'; MLflow reads the whole object as input data",
+                      file="MLmodel", pointer=INFO_POINTER, related=(view.rel,),
+                      severity=None if enforced else WARNING,
+                      hint="Add `params: 'true'` under saved_input_example_info.")
+
+
+@rule("SIG112", "input-example-legacy-tf-serving", scope=ModelDir, severity=ERROR)
+def input_example_legacy_tf_serving(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """An `ndarray` example saved with `format: tf-serving` (MLflow ≤ 2.1x) is read differently
+    by MLflow 3.
+
+    Why: the file is `{"inputs": …}`, and MLflow 3 ignores `format`: with an unnamed tensor
+    signature `Model.load_input_example` fails ("un-named model signature which expects a single
+    n-dimensional array … dict was found"), with a named signature the example has a single
+    input called `inputs` and fails enforcement (both tested with 3.17.2). Without a signature
+    it loads as `{"inputs": array}` instead of the array (warning).
+    Fix: rewrite `input_example.json` as the bare value of `inputs` and delete the `format`
+    key, or re-log the model with a current MLflow.
+    """
+    view = example_view(model)
+    if view is None or not view.legacy_tf_serving:
+        return
+    has_inputs = "inputs" in signature_parts(model)
+    effect = ("MLflow 3 cannot load it against this signature" if has_inputs
+              else "MLflow 3 loads it as {'inputs': array} instead of the array")
+    yield Problem(f"'{view.rel}' uses the legacy tf-serving layout (format: tf-serving); {effect}",
+                  file="MLmodel", pointer=f"{INFO_POINTER}/format", related=(view.rel,),
+                  severity=None if has_inputs else WARNING,
+                  hint="Replace the file's content by the value of its 'inputs' key and drop `format`.")

@@ -1,0 +1,235 @@
+"""Which files of a model folder the PKL rules scan, with what flavor/role, scanned once.
+
+Files are chosen by content, never by extension: every file an MLmodel references (directly
+or inside a referenced folder) whose bytes sniff as a serialized container, every such path
+whose flavor promises a pickle (then unrecognised content is a finding too), and every other
+file in the model folder that sniffs as a pickle, joblib, zip (PyTorch, skops, npz...), npy,
+compressed stream or Git-LFS pointer. Each file is scanned once per check: the reports are
+cached on the unit, and every PKL rule reads them from there.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from mlint.files import check_symlink
+from mlint.mlmodel import Reference, flavors, mlmodel_data, references
+from mlint.pickles import Container, Finding, ScanReport, scan_file, sniff
+from mlint.units import ModelDir
+
+# Sniffed containers worth scanning when nothing promised a pickle (UNKNOWN/EMPTY are not).
+SCANNABLE = frozenset(Container) - {Container.UNKNOWN, Container.EMPTY}
+# Walk bounds: a huge checkpoint folder still costs at most this many 4 KiB sniffs.
+MAX_FILES = 5000
+# (flavor, key) whose value MLflow hands straight to a pickle/joblib/torch loader: there,
+# content the scanner does not recognise is a finding, not "some other file".
+PICKLE_PROMISED = frozenset({
+    ("sklearn", "pickled_model"), ("python_function", "python_model"),
+    ("python_function", "model_path"), ("statsmodels", "data"),
+    ("langchain", "loader_fn"), ("langchain", "agent_primitive_data"),
+})
+# A reference through python_function defers to the flavor that wrote the same path.
+_GENERIC = "python_function"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One scanned file: where it is, how MLflow would load it, and what the scanner saw.
+
+    `refs` are the MLmodel references that lead to it (the first one anchors findings);
+    empty for files the MLmodel does not reference (then findings sit on the file itself).
+    """
+
+    rel: str
+    flavor: str | None
+    role: str | None
+    refs: tuple[Reference, ...]
+    report: ScanReport
+
+    @property
+    def referenced(self) -> bool:
+        return bool(self.refs)
+
+    def where(self, subject: str = "") -> dict[str, Any]:
+        """Keyword arguments placing a `Problem` about this file (see module docs)."""
+        if self.refs:
+            return {"file": "MLmodel", "pointer": self.refs[0].pointer, "related": (self.rel,),
+                    "subject": f"{self.rel}|{subject}"}
+        return {"file": self.rel, "line": 0, "subject": subject}
+
+
+def locate(finding: Finding | None = None, offset: int | None = None,
+           member: str | None = None) -> str:
+    """'at byte 123 of member archive/data.pkl' for hints (empty when nothing is known)."""
+    if finding is not None:
+        offset, member = finding.offset, finding.member
+    parts = []
+    if offset is not None:
+        parts.append(f"at byte offset {offset}")
+    if member:
+        parts.append(f"in {member}")
+    return " ".join(parts)
+
+
+def role_of(model: ModelDir, flavor: str, key: str) -> str | None:
+    """What the file is to its flavor (the scanner's `role`): decides whether code is expected.
+
+    MLflow serializes with cloudpickle by design in pyfunc `python_model`, sklearn/lightgbm
+    models saved with `serialization_format: cloudpickle` (classes and lambdas defined in a
+    notebook go in by value) and PyTorch models (`mlflow.pytorch.pickle_module` is
+    cloudpickle). Plain `pickle` and `skops` promise data only.
+    """
+    conf = flavors(model).get(flavor, {})
+    if flavor == "python_function" and key == "python_model":
+        return "python_model"
+    if flavor == "langchain" and key == "loader_fn":
+        return "loader_fn"
+    if flavor in ("sklearn", "lightgbm") and conf.get("serialization_format") == "cloudpickle":
+        return "cloudpickle"
+    if flavor == "pytorch":
+        module = flavors(model).get("python_function", {}).get("pickle_module_name")
+        if module in (None, "mlflow.pytorch.pickle_module", "cloudpickle"):
+            return "cloudpickle"
+        return "data"
+    if flavor == "shap":
+        return "cloudpickle"  # shap's Explainer.save pickles the model's predict function
+    if flavor == "python_function":
+        # Only pyfunc references this file: its loader_module (custom code, or a flavor such
+        # as mlflow.shap whose own key mlint does not know) decides how it is read: no promise.
+        return None
+    return key if key == "pickled_model" else "data"
+
+
+def _key(ref: Reference) -> tuple[str, str]:
+    tokens = ref.pointer.split("/")
+    return (tokens[2], tokens[3]) if len(tokens) > 3 and tokens[1] == "flavors" else ("", "")
+
+
+def _regular(model: ModelDir, rel: str) -> bool:
+    path = model.file(rel)
+    try:
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            if check_symlink(path, model.context.root) is not None:
+                return False
+            info = os.stat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode)
+
+
+def _inside(model: ModelDir, rel: str) -> bool:
+    real_model = os.path.realpath(model.path)
+    real = os.path.realpath(model.file(rel))
+    return real.startswith(real_model + os.sep)
+
+
+def _walk(model: ModelDir, rel: str = "") -> Iterator[str]:
+    """Regular files under `rel`, sorted, not descending into nested model folders."""
+    count = 0
+    top = model.file(rel)
+    for current, dirs, files in os.walk(top):
+        here = os.path.relpath(current, model.path).replace(os.sep, "/")
+        here = "" if here == "." else here
+        # A sub-folder with its own MLmodel is its own unit (checked separately).
+        dirs[:] = sorted(d for d in dirs if not os.path.isfile(os.path.join(current, d, "MLmodel"))
+                         and not os.path.islink(os.path.join(current, d)))
+        for name in sorted(files):
+            child = f"{here}/{name}" if here else name
+            if current == str(model.path) and name == "MLmodel":
+                continue
+            count += 1
+            if count > MAX_FILES:
+                return
+            yield child
+
+
+def _sniff(model: ModelDir, rel: str) -> Container:
+    if not _regular(model, rel):  # never opens FIFOs or devices, never follows links outside
+        return Container.UNKNOWN
+    try:
+        return sniff(model.file(rel))
+    except OSError:
+        return Container.UNKNOWN
+
+
+def targets(model: ModelDir) -> list[Target]:
+    """Scanned files of the model folder, each scanned once (cached on the unit)."""
+    memo = model.__dict__.get("_pickle_targets")
+    if memo is not None:
+        return memo
+    found: list[Target] = []
+    if mlmodel_data(model) is not None:
+        found = list(_scan_all(model))
+    model.__dict__["_pickle_targets"] = found
+    return found
+
+
+def _scan_all(model: ModelDir) -> Iterator[Target]:
+    # Which file each reference leads to: the file itself, or every file under a folder.
+    claims: dict[str, list[Reference]] = {}
+    for ref in references(model):
+        rel = ref.path.replace("\\", "/").strip("/")
+        if not rel or not _inside(model, rel):
+            continue  # MLM100 reports paths leaving the folder; never read outside it
+        if os.path.isdir(model.file(rel)) and not os.path.islink(model.file(rel)):
+            for child in _walk(model, rel):
+                claims.setdefault(child, []).append(ref)
+        elif _regular(model, rel):
+            claims.setdefault(rel, []).append(ref)
+    for rel in claims:
+        yield from _scan_one(model, rel, claims[rel])
+    for rel in _walk(model):
+        if rel not in claims:
+            yield from _scan_one(model, rel, [])
+
+
+def _scan_one(model: ModelDir, rel: str, refs: list[Reference]) -> Iterator[Target]:
+    owner = _owner(refs)
+    flavor, key = _key(owner) if owner else ("", "")
+    kind = _sniff(model, rel)
+    # Only a file named by the key itself is promised (not every file of a referenced folder).
+    promised = owner is not None and (flavor, key) in PICKLE_PROMISED and \
+        owner.path.replace("\\", "/").strip("/") == rel and not _declared_other_format(model, flavor)
+    if kind not in SCANNABLE and not promised:
+        return
+    role = role_of(model, flavor, key) if owner else None
+    report = scan_file(model.file(rel), flavor=flavor or None, role=role)
+    if kind is Container.PICKLE and not promised and not report.complete and \
+            not report.globals and not _has_magic(model, rel):
+        # Protocol 0/1 have no magic; the sniffer accepts any head that walks as opcodes, so
+        # small binary files (Spark .crc, parquet) look like pickles that "end early". Such a
+        # file that imports nothing before failing is not a pickle anyone could load.
+        return
+    ordered = ([owner] if owner else []) + [r for r in refs if r is not owner]
+    yield Target(rel, flavor or None, role, tuple(ordered), report)
+
+
+def _has_magic(model: ModelDir, rel: str) -> bool:
+    try:
+        with open(model.file(rel), "rb") as handle:
+            return handle.read(1) == b"\x80"
+    except OSError:
+        return False
+
+
+def _owner(refs: list[Reference]) -> Reference | None:
+    """The reference that says how the file is loaded: a specific flavor beats pyfunc."""
+    specific = [r for r in refs if _key(r)[0] not in ("", _GENERIC)]
+    generic = [r for r in refs if _key(r)[0] == _GENERIC]
+    return (specific or generic or refs or [None])[0]
+
+
+def _declared_other_format(model: ModelDir, flavor: str) -> bool:
+    """Formats MLflow loads without pickle: their content is another rule's business."""
+    conf = flavors(model).get(flavor, {})
+    if flavor == "python_function":
+        loader = flavors(model).get(_GENERIC, {}).get("loader_module")
+        # model_path/data of a pyfunc backed by a non-pickle flavor (xgboost json, onnx...).
+        return isinstance(loader, str) and loader not in ("mlflow.sklearn", "mlflow.pyfunc.model",
+                                                          "mlflow.statsmodels", "mlflow.pytorch")
+    return conf.get("serialization_format") == "skops"

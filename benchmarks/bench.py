@@ -13,8 +13,8 @@ clone it into N runs (`gen_tree.py`), then, per repetition and in this order:
   d  mlint warm   `mlint check` again, nothing changed
   c0 mlint        `mlint check --no-cache` (for reference)
 
-Medians over the repetitions, the ratios c/a, b/c, d/c, and peak RSS (sum over the process
-and its workers, sampled every 20 ms). The OS page cache is NOT dropped (that needs root);
+Medians over the repetitions, the ratios c/a, b/c, d/c, and peak memory (PSS summed over the
+process and its workers, sampled every 20 ms). The OS page cache is NOT dropped (that needs root);
 all numbers are warm-page-cache, and one unmeasured bare read warms it first.
 """
 
@@ -88,12 +88,17 @@ def mlflow_read(root: str) -> None:
 
 # --- measuring ---------------------------------------------------------------------------
 def _rss_kb(pid: int) -> int:
+    """Proportional set size (PSS) of `pid` and its descendants: forked workers share the
+    parent's pages copy-on-write, and summing plain RSS would count those pages once per
+    process. Falls back to VmRSS where smaps_rollup is missing."""
     total = 0
     try:
-        with open(f"/proc/{pid}/status") as handle:
-            for line in handle:
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as handle:
+                total += next(int(line.split()[1]) for line in handle if line.startswith("Pss:"))
+        except (OSError, StopIteration):
+            with open(f"/proc/{pid}/status") as handle:
+                total += next(int(line.split()[1]) for line in handle if line.startswith("VmRSS:"))
         with open(f"/proc/{pid}/task/{pid}/children") as handle:
             for child in handle.read().split():
                 total += _rss_kb(int(child))
@@ -103,7 +108,7 @@ def _rss_kb(pid: int) -> int:
 
 
 def measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KB, the process plus its children) of one command."""
+    """Wall seconds and peak memory (KB, PSS of the process plus its children) of one command."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     peak = 0
@@ -125,7 +130,7 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, i
     if proc.returncode not in (0, 1):
         err = proc.stderr.read().decode() if proc.stderr else ""
         raise SystemExit(f"{cmd[:3]} failed ({proc.returncode}):\n{err[-2000:]}")
-    return elapsed, max(peak, usage.ru_maxrss)
+    return elapsed, peak or usage.ru_maxrss
 
 
 def bench(args: argparse.Namespace) -> dict[str, object]:

@@ -124,9 +124,19 @@ def check_batch(engine: Engine, units: Sequence[Unit], cache: ResultCache | None
     for unit in units:
         ancestors = {id(a) for a in unit.ancestors()}
         while open_units and id(open_units[-1]) not in ancestors:
-            unit.context.cache.evict_under(open_units.pop().path)
+            _forget(open_units.pop())
         open_units.append(unit)
         yield check_one(engine, unit, cache)
+    while open_units:
+        _forget(open_units.pop())
+
+
+def _forget(unit: Unit) -> None:
+    """Leaving a unit's folder: drop its parsed files and what rules memoised on it (the
+    discovery list keeps every unit alive, so memos would otherwise grow with the tree)."""
+    unit.context.cache.evict_under(unit.path)
+    for name in [n for n in vars(unit) if n not in ("path", "context", "parent")]:
+        delattr(unit, name)
 
 
 def check_one(engine: Engine, unit: Unit, cache: ResultCache | None) -> Outcome:

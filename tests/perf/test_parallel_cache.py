@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from mlint import Config, parallel, run
 from mlint import engine as engine_module
 from mlint.cli import main

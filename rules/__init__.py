@@ -22,4 +22,14 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "mlint.rules.signature_params",
     "mlint.rules.input_example_info",
     "mlint.rules.input_examples",
+    # tracking store and registry (RUN1xx/REG1xx) and the migration gate (RUN2xx/REG150)
+    "mlint.rules.experiments",
+    "mlint.rules.runs",
+    "mlint.rules.metrics",
+    "mlint.rules.params_tags",
+    "mlint.rules.logged_models",
+    "mlint.rules.registry_models",
+    "mlint.rules.migration",
+    "mlint.rules.migration_values",
+    "mlint.rules.migration_registry",
 )

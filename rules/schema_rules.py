@@ -97,8 +97,10 @@ def check_file(check: SchemaCheck, unit: Unit) -> Iterator[Problem]:
             continue  # unreadable or unparsable: reported once by the engine (MLT)
         if doc.is_empty:
             yield Problem(f"'{rel}' is empty", file=rel,
-                          hint="An empty meta file is what an interrupted write or a delete race "
-                               "leaves behind; MLflow cannot read the entity.")
+                          hint="An empty meta file is what an interrupted write or the known "
+                               "delete race (a run deleted while being written) leaves behind; "
+                               "MLflow cannot read the entity, and `mlflow migrate-filestore` "
+                               "silently drops it (see `mlint check --select @migration`).")
             continue
         for error in schemas.best_errors(check.schema, doc.data):
             yield Problem(_at(error.pointer, error.message), file=rel, pointer=error.pointer)

@@ -59,9 +59,11 @@ def test_every_layout_generation_is_covered() -> None:
     assert list(legacy.glob("*/*/artifacts/*/MLmodel")), "2.x models under run artifacts expected"
 
 
-def test_real_signature_fixture_models_have_no_finding() -> None:
+def test_real_signature_fixture_models_have_no_finding(tmp_path: Path) -> None:
     """tests/data/sig: model folders written by MLflow 3.17.2 for the SIG rules (tensor, sparse,
-    datetime/binary columns, params, type-hinted PythonModel, no signature)."""
-    report = mlint.run([MLFLOW_FIXTURES.parent / "sig"])
+    datetime/binary columns, params, type-hinted PythonModel, no signature) and a small tree."""
+    sig = MLFLOW_FIXTURES.parent / "sig"
+    tree = materialize(sig / "mlruns", tmp_path / "mlruns")
+    report = mlint.run([sig / "models", tree])
     assert [f"{d.path}: {d.code} {d.message}" for d in report.diagnostics] == []
-    assert report.units["model"] >= 8
+    assert report.units["model"] >= 8 and report.units["logged_model"] == 1

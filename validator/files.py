@@ -70,8 +70,8 @@ class Document:
 Loaded = Document | FileFailure
 
 
-def read_file(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes | FileFailure:
-    """Read a regular file's bytes, refusing anything unsafe or unreasonable."""
+def stat_regular(path: Path, root: Path) -> os.stat_result | FileFailure:
+    """The stat of a regular file, following a symlink only inside `root`; opens nothing."""
     try:
         info = os.lstat(path)
     except FileNotFoundError:
@@ -92,20 +92,33 @@ def read_file(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> byt
             f"'{path.name}' is {_describe_mode(info.st_mode)}, not a regular file; not read",
             hint="MLflow writes only regular files and folders here; replace it with the real file.",
         )
+    return info
+
+
+def read_file(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes | FileFailure:
+    """Read a regular file's bytes (at most `max_bytes + 1`), refusing anything unsafe."""
+    info = stat_regular(path, root)
+    if isinstance(info, FileFailure):
+        return info
     if info.st_size > max_bytes:
         return FileFailure(
             "MLT004",
             f"'{path.name}' is {info.st_size:,} bytes, over the {max_bytes:,}-byte cap; not read",
             hint="Raise the cap with the `max-file-bytes` option if this size is expected.",
         )
+    return read_head(path, max_bytes + 1)
+
+
+def read_head(path: Path, size: int) -> bytes | FileFailure:
+    """The first `size` bytes of a file already vetted by `stat_regular`."""
     try:
-        # O_NONBLOCK: a file swapped for a FIFO between lstat and open must not hang us;
+        # O_NONBLOCK: a file swapped for a FIFO between the stat and the open must not hang us;
         # fstat re-checks what was actually opened.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(fd, "rb") as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
                 return FileFailure("MLT003", f"'{path.name}' changed while being read; not read")
-            return handle.read(max_bytes + 1)
+            return handle.read(size)
     except OSError as exc:
         return _os_failure(exc, path)
 

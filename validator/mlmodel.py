@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mlint.files import FileFailure, read_head, stat_regular
 from mlint.units import ModelDir
 
 SIGNATURE_PARTS = ("inputs", "outputs", "params")
@@ -169,24 +170,8 @@ def references(unit: ModelDir) -> list[Reference]:
 def head_bytes(unit: ModelDir, rel: str, size: int = 64) -> bytes | None:
     """The first bytes of a regular file inside the model folder, or None (never follows a
     symlink out of the checked root, never opens FIFOs)."""
-    import os
-    import stat
-
-    from mlint.files import check_symlink
-
     path = unit.file(rel)
-    try:
-        info = os.lstat(path)
-        if stat.S_ISLNK(info.st_mode):
-            if check_symlink(path, unit.context.root) is not None:
-                return None
-            info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode):
-            return None
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                return None
-            return handle.read(size)
-    except OSError:
+    if isinstance(stat_regular(path, unit.context.root), FileFailure):
         return None
+    head = read_head(path, size)
+    return None if isinstance(head, FileFailure) else head

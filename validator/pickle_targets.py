@@ -11,12 +11,11 @@ cached on the unit, and every PKL rule reads them from there.
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from mlint.files import check_symlink
+from mlint.files import FileFailure, stat_regular
 from mlint.mlmodel import Reference, flavors, mlmodel_data, references
 from mlint.pickles import Container, Finding, ScanReport, scan_file, sniff
 from mlint.units import ModelDir
@@ -110,16 +109,7 @@ def _key(ref: Reference) -> tuple[str, str]:
 
 
 def _regular(model: ModelDir, rel: str) -> bool:
-    path = model.file(rel)
-    try:
-        info = os.lstat(path)
-        if stat.S_ISLNK(info.st_mode):
-            if check_symlink(path, model.context.root) is not None:
-                return False
-            info = os.stat(path)
-    except OSError:
-        return False
-    return stat.S_ISREG(info.st_mode)
+    return not isinstance(stat_regular(model.file(rel), model.context.root), FileFailure)
 
 
 def _inside(model: ModelDir, rel: str) -> bool:

@@ -1,0 +1,135 @@
+"""MLflow 3 logged models, traces, and the run ↔ model / run ↔ dataset links that must resolve."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from mlint.diagnostics import ERROR, WARNING, Problem
+from mlint.registry import rule
+from mlint.tracking import leaf_files, logged_model_exists, meta_of, run_exists
+from mlint.units import Experiment, LoggedModel, Run
+
+READY = 2
+MODEL_STATUSES = {0: "UNSPECIFIED", 1: "PENDING", 2: "READY", 3: "UPLOAD_FAILED"}
+
+
+@rule("RUN120", "logged-model-reference-broken", scope=LoggedModel, severity=ERROR)
+def logged_model_references(model: LoggedModel, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """An MLflow 3 logged model must be whole: a valid `status`, `artifacts/MLmodel` when it is
+    READY, a `source_run_id` that exists in the tree, and metric lines whose run id (4th field)
+    names an existing run.
+
+    Why: `mlflow.<flavor>.load_model("models:/m-…")` opens `artifacts/MLmodel` of a READY
+    model; a missing one fails at deployment. The model page links to its source run and the
+    metric lines' runs; dangling ids show broken links and break `search_logged_models`
+    filters by run. Unknown `status` integers raise when MLflow reads the model.
+    Fix: restore the missing run or artifacts (were they git-ignored, or the run deleted and
+    garbage-collected?), or delete the logged model.
+    """
+    meta = meta_of(model)
+    if meta is None:
+        return
+    status = meta.get("status")
+    if status is not None and (not isinstance(status, int) or isinstance(status, bool)
+                               or status not in MODEL_STATUSES):
+        yield Problem(f"status {status!r} is not a LoggedModelStatus (0-3)", file="meta.yaml",
+                      pointer="/status")
+    if status == READY and not model.is_file("artifacts/MLmodel"):
+        yield Problem("model is READY but artifacts/MLmodel does not exist; it cannot be loaded",
+                      file="meta.yaml", pointer="/status",
+                      hint="Restore the artifacts (git-ignored? LFS?) or delete the logged model.")
+    source = meta.get("source_run_id")
+    if isinstance(source, str) and source and run_exists(model, source) is False:
+        yield Problem(f"source_run_id {source!r} does not exist in this tree", file="meta.yaml",
+                      pointer="/source_run_id")
+    missing: dict[str, tuple[str, int]] = {}
+    for key in leaf_files(model, "metrics"):
+        doc = model.text(f"metrics/{key}")
+        for number, line in enumerate(doc.text.splitlines() if doc else (), start=1):
+            fields = line.strip().split(" ")
+            if len(fields) in (4, 6) and fields[3] not in missing and run_exists(model, fields[3]) is False:
+                missing[fields[3]] = (f"metrics/{key}", number)
+    for run_id, (rel, number) in missing.items():
+        yield Problem(f"metric line names run {run_id!r}, which does not exist in this tree",
+                      file=rel, line=number, subject=run_id)
+
+
+@rule("RUN121", "run-link-broken", scope=Run, severity=WARNING)
+def run_links_resolve(run: Run, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """A run's `outputs/<model_id>` must name an existing logged model, and each
+    `inputs/<id>/meta.yaml` an existing dataset of the run's experiment (`source_type: DATASET`)
+    or logged model (`MODEL`).
+
+    MLflow's writer stores `destination_id` equal to `source_id` in these files (a quirk, not an
+    error); only `source_id` and the folder names are checked.
+    Why: the run page lists its models and datasets through these links; dangling ones show
+    broken entries, and `mlflow migrate-filestore` silently drops dataset inputs whose dataset
+    is missing.
+    Fix: restore the dataset or model folder, or delete the stale `inputs/`/`outputs/` entry.
+    """
+    for model_id in run.subdirs("outputs"):
+        if logged_model_exists(run, model_id) is False:
+            yield Problem(f"output model {model_id!r} does not exist in this tree",
+                          file=f"outputs/{model_id}/meta.yaml", subject=model_id)
+    experiment = run.experiment
+    for input_id in run.subdirs("inputs"):
+        rel = f"inputs/{input_id}/meta.yaml"
+        meta = meta_of(run, rel)
+        if meta is None:
+            continue
+        source_type, source = meta.get("source_type"), meta.get("source_id")
+        if not isinstance(source, str):
+            continue
+        if source_type == "DATASET" and experiment is not None \
+                and not experiment.is_dir(f"datasets/{source}"):
+            yield Problem(f"input dataset {source!r} does not exist in the experiment's datasets/",
+                          file=rel, pointer="/source_id", subject=source)
+        elif source_type == "MODEL" and logged_model_exists(run, source) is False:
+            yield Problem(f"input model {source!r} does not exist in this tree", file=rel,
+                          pointer="/source_id", subject=source)
+
+
+TRACE_STATES = ("OK", "ERROR", "IN_PROGRESS", "STATE_UNSPECIFIED")
+
+
+@rule("RUN122", "trace-info-invalid", scope=Experiment, severity=ERROR)
+def trace_info_valid(experiment: Experiment, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """Each `traces/<trace_id>/trace_info.yaml` of an experiment must exist and be a mapping
+    whose `trace_id` (MLflow 2.x: `request_id`) equals the folder name, whose experiment is this
+    one, and whose `state` (2.x: `status`) is OK, ERROR, IN_PROGRESS or STATE_UNSPECIFIED.
+
+    Why: the file store finds traces by folder and reads trace_info.yaml for every trace
+    search; a missing or foreign trace_info makes the trace invisible or shown under the wrong
+    id, and `mlflow migrate-filestore` skips it.
+    Fix: restore trace_info.yaml from the trace's `artifacts/traces.json`, or delete the trace
+    folder (`MlflowClient().delete_traces`).
+    """
+    for trace in experiment.subdirs("traces"):
+        rel = f"traces/{trace}/trace_info.yaml"
+        if not experiment.exists(rel):
+            yield Problem(f"trace {trace!r} has no trace_info.yaml", file=f"traces/{trace}", subject=trace)
+            continue
+        doc = experiment.yaml(rel)
+        if doc is None:
+            continue  # unreadable or unparsable: reported once by the engine (MLT)
+        info = doc.data
+        if not isinstance(info, dict):
+            yield Problem("trace_info.yaml is empty or not a mapping", file=rel)
+            continue
+        key = "trace_id" if "trace_id" in info else "request_id"
+        if key in info and str(info[key]) != trace:
+            yield Problem(f"{key} {info[key]!r} does not match the trace folder {trace!r}", file=rel,
+                          pointer=f"/{key}")
+        location = info.get("trace_location")
+        exp = location.get("mlflow_experiment") if isinstance(location, dict) else None
+        exp_id = exp.get("experiment_id") if isinstance(exp, dict) else info.get("experiment_id")
+        if exp_id is not None and str(exp_id) != experiment.name:
+            yield Problem(f"trace belongs to experiment {exp_id!r}, not {experiment.name!r}", file=rel,
+                          pointer="/trace_location/mlflow_experiment/experiment_id"
+                          if isinstance(exp, dict) else "/experiment_id")
+        state_key = "state" if "state" in info else "status"
+        state = info.get(state_key)
+        if state_key in info and state not in TRACE_STATES:
+            yield Problem(f"{state_key} {state!r} is not one of {', '.join(TRACE_STATES)}", file=rel,
+                          pointer=f"/{state_key}")

@@ -1,0 +1,121 @@
+"""Metric files: every line must parse the way MLflow's file store reads it."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from mlint.diagnostics import ERROR, WARNING, Problem
+from mlint.registry import rule
+from mlint.tracking import (
+    MAX_LINE_FINDINGS,
+    duplicate_lines,
+    leaf_files,
+    logged_model_index,
+    parse_metric_lines,
+    tree_of,
+)
+from mlint.units import LoggedModel, Run
+
+RUN_FIELDS = (2, 3, 5)  # ts value [step [dataset_name dataset_digest]]
+MODEL_FIELDS = (4, 6)  # ts value step run_id [dataset_name dataset_digest]
+
+
+def metric_files(unit: Run | LoggedModel) -> list[str]:
+    return [f"metrics/{key}" for key in leaf_files(unit, "metrics")]
+
+
+@rule("RUN110", "metric-line-malformed", scope=(Run, LoggedModel), severity=ERROR,
+      options={"max-findings-per-file": MAX_LINE_FINDINGS})
+def metric_lines_valid(unit: Run | LoggedModel, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """Every line of a metric file must be `<timestamp> <value> [<step>]` (or 5 fields with a
+    dataset name and digest) for a run, and `<timestamp> <value> <step> <run_id>` (or 6 fields)
+    for an MLflow 3 logged model; timestamp and step integers, value a float (`nan`, `inf` and
+    exponents allowed). Nested keys (`metrics/a/b` for metric `a/b`) are checked too.
+
+    Why: MLflow parses the whole file whenever it reads the run (`get_run`, the UI, search):
+    one bad line makes the run unreadable with "Metric '…' is malformed" or a ValueError, and
+    `mlflow migrate-filestore` aborts on it. Findings are capped per file (option
+    `max-findings-per-file`, default 20) with a count of the rest: huge metric files stay fast.
+    Fix: delete or repair the reported lines (a truncated last line after a crash is typical).
+    """
+    allowed = RUN_FIELDS if isinstance(unit, Run) else MODEL_FIELDS
+    cap = options.get("max-findings-per-file", MAX_LINE_FINDINGS)
+    cap = cap if isinstance(cap, int) and cap > 0 else MAX_LINE_FINDINGS
+    for rel in metric_files(unit):
+        doc = unit.text(rel)
+        if doc is None:
+            continue
+        bad = 0
+        for line in parse_metric_lines(doc.text, allowed):
+            if not line.error:
+                continue
+            bad += 1
+            if bad <= cap:
+                yield Problem(f"line {line.number} {line.error}", file=rel, line=line.number,
+                              column=line.column, subject=str(line.number),
+                              hint="MLflow cannot read this run's metrics until the line is fixed.")
+        if bad > cap:
+            yield Problem(f"{bad - cap} more malformed line(s) in this file not shown ({bad} in total)",
+                          file=rel, line=1, subject="more")
+
+
+def _mirrored(run: Run, key: str, identity: tuple[Any, ...]) -> bool:
+    """True when one of the run's logged models holds the same metric point for this run: the
+    trace MLflow 3's `log_model` leaves when it re-logs run metrics (and appends them again)."""
+    tree = tree_of(run)
+    if tree is None:
+        return False
+    models = logged_model_index(tree)
+    timestamp, step, value, is_nan = identity
+    for model_id in run.subdirs("outputs"):
+        folder = models.get(model_id)
+        if folder is None or not (folder / "metrics" / key).is_file():
+            continue
+        doc = LoggedModel(folder, run.context, run.parent).text(f"metrics/{key}")
+        for line in doc.text.splitlines() if doc is not None else ():
+            fields = line.strip().split(" ")
+            if len(fields) in (4, 6) and fields[3] == run.name:
+                try:
+                    same = int(fields[0]) == timestamp and int(fields[2]) == step and (
+                        (is_nan and math.isnan(float(fields[1]))) or float(fields[1]) == value)
+                except ValueError:
+                    continue
+                if same:
+                    return True
+    return False
+
+
+@rule("RUN113", "metric-line-duplicate", scope=Run, severity=WARNING)
+def metric_lines_not_repeated(run: Run, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """A run's metric file should not repeat a point (same timestamp, step and value) unless
+    MLflow 3's `log_model` wrote the repetition.
+
+    MLflow 3's `log_model` re-logs the run's metrics when it links them to the new logged model,
+    appending lines identical to existing ones; those are recognised (the logged model holds the
+    same point for this run) and left to the opt-in migration gate (RUN200). Any other repeated
+    point — typically a retried `log_metric` or a hand-merged file — is reported.
+    Why: readers accept repeated points, but `mlflow migrate-filestore` aborts on the first one
+    (`UNIQUE constraint failed: metrics.key, …`), and metric history plots show doubled points.
+    Fix: deduplicate the file keeping first occurrences and their order:
+    `awk '!seen[$0]++' FILE > FILE.tmp && mv FILE.tmp FILE` (see docs/migration.md).
+    """
+    for key in leaf_files(run, "metrics"):
+        rel = f"metrics/{key}"
+        doc = run.text(rel)
+        if doc is None:
+            continue
+        shown = 0
+        for number, first, identity in duplicate_lines(doc.text, True):
+            if _mirrored(run, key, identity):
+                continue
+            shown += 1
+            if shown <= MAX_LINE_FINDINGS:
+                yield Problem(
+                    f"line {number} repeats line {first} (same timestamp, step and value); "
+                    "readers accept it, but `mlflow migrate-filestore` aborts on it",
+                    file=rel, line=number, subject=str(number),
+                    hint="Deduplicate keeping first occurrences: awk '!seen[$0]++' FILE > FILE.tmp "
+                         "&& mv FILE.tmp FILE",
+                )

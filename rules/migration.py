@@ -1,0 +1,230 @@
+"""Migration readiness: what makes `mlflow migrate-filestore` (MLflow 3.17) abort or lose data.
+
+These rules are the gate: group `migration`, off by default, all errors. Run exactly them with
+`mlint check --select @migration mlruns/` (docs/migration.md). Each condition was read from
+`mlflow/store/fs2db/` and the SQL schema, and is proven against the real migration by
+tests/migration/. Conditions that are legal for the file store (duplicate metric lines, which
+MLflow 3's own `log_model` writes) are NOT reported by the default rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from mlint.diagnostics import ERROR, Problem
+from mlint.files import FileFailure, decode_text, parse_yaml, read_file
+from mlint.registry import rule
+from mlint.tracking import MAX_LINE_FINDINGS, duplicate_lines, leaf_files
+from mlint.units import Experiment, LoggedModel, Run, Unit
+
+GATE = ["migration"]
+ABORTS = "`mlflow migrate-filestore` aborts here"
+LOST = "would be lost or orphaned by migration (it reports success)"
+RUN_STATUS_NAMES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
+SOURCE_TYPES = ("NOTEBOOK", "JOB", "PROJECT", "LOCAL", "UNKNOWN")
+
+
+def gate_meta(unit: Unit, rel: str = "meta.yaml") -> tuple[Any, str]:
+    """(parsed meta, state) as the migration's `safe_read_yaml` sees it.
+
+    state: "ok" (a mapping), "missing", "unreadable" (any read/parse error, or empty: the
+    migration skips it), "not-mapping" (the migration calls `.get` on it and crashes).
+    """
+    if not unit.is_file(rel):
+        return None, "missing"
+    loaded = unit.load(rel, "yaml")
+    if isinstance(loaded, FileFailure) or loaded.data is None:
+        return None, "unreadable"
+    if not isinstance(loaded.data, dict):
+        return loaded.data, "not-mapping"
+    return loaded.data, "ok"
+
+
+def peek_meta(unit: Unit, rel: str) -> tuple[Any, str, str]:
+    """`gate_meta` for tree-wide scans: reads without the shared cache.
+
+    A Tree-scope rule that loaded every run's meta.yaml through the cache would keep them all
+    until each run is checked, and the cache's eviction would turn quadratic; a second, direct
+    read of a small file is far cheaper.
+    """
+    path = unit.file(rel)
+    if not path.is_file():
+        return None, "missing", ""
+    raw = read_file(path, unit.context.root, unit.context.cache.max_bytes)
+    text = decode_text(raw, path.name) if isinstance(raw, bytes) else raw
+    data = parse_yaml(text, path.name) if isinstance(text, str) else text
+    source = text if isinstance(text, str) else ""
+    if isinstance(data, FileFailure) or data is None:
+        return None, "unreadable", source
+    if not isinstance(data, dict):
+        return data, "not-mapping", source
+    return data, "ok", source
+
+
+def key_line(text: str, key: str) -> int | None:
+    """Line of a top-level `key:` in a block-style YAML text (how MLflow writes meta files)."""
+    prefix = f"{key}:"
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(prefix):
+            return number
+    return None
+
+
+def undecodable(unit: Unit, rel: str) -> bool:
+    """True when the migration's `Path.read_text()` would raise UnicodeDecodeError."""
+    loaded = unit.load(rel, "text")
+    return isinstance(loaded, FileFailure) and "UTF-8" in loaded.message
+
+
+@rule("RUN200", "migration-duplicate-metric", scope=(Run, LoggedModel), severity=ERROR,
+      default=False, groups=GATE)
+def duplicate_metric_lines(unit: Run | LoggedModel, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """Migration gate: a metric file must not repeat a line with the same timestamp, step and
+    value (for a logged model: the same timestamp, step and run).
+
+    Why: the database's primary key is (key, timestamp, step, run, value, is_nan) — for logged
+    models (model, key, timestamp, step, run) — so `mlflow migrate-filestore` aborts with
+    `UNIQUE constraint failed: metrics.key, …` and migrates nothing. The file store reads such
+    files fine, and MLflow 3's own `log_model` writes these duplicates: it re-logs the run's
+    metrics when linking them to the new model, appending identical lines to the run's files.
+    NaN values and ±inf clamped to ±DBL_MAX count as equal, as in the database.
+    Fix: deduplicate each reported file, keeping the first occurrence and the order (back up the
+    tree first): `awk '!seen[$0]++' FILE > FILE.tmp && mv FILE.tmp FILE`. Identical lines carry no
+    information, so nothing is lost; see docs/migration.md for a whole-tree script.
+    """
+    is_run = isinstance(unit, Run)
+    for key in leaf_files(unit, "metrics"):
+        rel = f"metrics/{key}"
+        doc = unit.text(rel)
+        if doc is None:
+            continue
+        duplicates = 0
+        first_dup = 0
+        for number, first, _ in duplicate_lines(doc.text, is_run):
+            duplicates += 1
+            first_dup = first_dup or number
+            if duplicates <= MAX_LINE_FINDINGS:
+                yield Problem(
+                    f"line {number} duplicates line {first} (same timestamp, step and "
+                    f"{'value' if is_run else 'run'}); {ABORTS} with UNIQUE constraint failed",
+                    file=rel, line=number, subject=str(number),
+                    hint="Deduplicate the file keeping first occurrences: "
+                         "awk '!seen[$0]++' FILE > FILE.tmp && mv FILE.tmp FILE "
+                         "(MLflow 3's log_model writes such duplicates; nothing is lost).",
+                )
+        if duplicates > MAX_LINE_FINDINGS:
+            yield Problem(f"{duplicates - MAX_LINE_FINDINGS} more duplicate line(s) not shown "
+                          f"({duplicates} in total)", file=rel, line=first_dup, subject="more")
+
+
+@rule("RUN201", "migration-metric-unparsable", scope=(Run, LoggedModel), severity=ERROR,
+      default=False, groups=GATE)
+def unparsable_metric_lines(unit: Run | LoggedModel, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """Migration gate: every metric line must be parsable by the migration: for runs at least 2
+    fields with an integer timestamp, a float value and an integer step (blank lines included);
+    for logged models exactly 4 or 6 fields. Metric files must be UTF-8.
+
+    Why: the migration converts each run metric line with `int()`/`float()`; one bad line (a
+    truncated last line, a blank line, two spaces) raises ValueError and aborts the whole
+    migration. Logged-model lines with another field count are skipped with only a log
+    warning — those values are silently lost. A file that is not UTF-8 aborts it too.
+    Fix: repair or delete the reported lines (keep a backup); see docs/migration.md.
+    """
+    is_run = isinstance(unit, Run)
+    for key in leaf_files(unit, "metrics"):
+        rel = f"metrics/{key}"
+        if undecodable(unit, rel):
+            yield Problem(f"metric file is not UTF-8; {ABORTS} (UnicodeDecodeError)", file=rel,
+                          line=1, subject="encoding")
+            continue
+        doc = unit.text(rel)
+        if doc is None:
+            continue
+        count = 0
+        for number, raw in enumerate(doc.text.splitlines(), start=1):
+            why = _migration_line_problem(raw.strip().split(" "), is_run)
+            if not why:
+                continue
+            count += 1
+            if count <= MAX_LINE_FINDINGS:
+                yield Problem(f"line {number} {why}", file=rel, line=number, subject=str(number))
+        if count > MAX_LINE_FINDINGS:
+            yield Problem(f"{count - MAX_LINE_FINDINGS} more such line(s) not shown", file=rel,
+                          line=1, subject="more")
+
+
+def _migration_line_problem(fields: list[str], is_run: bool) -> str:
+    if is_run and len(fields) < 2:
+        return f"has {len(fields) if fields != [''] else 0} field(s); {ABORTS} (ValueError)"
+    if not is_run and len(fields) not in (4, 6):
+        return f"has {len(fields)} field(s), not 4 or 6; its value {LOST}"
+    numbers = [(fields[0], int), (fields[1], float)] + ([(fields[2], int)] if len(fields) >= 3 else [])
+    for text, kind in numbers:
+        try:
+            kind(text)
+        except ValueError:
+            what = "an integer" if kind is int else "a number"
+            return f"field {text!r} is not {what}; {ABORTS} (ValueError)"
+    return ""
+
+
+@rule("RUN202", "migration-run-lost", scope=Run, severity=ERROR, default=False, groups=GATE)
+def run_lost(run: Run, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """Migration gate: every run folder must have a readable, non-empty `meta.yaml` mapping with
+    a `run_id` (or `run_uuid`).
+
+    Why: the migration silently skips a run folder without meta.yaml, with an empty or
+    unparsable one (the known delete race leaves it empty), or without an id — the run, its
+    params, tags and metrics are dropped while the migration reports success. A meta.yaml that
+    is a list or a string makes it crash (AttributeError).
+    Fix: restore meta.yaml from a backup or rebuild it from the run's tags (`mlflow.runName`,
+    `mlflow.user`) and its experiment; if the run is garbage, delete the folder.
+    """
+    meta, state = gate_meta(run)
+    if state == "missing":
+        yield Problem(f"run folder has no meta.yaml; this run and all its data {LOST}",
+                      hint="Restore meta.yaml, or delete the folder if the run is garbage.")
+    elif state == "unreadable":
+        yield Problem(f"meta.yaml is empty or unreadable; this run and all its data {LOST}",
+                      file="meta.yaml",
+                      hint="An empty meta.yaml is what the delete race leaves; restore it.")
+    elif state == "not-mapping":
+        yield Problem(f"meta.yaml is a {type(meta).__name__}, not a mapping; {ABORTS}",
+                      file="meta.yaml")
+    elif not (meta.get("run_uuid") or meta.get("run_id")):
+        yield Problem(f"meta.yaml has no run_id/run_uuid; this run and all its data {LOST}",
+                      file="meta.yaml")
+
+
+@rule("RUN203", "migration-experiment-lost", scope=Experiment, severity=ERROR, default=False,
+      groups=GATE)
+def experiment_lost(experiment: Experiment, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """Migration gate: every experiment folder must be named by an integer id and have a
+    readable, non-empty `meta.yaml` mapping.
+
+    Why: the migration only looks at folders whose name is an integer — any other experiment is
+    skipped with all its runs, without a word. An experiment whose meta.yaml is missing, empty
+    or unparsable is skipped too, but its runs are still migrated: they end up orphaned,
+    pointing at an experiment id that does not exist in the database. A meta.yaml that is not
+    a mapping aborts the migration.
+    Fix: restore meta.yaml (name, artifact_location, lifecycle_stage, experiment_id equal to
+    the folder); give a non-numeric experiment a free integer id (folder and meta).
+    """
+    runs = len(experiment.run_names())
+    try:
+        int(experiment.name)
+    except ValueError:
+        yield Problem(f"experiment folder name {experiment.name!r} is not an integer: the "
+                      f"experiment and its {runs} run(s) {LOST}", subject="name")
+        return
+    meta, state = gate_meta(experiment)
+    if state in ("missing", "unreadable"):
+        what = "has no meta.yaml" if state == "missing" else "meta.yaml is empty or unreadable"
+        yield Problem(f"experiment {what}: migration skips it while reporting success, and its "
+                      f"{runs} run(s) are migrated as orphans of a missing experiment",
+                      file=None if state == "missing" else "meta.yaml",
+                      hint="Restore meta.yaml; the runs' artifact_uri tells the old artifact_location.")
+    elif state == "not-mapping":
+        yield Problem(f"meta.yaml is a {type(meta).__name__}, not a mapping; {ABORTS}",
+                      file="meta.yaml")

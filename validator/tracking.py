@@ -1,0 +1,303 @@
+"""Shared helpers for the tracking-store rules (RUN, REG): metric lines, keys, limits, indexes.
+
+Everything here reads through the unit accessors (cached) and never raises on odd input.
+Tree-wide indexes are memoised on the `Tree` object, so a check of 10k runs lists each
+experiment folder once, not once per cross-reference.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import posixpath
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from mlint.units import EXPERIMENT_RESERVED, REGISTRY, TRASH, Experiment, LoggedModel, Run, Tree, Unit
+
+# MLflow's key regex (mlflow/utils/validation.py, non-Windows); 1.x/2.9 lacked the colon.
+KEY_PATTERN = re.compile(r"^[/\w.\- :]*$")
+MAX_KEY_LENGTH = 250
+RUN_STATUSES = {1: "RUNNING", 2: "SCHEDULED", 3: "FINISHED", 4: "FAILED", 5: "KILLED"}
+LIFECYCLE_STAGES = ("active", "deleted")
+MAX_LINE_FINDINGS = 20
+
+
+def meta_of(unit: Unit, rel: str = "meta.yaml") -> dict[str, Any] | None:
+    """A meta file's mapping, or None when missing, broken, empty or not a mapping."""
+    doc = unit.yaml(rel)
+    return doc.data if doc is not None and isinstance(doc.data, dict) else None
+
+
+def tree_of(unit: Unit) -> Tree | None:
+    for candidate in (unit, *unit.ancestors()):
+        if isinstance(candidate, Tree):
+            return candidate
+    return None
+
+
+def leaf_files(unit: Unit, folder: str) -> list[str]:
+    """Keys of a metrics/params/tags folder: file paths relative to it, nested keys included
+    (MLflow writes the key `a/b` as `<folder>/a/b`). Listed once per unit and folder."""
+    return list(leaf_sizes(unit, folder))
+
+
+def leaf_sizes(unit: Unit, folder: str) -> dict[str, int]:
+    """key → size in bytes for every file below `folder` (scandir: no extra stat calls)."""
+    memo: dict[str, dict[str, int]] = unit.__dict__.setdefault("_mlint_leaves", {})
+    if folder not in memo:
+        found: dict[str, int] = {}
+        _scan(unit.file(folder), "", found, depth=0)
+        memo[folder] = dict(sorted(found.items()))
+    return memo[folder]
+
+
+def _scan(path: Path | str, prefix: str, found: dict[str, int], depth: int) -> None:
+    if depth > 32:  # keys are short paths; deeper means a loop or junk, not MLflow data
+        return
+    try:
+        with os.scandir(path) as entries:
+            for entry in entries:
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        _scan(entry.path, f"{prefix}{entry.name}/", found, depth + 1)
+                    elif entry.is_file():
+                        found[prefix + entry.name] = entry.stat().st_size
+                except OSError:
+                    continue
+    except OSError:
+        return
+
+
+def key_problem(key: str) -> str:
+    """Why MLflow would reject `key` as a metric/param/tag name, or '' when it is valid."""
+    if len(key) > MAX_KEY_LENGTH:
+        return f"is {len(key)} characters long (MLflow allows {MAX_KEY_LENGTH})"
+    if not KEY_PATTERN.match(key):
+        bad = sorted({c for c in key if not re.match(r"[/\w.\- :]", c)})
+        return f"contains characters MLflow rejects: {''.join(bad)!r}"
+    if posixpath.normpath(key) != key or key == "." or key.startswith(("..", "/")):
+        return "is not path-normalisation stable (MLflow rejects it)"
+    return ""
+
+
+# --- metric lines ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MetricLine:
+    """One parsed metric line. `error` set means MLflow's reader raises on it."""
+
+    number: int
+    fields: tuple[str, ...]
+    timestamp: int = 0
+    value: float = 0.0
+    step: int = 0
+    error: str = ""
+    column: int = 1
+
+
+def parse_metric_lines(text: str, allowed: tuple[int, ...]) -> Iterator[MetricLine]:
+    """Parse a metric file exactly as MLflow's FileStore does: `line.strip().split(" ")`,
+    `int()` timestamp and step, `float()` value (so `nan`, `inf` and `1e-05` are fine).
+
+    Fast path: plain `split` and builtin conversions, no regex; columns are computed only for
+    the rare bad line.
+    """
+    for number, raw in enumerate(text.splitlines(), start=1):
+        fields = raw.strip().split(" ")
+        if len(fields) not in allowed:
+            expected = ", ".join(map(str, allowed[:-1])) + f" or {allowed[-1]}"
+            count = len(fields) if raw.strip() else 0
+            noun = "field" if count == 1 else "fields"
+            yield MetricLine(number, tuple(fields), error=f"has {count} {noun}, MLflow expects {expected}")
+            continue
+        try:
+            timestamp, value = int(fields[0]), float(fields[1])
+            step = int(fields[2]) if len(fields) >= 3 else 0
+        except ValueError:
+            yield _bad_number(number, raw, fields)
+            continue
+        yield MetricLine(number, tuple(fields), timestamp, value, step)
+
+
+def _bad_number(number: int, raw: str, fields: list[str]) -> MetricLine:
+    columns = _field_columns(raw, len(raw) - len(raw.lstrip()))
+    for index, (what, kind) in enumerate((("timestamp", int), ("value", float), ("step", int))):
+        if index >= len(fields):
+            break
+        try:
+            kind(fields[index])
+        except ValueError:
+            article = "an integer" if kind is int else "a number"
+            return MetricLine(number, tuple(fields), error=f"{what} {fields[index]!r} is not {article}",
+                              column=columns[index])
+    return MetricLine(number, tuple(fields), error="is malformed")
+
+
+def _field_columns(raw: str, offset: int) -> list[int]:
+    columns, position = [], offset
+    for part in raw.strip().split(" "):
+        columns.append(position + 1)
+        position += len(part) + 1
+    return columns
+
+
+MAX_DOUBLE = 1.7976931348623157e308
+
+
+def _sanitized(value: float) -> tuple[float, bool]:
+    # The database stores NaN as (0.0, is_nan) and clamps ±inf to ±DBL_MAX (fs2db/_tracking.py).
+    if math.isnan(value):
+        return 0.0, True
+    if math.isinf(value):
+        return (MAX_DOUBLE if value > 0 else -MAX_DOUBLE), False
+    return value, False
+
+
+def duplicate_lines(text: str, is_run: bool) -> Iterator[tuple[int, int, tuple[Any, ...]]]:
+    """(line, first line, identity) for each line whose database key repeats an earlier line:
+    (timestamp, step, value, is_nan) for runs, (timestamp, step, run id) for logged models.
+    Unparsable lines are skipped (other rules report them)."""
+    seen: dict[tuple[Any, ...], int] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        fields = raw.strip().split(" ")
+        try:
+            if is_run and len(fields) >= 2:
+                value, is_nan = _sanitized(float(fields[1]))
+                step = int(fields[2]) if len(fields) >= 3 else 0
+                identity: tuple[Any, ...] = (int(fields[0]), step, value, is_nan)
+            elif not is_run and len(fields) in (4, 6):
+                identity = (int(fields[0]), int(fields[2]), fields[3])
+            else:
+                continue
+        except ValueError:
+            continue
+        if identity in seen:
+            yield number, seen[identity], identity
+        else:
+            seen[identity] = number
+
+
+# --- writer version ----------------------------------------------------------------------
+def writer_version(run: Run) -> tuple[int, int] | None:
+    """(major, minor) of the MLflow that wrote a run, or None when the tree does not say.
+
+    Markers (MLFLOW_FORMAT §8.7): `mlflow_version` recorded in the log-model history (≤2.15) or
+    in an MLmodel under the run's artifacts; `outputs/` or no `run_uuid` next to `run_id` → 3.x.
+    `run_uuid` alone only says ≤2.x, which is not precise enough for the limits that changed
+    inside 1.x/2.x, so it yields None (callers are then lenient).
+    """
+    memo = run.__dict__.get("_mlint_writer")
+    if memo is not None:
+        return memo or None
+    version: tuple[int, int] | None = None
+    for rel in [f"artifacts/{n}/MLmodel" for n in run.subdirs("artifacts")]:
+        doc = run.yaml(rel)
+        data = doc.data if doc is not None and isinstance(doc.data, dict) else {}
+        version = _parse_version(data.get("mlflow_version"))
+        if version:
+            break
+    meta = meta_of(run) or {}
+    if version is None and (run.is_dir("outputs") or (meta.get("run_id") and "run_uuid" not in meta)):
+        version = (3, 0)
+    run.__dict__["_mlint_writer"] = version or ()
+    return version
+
+
+def _parse_version(text: Any) -> tuple[int, int] | None:
+    if not isinstance(text, str):
+        return None
+    match = re.match(r"^(\d+)\.(\d+)", text)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+# --- tree-wide indexes ---------------------------------------------------------------------
+def _memo(tree: Tree, name: str) -> Any:
+    return tree.__dict__.get(name)
+
+
+def run_index(tree: Tree) -> dict[str, Path]:
+    """run folder name → folder, over all experiments (trash included); first one wins."""
+    found = _memo(tree, "_mlint_run_index")
+    if found is None:
+        found = {}
+        for exp in tree.experiment_dirs():
+            try:
+                names = sorted(os.listdir(exp))
+            except OSError:
+                continue
+            for name in names:
+                if name not in EXPERIMENT_RESERVED and not name.startswith(".") \
+                        and os.path.isdir(exp / name):
+                    found.setdefault(name, exp / name)
+        tree.__dict__["_mlint_run_index"] = found
+    return found
+
+
+def logged_model_index(tree: Tree) -> dict[str, Path]:
+    found = _memo(tree, "_mlint_model_index")
+    if found is None:
+        found = {}
+        for exp in tree.experiment_dirs():
+            try:
+                names = sorted(os.listdir(exp / REGISTRY))
+            except OSError:
+                continue
+            for name in names:
+                if os.path.isdir(exp / REGISTRY / name):
+                    found.setdefault(name, exp / REGISTRY / name)
+        tree.__dict__["_mlint_model_index"] = found
+    return found
+
+
+def run_exists(unit: Unit, run_id: str) -> bool | None:
+    """Whether a run folder named `run_id` exists in the tree; None when no tree is known."""
+    tree = tree_of(unit)
+    if tree is None:
+        return None
+    return run_id in run_index(tree)
+
+
+def logged_model_exists(unit: Unit, model_id: str) -> bool | None:
+    tree = tree_of(unit)
+    if tree is None:
+        return None
+    return model_id in logged_model_index(tree)
+
+
+def in_trash(unit: Experiment | Run | LoggedModel) -> bool:
+    exp = unit if isinstance(unit, Experiment) else unit.parent
+    return isinstance(exp, Experiment) and exp.path.parent.name == TRASH
+
+
+# --- URIs ---------------------------------------------------------------------------------
+def local_path(uri: Any) -> str | None:
+    """The local filesystem path of a `file:` URI or plain absolute path, else None."""
+    if not isinstance(uri, str) or not uri:
+        return None
+    if uri.startswith("/"):
+        return posixpath.normpath(uri)
+    parsed = urlparse(uri)
+    if parsed.scheme != "file":
+        return None
+    if parsed.netloc not in ("", "localhost"):
+        return None
+    return posixpath.normpath(unquote(parsed.path))
+
+
+def uri_host(uri: Any) -> str:
+    if not isinstance(uri, str):
+        return ""
+    parsed = urlparse(uri)
+    return parsed.netloc if parsed.scheme == "file" else ""
+
+
+def same_location(a: Any, b: Any) -> bool:
+    """URIs equal up to `file:` spelling (`file:/x`, `file:///x`, `/x`) and trailing slashes."""
+    pa, pb = local_path(a), local_path(b)
+    if pa is not None and pb is not None:
+        return pa == pb
+    return isinstance(a, str) and isinstance(b, str) and a.rstrip("/") == b.rstrip("/")

@@ -60,9 +60,12 @@ def list_names(path: str) -> list[str]:
 class Tracker:
     """The observations of one unit, in first-observation order, with their signatures."""
 
-    __slots__ = ("files", "listings", "paths")
+    __slots__ = ("files", "listings", "paths", "volatile")
 
     def __init__(self) -> None:
+        # Set by helpers that look outside the unit without the accessors (mlint.tracking's
+        # tree-wide indexes): the unit's result is then never cached.
+        self.volatile = False
         self.files: dict[str, Sig] = {}
         self.paths: dict[str, Sig] = {}
         self.listings: dict[str, str] = {}
@@ -83,6 +86,7 @@ class Tracker:
             self.listings[key] = names_sig(names)
 
     def merge(self, other: Tracker) -> None:
+        self.volatile |= other.volatile
         for key, sig in other.files.items():
             self.files.setdefault(key, sig)
         for key, sig in other.paths.items():

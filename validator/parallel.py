@@ -165,7 +165,7 @@ def check_one(engine: Engine, unit: Unit, cache: ResultCache | None) -> Outcome:
         suppressions = collected[before:]
         del collected[before:]  # handed to the parent through the outcome, in unit order
     entry = None
-    if tracker is not None and not scratch.internal_error:
+    if tracker is not None and not scratch.internal_error and not tracker.volatile:
         entry = (key, encode_entry(path, diagnostics, count, tracker, suppressions, own))
     return Outcome(diagnostics, count, unit.kind, scratch.internal_error, entry, suppressions)
 

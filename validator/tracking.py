@@ -216,6 +216,11 @@ def _parse_version(text: Any) -> tuple[int, int] | None:
 
 # --- tree-wide indexes ---------------------------------------------------------------------
 def _memo(tree: Tree, name: str) -> Any:
+    # The indexes list folders directly and are memoised on the Tree: the result cache cannot
+    # see what they depended on, so a unit that consults one is never cached (mlint.cache).
+    tracker = tree.context.cache.tracker
+    if tracker is not None:
+        tracker.volatile = True
     return tree.__dict__.get(name)
 
 

@@ -102,7 +102,7 @@ def _rss_kb(pid: int) -> int:
         with open(f"/proc/{pid}/task/{pid}/children") as handle:
             for child in handle.read().split():
                 total += _rss_kb(int(child))
-    except (OSError, ValueError):
+    except (OSError, ValueError, StopIteration):  # the process ended while being sampled
         pass
     return total
 

@@ -12,7 +12,6 @@ from mlint.tracking import (
     MAX_LINE_FINDINGS,
     duplicate_lines,
     leaf_files,
-    logged_model_index,
     parse_metric_lines,
     tree_of,
 )
@@ -67,13 +66,16 @@ def _mirrored(run: Run, key: str, identity: tuple[Any, ...]) -> bool:
     tree = tree_of(run)
     if tree is None:
         return False
-    models = logged_model_index(tree)
     timestamp, step, value, is_nan = identity
     for model_id in run.subdirs("outputs"):
-        folder = models.get(model_id)
-        if folder is None or not (folder / "metrics" / key).is_file():
+        # Tracked lookups (find_logged_model, is_file) rather than the untracked tree index,
+        # so the result cache can keep this run (docs/performance.md). Same answer: the
+        # index maps a name to the first experiment whose models/<name> is a folder.
+        folder = tree.find_logged_model(model_id)
+        model = LoggedModel(folder, run.context, run.parent) if folder is not None else None
+        if model is None or not model.is_file(f"metrics/{key}"):
             continue
-        doc = LoggedModel(folder, run.context, run.parent).text(f"metrics/{key}")
+        doc = model.text(f"metrics/{key}")
         for line in doc.text.splitlines() if doc is not None else ():
             fields = line.strip().split(" ")
             if len(fields) in (4, 6) and fields[3] == run.name:

@@ -87,6 +87,11 @@ def _lfs_pointers(model: ModelDir, rel: str) -> Iterator[str]:
                 continue
         except (OSError, ValueError):
             continue
+        # A file already read as text (env files, examples) is a pointer only if its text
+        # starts like one (raw bytes can differ from the text only by a BOM): no second read.
+        doc = model.context.cache.document(model.file(candidate))
+        if doc is not None and not doc.text.startswith(LFS_MAGIC.decode("ascii")):
+            continue
         head = head_bytes(model, candidate, len(LFS_MAGIC))
         if head == LFS_MAGIC:
             yield candidate

@@ -140,12 +140,35 @@ def _sort_key(error: SchemaError) -> tuple[str, str, str]:
     return (error.pointer, error.schema_path, error.message)
 
 
+# Performance (docs/performance.md): jsonschema is the hottest spot of a check, and in a
+# real tree most env files, signatures and input-example infos are identical across runs.
+# The result is a pure function of (schema, instance), and repr() tells apart every value a
+# YAML/JSON loader produces (1 vs '1' vs True, 1.0 vs 1), so identical reprs share it.
+_MEMO: dict[tuple[str, int, str], list[SchemaError]] = {}
+_MEMO_MAX_ENTRIES, _MEMO_MAX_REPR = 4096, 65536
+
+
 def best_errors(name: str, instance: Any, limit: int = 20) -> list[SchemaError]:
     """Validate `instance` against schema `name`; the errors, sorted by pointer.
 
     At most `limit` errors are returned. The order is deterministic (pointer, then schema
     path, then message).
     """
+    try:
+        text = repr(instance)
+    except RecursionError:
+        text = ""
+    if not text or len(text) > _MEMO_MAX_REPR:
+        return _best_errors(name, instance, limit)
+    key = (name, limit, text)
+    if key not in _MEMO:
+        if len(_MEMO) >= _MEMO_MAX_ENTRIES:
+            _MEMO.clear()
+        _MEMO[key] = _best_errors(name, instance, limit)
+    return list(_MEMO[key])
+
+
+def _best_errors(name: str, instance: Any, limit: int) -> list[SchemaError]:
     found = [
         SchemaError(
             pointer=_pointer(error.absolute_path),

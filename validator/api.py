@@ -17,7 +17,8 @@ PathArg: TypeAlias = Union[str, "os.PathLike[str]"]
 ConfigArg: TypeAlias = Union[Config, str, "os.PathLike[str]", None]
 
 
-def check(paths: PathArg | Iterable[PathArg], config: ConfigArg = None) -> list[Diagnostic]:
+def check(paths: PathArg | Iterable[PathArg], config: ConfigArg = None, *, jobs: int = 1,
+          cache_dir: PathArg | None = None) -> list[Diagnostic]:
     """Check MLflow artifacts statically and return the sorted findings.
 
     `paths` may be one path or several: model folders, `mlruns/` trees or anything inside them.
@@ -26,13 +27,15 @@ def check(paths: PathArg | Iterable[PathArg], config: ConfigArg = None) -> list[
     exactly as the `mlint` command does (`Config()` gives the defaults, ignoring config files).
     Findings hidden by an in-artifact suppression or the config's baseline are left out;
     `run(...).suppressed` lists them, with `Diagnostic.suppressed` saying why.
-    Nothing is imported, unpickled or written.
+    Nothing is imported, unpickled or written (except the result cache, and only when
+    `cache_dir` is given). `jobs` > 1 checks units in that many processes (0: one per CPU);
+    neither changes the result.
     """
-    return run(paths, config).diagnostics
+    return run(paths, config, jobs=jobs, cache_dir=cache_dir).diagnostics
 
 
 def run(paths: PathArg | Iterable[PathArg], config: ConfigArg = None,
-        progress: Progress | None = None) -> Report:
+        progress: Progress | None = None, *, jobs: int = 1, cache_dir: PathArg | None = None) -> Report:
     """Like `check`, but returns the whole `Report` (unit counts, files read, crash flag)."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -46,4 +49,5 @@ def run(paths: PathArg | Iterable[PathArg], config: ConfigArg = None,
     else:
         settings = load_config(Path(config))
     registry = load_registry(settings.rules_paths)
-    return check_paths(paths, registry, resolve(settings, registry), progress)
+    return check_paths(paths, registry, resolve(settings, registry), progress, jobs=jobs,
+                       cache_dir=Path(cache_dir) if cache_dir is not None else None)

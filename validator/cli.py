@@ -15,6 +15,7 @@ from typing import TextIO
 
 from mlint import __version__
 from mlint import baseline as baseline_file
+from mlint.cache import default_cache_dir
 from mlint.config import Config, ConfigError, split_selectors
 from mlint.config_file import find_config, load_config, resolve, settings_text
 from mlint.diagnostics import Severity
@@ -63,6 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
     cfg.add_argument("--changed-files", action="store_true",
                      help="PATHs are changed files (pre-commit): check the units holding them, "
                           "skip files outside any MLflow unit silently")
+    perf = check.add_argument_group("performance (never changes the findings)")
+    perf.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
+                      help="worker processes (default: one per CPU; 1 = no workers)")
+    perf.add_argument("--no-cache", action="store_true", help="neither use nor update the result cache")
+    perf.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
+                      help="result cache folder, outside the checked tree "
+                           "(default: $XDG_CACHE_HOME/mlint or ~/.cache/mlint)")
     base = check.add_argument_group("baseline")
     base.add_argument("--baseline", type=Path, metavar="FILE",
                       help="hide findings recorded in FILE; report stale entries (MLT103)")
@@ -158,7 +166,8 @@ def run_check(args: argparse.Namespace) -> int:
             return EXIT_CLEAN
         paths = checked_paths(args, config)
         progress = None if args.quiet else Progress.for_stream(sys.stderr)
-        report = check_paths(paths, registry, config, progress)
+        cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
+        report = check_paths(paths, registry, config, progress, jobs=args.jobs, cache_dir=cache_dir)
         if progress is not None:
             progress.clear()
     except (ConfigError, RegistryError, ValueError) as exc:

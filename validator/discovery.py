@@ -30,6 +30,7 @@ from mlint.units import (
     Run,
     Tree,
     Unit,
+    _real_dir,
 )
 
 # Folders a generic walk never enters: they hold no MLflow artifacts worth checking.
@@ -54,6 +55,7 @@ class Discovery:
 
 def discover(paths: list[Path], cache: FileCache, excluded: Excluder = lambda p: False) -> Discovery:
     found = Discovery()
+    _real_dir.cache_clear()  # symlinks may have changed since the last check in this process
     for arg in paths:
         before = len(found.units)
         _discover_one(arg, cache, excluded, found)

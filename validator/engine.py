@@ -17,7 +17,7 @@ from pathlib import Path
 
 from mlint.config import Config
 from mlint.diagnostics import Diagnostic, Problem, Severity, fingerprint
-from mlint.discovery import Discovery, discover
+from mlint.discovery import discover
 from mlint.files import Document, FileFailure, iter_lines
 from mlint.filters import Filters
 from mlint.registry import Registry, Rule
@@ -48,7 +48,8 @@ Progress = Callable[[int, int], None]
 
 
 class Engine:
-    def __init__(self, registry: Registry, config: Config, progress: Progress | None = None) -> None:
+    def __init__(self, registry: Registry, config: Config, progress: Progress | None = None, *,
+                 jobs: int = 1, cache_dir: Path | None = None) -> None:
         self.registry = registry
         self.config = config
         self.enabled = config.enabled(registry)
@@ -56,39 +57,41 @@ class Engine:
         self.progress = progress
         # Suppressions and baseline (mlint.filters): collected per unit, applied after the run.
         self.filters = Filters(self)
+        # Performance only (mlint.parallel, mlint.cache): worker processes and the result cache never
+        # change the diagnostics, only how fast they come.
+        self.jobs = jobs
+        self.cache_dir = cache_dir
 
     def check(self, paths: Sequence[Path]) -> Report:
+        from mlint.parallel import Scheduler
+
         cache = FileCache(max_bytes=self.config.max_file_bytes, max_nodes=self.config.max_yaml_nodes,
                           max_depth=self.config.max_nesting_depth)
         found = discover(list(paths), cache, self.config.is_excluded)
         report = Report()
-        diagnostics = list(self.run(found, cache, report))
+        diagnostics = [d for path, failure in found.problems
+                       for d in self._failure(path, failure, path if path.is_dir() else path.parent)]
+        diagnostics += Scheduler(self, paths).run(found.units, report)
         diagnostics = sorted(set(self.filters.post_filter(diagnostics, found.units)))
         report.diagnostics = [d for d in diagnostics if d.suppressed is None]
         report.suppressed = [d for d in diagnostics if d.suppressed is not None]
-        report.files = cache.files_read
         return report
 
-    def run(self, found: Discovery, cache: FileCache, report: Report) -> Iterator[Diagnostic]:
-        for path, failure in found.problems:
-            yield from self._failure(path, failure, path if path.is_dir() else path.parent)
-        open_units: list[Unit] = []
-        for done, unit in enumerate(found.units, 1):
-            ancestors = set(map(id, unit.ancestors()))
-            while open_units and id(open_units[-1]) not in ancestors:
-                cache.evict_under(open_units.pop().path)
-            open_units.append(unit)
-            report.units[unit.kind] += 1
-            for rel in unit.primary_files:
-                if unit.exists(rel):
-                    unit.yaml(rel)
-            for meta in self._rules_for(unit):
-                yield from self._apply(meta, unit, report)
-            yield from self.filters.collect(unit)  # suppressions declared in this unit's files
-            for path in list(cache.failures):
-                yield from self._failure(path, cache.failures.pop(path), unit.context.key_root)
-            if self.progress is not None:
-                self.progress(done, len(found.units))
+    def check_unit(self, unit: Unit, report: Report) -> list[Diagnostic]:
+        """Every diagnostic of one unit: its primary files' failures, its rules' findings,
+        problems with its suppressions (which `self.filters` collects), and the failures of
+        files first read while checking it."""
+        cache = unit.context.cache
+        out: list[Diagnostic] = []
+        for rel in unit.primary_files:
+            if unit.exists(rel):
+                unit.yaml(rel)
+        for meta in self._rules_for(unit):
+            out.extend(self._apply(meta, unit, report))
+        out.extend(self.filters.collect(unit))  # suppressions declared in this unit's files
+        for path in list(cache.failures):
+            out.extend(self._failure(path, cache.failures.pop(path), unit.context.key_root))
+        return out
 
     def key_root(self, default: Path) -> Path:
         """Fingerprints are relative to the checked root, or to `fingerprint_root` when set (a
@@ -214,5 +217,7 @@ def key_path(path: Path, root: Path) -> str:
 
 
 def check_paths(paths: Iterable[str | os.PathLike[str]], registry: Registry, config: Config,
-                progress: Progress | None = None) -> Report:
-    return Engine(registry, config, progress).check([Path(p) for p in paths])
+                progress: Progress | None = None, *, jobs: int = 1,
+                cache_dir: Path | None = None) -> Report:
+    return Engine(registry, config, progress, jobs=jobs, cache_dir=cache_dir).check(
+        [Path(p) for p in paths])

@@ -73,6 +73,12 @@ def requirements_txt(unit: ModelDir) -> list[Located] | None:
 
 def conda_pip(unit: ModelDir) -> tuple[str, list[Located]] | None:
     """(conda file, its `pip:` list entries), or None when there is no readable conda file."""
+    # Memoised: five ENV rules ask, and parsing the lines was ~10% of a check (profile in
+    # docs/performance.md). Callers must not mutate the result.
+    return unit.memo("conda_pip", lambda: _conda_pip(unit))
+
+
+def _conda_pip(unit: ModelDir) -> tuple[str, list[Located]] | None:
     rel = env_file(unit, "conda")
     data = yaml_mapping(unit, rel)
     if data is None:
@@ -89,7 +95,11 @@ def conda_pip(unit: ModelDir) -> tuple[str, list[Located]] | None:
 
 
 def python_env_deps(unit: ModelDir) -> list[Located]:
-    """`dependencies` and `build_dependencies` of python_env.yaml."""
+    """`dependencies` and `build_dependencies` of python_env.yaml (memoised, do not mutate)."""
+    return unit.memo("python_env_deps", lambda: _python_env_deps(unit))
+
+
+def _python_env_deps(unit: ModelDir) -> list[Located]:
     rel = env_file(unit, "virtualenv")
     data = yaml_mapping(unit, rel)
     found: list[Located] = []

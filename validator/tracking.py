@@ -217,6 +217,11 @@ def _parse_version(text: Any) -> tuple[int, int] | None:
 
 # --- tree-wide indexes ---------------------------------------------------------------------
 def _memo(tree: Tree, name: str) -> Any:
+    # The indexes list folders directly and are memoised on the Tree: the result cache cannot
+    # see what they depended on, so a unit that consults one is never cached (mlint.cache).
+    tracker = tree.context.cache.tracker
+    if tracker is not None:
+        tracker.volatile = True
     return tree.__dict__.get(name)
 
 
@@ -259,6 +264,12 @@ def run_exists(unit: Unit, run_id: str) -> bool | None:
     tree = tree_of(unit)
     if tree is None:
         return None
+    if unit.context.cache.tracker is not None:
+        # Tracked probes instead of the untracked index (keeps the unit cacheable); the same
+        # answer for every name the index can hold (one path component, no leading dot).
+        if not run_id or "/" in run_id or run_id.startswith("."):
+            return False
+        return tree.find_run(run_id) is not None
     return run_id in run_index(tree)
 
 
@@ -266,6 +277,10 @@ def logged_model_exists(unit: Unit, model_id: str) -> bool | None:
     tree = tree_of(unit)
     if tree is None:
         return None
+    if unit.context.cache.tracker is not None:  # tracked, as in run_exists
+        if not model_id or "/" in model_id or model_id in (".", ".."):
+            return False
+        return tree.find_logged_model(model_id) is not None
     return model_id in logged_model_index(tree)
 
 

@@ -8,13 +8,15 @@ engine as an MLT finding, so rules never report parse errors and never cascade.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
 
+from mlint.deps import Sig, Tracker, path_sig
 from mlint.files import (
     DEFAULT_MAX_BYTES,
     MAX_EXPANDED_NODES,
@@ -24,6 +26,8 @@ from mlint.files import (
     Loaded,
     load,
 )
+
+T = TypeVar("T")
 
 # MLflow's own reserved names (mlflow/store/tracking/file_store.py).
 TRASH = ".trash"
@@ -41,9 +45,16 @@ class FileCache:
     max_nodes: int = MAX_EXPANDED_NODES
     max_depth: int = MAX_NESTING_DEPTH
     _loaded: dict[tuple[Path, str], Loaded] = field(default_factory=dict)
+    _sigs: dict[Path, Sig] = field(default_factory=dict)
     failures: dict[Path, FileFailure] = field(default_factory=dict)
     files_read: int = 0
     _recorded: set[Path] = field(default_factory=set)
+    # Set by the result cache (mlint.cache) while a unit is checked: records every file,
+    # path test and folder listing the unit's rules depend on. None costs nothing.
+    tracker: Tracker | None = None
+    # Set by the scheduler (mlint.parallel): the files one unit asked for, whatever the
+    # cache state, so that the "files" count is the same serial, parallel and cached.
+    accessed: set[Path] | None = None
 
     def record(self, path: Path, failure: FileFailure) -> None:
         """Queue `failure` for reporting, once per path (discovery and loading may both see it)."""
@@ -53,6 +64,13 @@ class FileCache:
 
     def get(self, path: Path, root: Path, kind: str) -> Loaded:
         key = (path, kind)
+        if self.accessed is not None:
+            self.accessed.add(path)
+        if self.tracker is not None:
+            # Signed before the first read: a change after it is seen on the next run.
+            if path not in self._sigs:
+                self._sigs[path] = path_sig(str(path))
+            self.tracker.file(path, self._sigs[path])
         if key not in self._loaded:
             self.files_read += 1
             loaded = load(path, root, kind, self.max_bytes,
@@ -72,8 +90,24 @@ class FileCache:
 
     def evict_under(self, folder: Path) -> None:
         """Forget parsed files below `folder` (memory stays flat on huge trees)."""
-        for key in [k for k in self._loaded if folder == k[0].parent or folder in k[0].parents]:
+        # String prefixes: `Path.parents` membership was ~5% of a whole check on big trees.
+        prefix = str(folder).rstrip(os.sep) + os.sep
+        for key in [k for k in self._loaded if str(k[0]).startswith(prefix)]:
             del self._loaded[key]
+            self._sigs.pop(key[0], None)
+
+
+def _present(path: Path) -> bool:
+    """lexists, except that "cannot tell" counts as present, not as missing."""
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError, ValueError):  # ValueError: a NUL in the name
+        return False
+    except OSError:
+        # Permission denied on the folder, name too long: not "missing" — reading it records
+        # the real reason (MLT003) instead of a false "missing" finding.
+        return True
+    return True
 
 
 @dataclass(frozen=True)
@@ -107,7 +141,7 @@ class Unit:
 
     @property
     def identity(self) -> tuple[str, str]:
-        return (self.kind, os.path.realpath(self.path))
+        return (self.kind, real_path(self.path))
 
     def ancestors(self) -> Iterator[Unit]:
         unit = self.parent
@@ -120,31 +154,49 @@ class Unit:
         return self.path / rel if rel else self.path
 
     def exists(self, rel: str) -> bool:
-        try:
-            os.lstat(self.file(rel))
-        except (FileNotFoundError, NotADirectoryError, ValueError):  # ValueError: a NUL in the name
-            return False
-        except OSError:
-            # Cannot tell (permission denied on the folder, name too long): not "missing" —
-            # reading it records the real reason (MLT003) instead of a false "missing" finding.
-            return True
-        return True
+        return self._probe(self.file(rel), _present)
 
     def is_file(self, rel: str) -> bool:
-        return os.path.isfile(self.file(rel))
+        return self._probe(self.file(rel), os.path.isfile)
 
     def is_dir(self, rel: str) -> bool:
-        return os.path.isdir(self.file(rel))
+        return self._probe(self.file(rel), os.path.isdir)
 
     def entries(self, rel: str = "") -> list[str]:
         """Sorted names inside a sub-folder; empty when it is missing or unreadable."""
-        try:
-            return sorted(os.listdir(self.file(rel)))
-        except OSError:
-            return []
+        return listing(self.file(rel), self.context.cache.tracker)
 
     def subdirs(self, rel: str = "") -> list[str]:
-        return [n for n in self.entries(rel) if os.path.isdir(self.file(rel) / n)]
+        folder = self.file(rel)
+        return [n for n in self.entries(rel) if self._probe(folder / n, os.path.isdir)]
+
+    def _probe(self, path: Path, test: Callable[[Path], bool]) -> bool:
+        if self.context.cache.tracker is not None:
+            self.context.cache.tracker.path(path)
+        return test(path)
+
+    def memo(self, name: str, compute: Callable[[], T]) -> T:
+        """`compute()` once per unit object, for values other units reuse (an index of the
+        tree's runs…). Use this rather than a private attribute: it replays the files and
+        listings `compute` depended on into every later caller's dependencies, so the
+        result cache (mlint.cache) stays exact."""
+        store: dict[str, tuple[Any, Tracker | None]] = self.__dict__.setdefault("_memo", {})
+        tracker = self.context.cache.tracker
+        if name in store:
+            value, deps = store[name]
+            if tracker is not None and deps is not None:
+                tracker.merge(deps)
+            return value
+        inner = Tracker() if tracker is not None else None
+        self.context.cache.tracker = inner
+        try:
+            value = compute()
+        finally:
+            self.context.cache.tracker = tracker
+        if tracker is not None and inner is not None:
+            tracker.merge(inner)
+        store[name] = (value, inner)
+        return value
 
     # --- parsed files ---------------------------------------------------------------------
     def load(self, rel: str, kind: str) -> Loaded:
@@ -181,14 +233,14 @@ class Tree(Unit):
         """The folder of run `run_id` in any experiment (trash included), by folder name."""
         for exp in self.experiment_dirs():
             candidate = exp / run_id
-            if run_id not in EXPERIMENT_RESERVED and os.path.isdir(candidate):
+            if run_id not in EXPERIMENT_RESERVED and self._probe(candidate, os.path.isdir):
                 return candidate
         return None
 
     def find_logged_model(self, model_id: str) -> Path | None:
         for exp in self.experiment_dirs():
             candidate = exp / REGISTRY / model_id
-            if os.path.isdir(candidate):
+            if self._probe(candidate, os.path.isdir):
                 return candidate
         return None
 
@@ -272,6 +324,34 @@ class ModelDir(Unit):
 
     def mlmodel(self) -> Document | None:
         return self.yaml("MLmodel")
+
+
+@functools.lru_cache(maxsize=65536)
+def _real_dir(folder: str) -> str:
+    return os.path.realpath(folder)
+
+
+def real_path(path: Path | str) -> str:
+    """`os.path.realpath`, resolving each parent folder once (discovery asks for every unit;
+    the pure-Python realpath was a fifth of discovery's time). Exact: a name that is not a
+    symlink resolves to its resolved parent joined with the name. `discover` clears the memo.
+    """
+    text = os.path.abspath(path)
+    if os.path.islink(text):
+        return os.path.realpath(text)
+    parent, name = os.path.split(text)
+    return os.path.join(_real_dir(parent), name) if name else _real_dir(text)
+
+
+def listing(folder: Path, tracker: Tracker | None = None) -> list[str]:
+    """Sorted names in `folder` (empty when missing or unreadable), recorded for the cache."""
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        names = []
+    if tracker is not None:
+        tracker.listing(folder, names)
+    return names
 
 
 UNIT_KINDS: tuple[type[Unit], ...] = (Tree, Experiment, Run, LoggedModel, RegisteredModel, ModelDir)

@@ -313,9 +313,15 @@ _LINE = re.compile("[^\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]*"
                    "(?:\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029])?")
 
 
+_EAGER_LINES_CHARS = 1 << 20
+
+
 def iter_lines(text: str) -> Iterator[str]:
     """`text.splitlines()`, lazily: a 10-million-line metric file must not become a list of
     10 million strings at once (that took ~1 GB; docs/robustness.md)."""
+    if len(text) <= _EAGER_LINES_CHARS:  # the common case: splitlines is ~3x faster
+        yield from text.splitlines()
+        return
     for match in _LINE.finditer(text):
         line = match.group()
         if not line:  # the empty match at the very end

@@ -125,17 +125,19 @@ def check_batch(engine: Engine, units: Sequence[Unit], cache: ResultCache | None
     for unit in units:
         ancestors = {id(a) for a in unit.ancestors()}
         while open_units and id(open_units[-1]) not in ancestors:
-            _forget(open_units.pop())
+            _forget(open_units.pop(), open_units)
         open_units.append(unit)
         yield check_one(engine, unit, cache)
     while open_units:
-        _forget(open_units.pop())
+        _forget(open_units.pop(), open_units)
 
 
-def _forget(unit: Unit) -> None:
+def _forget(unit: Unit, still_open: list[Unit]) -> None:
     """Leaving a unit's folder: drop its parsed files and what rules memoised on it (the
-    discovery list keeps every unit alive, so memos would otherwise grow with the tree)."""
+    discovery list keeps every unit alive, so memos would otherwise grow with the tree), and
+    keep the cache small when rules read files outside their unit."""
     unit.context.cache.evict_under(unit.path)
+    unit.context.cache.prune({str(u.path) for u in still_open})
     for name in [n for n in vars(unit) if n not in ("path", "context", "parent")]:
         delattr(unit, name)
 

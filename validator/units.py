@@ -88,6 +88,17 @@ class FileCache:
                 return loaded
         return None
 
+    def prune(self, keep_dirs: set[str], limit: int = 256) -> None:
+        """Past `limit` entries, keep only the files directly inside `keep_dirs` (the meta files
+        of the units still open). Rules may read files of units checked later (a run's metric
+        rule reads its logged model's metric files): without this, the cache — and each
+        `evict_under` scan — would grow with the tree."""
+        if len(self._loaded) <= limit:
+            return
+        for key in [k for k in self._loaded if str(k[0].parent) not in keep_dirs]:
+            del self._loaded[key]
+            self._sigs.pop(key[0], None)
+
     def evict_under(self, folder: Path) -> None:
         """Forget parsed files below `folder` (memory stays flat on huge trees)."""
         # String prefixes: `Path.parents` membership was ~5% of a whole check on big trees.

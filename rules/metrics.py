@@ -60,20 +60,28 @@ def metric_lines_valid(unit: Run | LoggedModel, options: Mapping[str, Any]) -> I
                           file=rel, line=1, subject="more")
 
 
-def _mirrored(run: Run, key: str, identity: tuple[Any, ...]) -> bool:
-    """True when one of the run's logged models holds the same metric point for this run: the
-    trace MLflow 3's `log_model` leaves when it re-logs run metrics (and appends them again)."""
+def _output_models(run: Run) -> list[LoggedModel]:
+    """The logged models a run produced (`outputs/<model_id>`), looked up once per run."""
     tree = tree_of(run)
     if tree is None:
-        return False
-    timestamp, step, value, is_nan = identity
+        return []
+    models = []
     for model_id in run.subdirs("outputs"):
         # Tracked lookups (find_logged_model, is_file) rather than the untracked tree index,
         # so the result cache can keep this run (docs/performance.md). Same answer: the
         # index maps a name to the first experiment whose models/<name> is a folder.
         folder = tree.find_logged_model(model_id)
-        model = LoggedModel(folder, run.context, run.parent) if folder is not None else None
-        if model is None or not model.is_file(f"metrics/{key}"):
+        if folder is not None:
+            models.append(LoggedModel(folder, run.context, run.parent))
+    return models
+
+
+def _mirrored(run: Run, models: list[LoggedModel], key: str, identity: tuple[Any, ...]) -> bool:
+    """True when one of the run's logged models holds the same metric point for this run: the
+    trace MLflow 3's `log_model` leaves when it re-logs run metrics (and appends them again)."""
+    timestamp, step, value, is_nan = identity
+    for model in models:
+        if not model.is_file(f"metrics/{key}"):
             continue
         doc = model.text(f"metrics/{key}")
         for line in doc.text.splitlines() if doc is not None else ():
@@ -103,6 +111,7 @@ def metric_lines_not_repeated(run: Run, options: Mapping[str, Any]) -> Iterator[
     Fix: deduplicate the file keeping first occurrences and their order:
     `awk '!seen[$0]++' FILE > FILE.tmp && mv FILE.tmp FILE` (see docs/migration.md).
     """
+    models: list[LoggedModel] | None = None  # looked up on the first repeated point only
     for key in leaf_files(run, "metrics"):
         rel = f"metrics/{key}"
         doc = run.text(rel)
@@ -112,7 +121,9 @@ def metric_lines_not_repeated(run: Run, options: Mapping[str, Any]) -> Iterator[
         mirrored: dict[tuple[Any, ...], bool] = {}  # one look per distinct point, not per line
         for number, first, identity in duplicate_lines(doc.text, True):
             if identity not in mirrored:
-                mirrored[identity] = _mirrored(run, key, identity)
+                if models is None:
+                    models = _output_models(run)
+                mirrored[identity] = _mirrored(run, models, key, identity)
             if mirrored[identity]:
                 continue
             shown += 1

@@ -10,7 +10,6 @@ import ast
 import bz2
 import gzip
 import lzma
-import os
 import re
 import zlib
 from typing import Any, BinaryIO, cast
@@ -197,13 +196,3 @@ def parse_lfs_pointer(text: bytes) -> dict[str, str]:
         key, _, value = line.partition(" ")
         out[key] = value.strip()
     return out
-
-
-def file_size(f: BinaryIO) -> int:
-    try:
-        return os.fstat(f.fileno()).st_size
-    except (OSError, AttributeError, ValueError):
-        here = f.tell()
-        end = f.seek(0, 2)
-        f.seek(here)
-        return end

@@ -129,11 +129,10 @@ def metric_lines_not_repeated(run: Run, options: Mapping[str, Any]) -> Iterator[
             shown += 1
             if shown > MAX_LINE_FINDINGS:
                 break  # nothing more is reported: stop (10 million repeated lines took minutes)
-            if shown <= MAX_LINE_FINDINGS:
-                yield Problem(
-                    f"line {number} repeats line {first} (same timestamp, step and value); "
-                    "readers accept it, but `mlflow migrate-filestore` aborts on it",
-                    file=rel, line=number, subject=str(number),
-                    hint="Deduplicate keeping first occurrences: awk '!seen[$0]++' FILE > FILE.tmp "
-                         "&& mv FILE.tmp FILE",
-                )
+            yield Problem(
+                f"line {number} repeats line {first} (same timestamp, step and value); "
+                "readers accept it, but `mlflow migrate-filestore` aborts on it",
+                file=rel, line=number, subject=str(number),
+                hint="Deduplicate keeping first occurrences: awk '!seen[$0]++' FILE > FILE.tmp "
+                     "&& mv FILE.tmp FILE",
+            )

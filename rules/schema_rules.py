@@ -12,6 +12,7 @@ from typing import Any
 
 from mlint import schemas
 from mlint.diagnostics import ERROR, Problem
+from mlint.envfiles import env_file
 from mlint.linemap import split_pointer
 from mlint.mlmodel import signature_parts
 from mlint.registry import RuleFunc, rule
@@ -38,20 +39,11 @@ def _each(folder: str, prefix: str = "") -> Callable[[Unit], list[str]]:
                          for n in unit.subdirs(folder) if n.startswith(prefix)]
 
 
-def _env_file(key: str, default: str) -> Callable[[ModelDir], list[str]]:
-    """The env file MLflow would read: named by `python_function.env`, else the default name."""
+def _env_file(key: str) -> Callable[[ModelDir], list[str]]:
+    """The env file MLflow would read (`python_function.env`, else the default name), if present."""
 
     def files(model: ModelDir) -> list[str]:
-        doc = model.yaml("MLmodel")
-        data = doc.data if doc is not None and isinstance(doc.data, dict) else {}
-        flavors = data.get("flavors")
-        pyfunc = flavors.get("python_function") if isinstance(flavors, dict) else None
-        env = pyfunc.get("env") if isinstance(pyfunc, dict) else None
-        name = default
-        if isinstance(env, dict) and isinstance(env.get(key), str):
-            name = env[key]
-        elif isinstance(env, str) and key == "conda":
-            name = env
+        name = env_file(model, key)
         return [name] if model.is_file(name) else []
 
     return files
@@ -61,10 +53,10 @@ TABLE: tuple[SchemaCheck, ...] = (
     SchemaCheck("MLM001", "mlmodel-schema", ModelDir, "mlmodel", _fixed("MLmodel"),
                 "the MLmodel file (top-level keys, flavors, signature container, input example info)",
                 required=True),
-    SchemaCheck("ENV001", "conda-env-schema", ModelDir, "conda-env", _env_file("conda", "conda.yaml"),
+    SchemaCheck("ENV001", "conda-env-schema", ModelDir, "conda-env", _env_file("conda"),
                 "the conda environment file"),
     SchemaCheck("ENV002", "python-env-schema", ModelDir, "python-env",
-                _env_file("virtualenv", "python_env.yaml"),
+                _env_file("virtualenv"),
                 "the virtualenv description `python_env.yaml` (MLflow rejects unknown keys)"),
     SchemaCheck("RUN001", "experiment-meta-schema", Experiment, "experiment-meta", _fixed("meta.yaml"),
                 "an experiment's `meta.yaml`", required=True),

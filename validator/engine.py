@@ -71,12 +71,16 @@ class Engine:
         found = Discovery()
         units = iter_units(list(paths), cache, found, self.config.is_excluded)
         report = Report()
-        diagnostics, candidates = Scheduler(self, paths).run(units, found, report)
+        checked, candidates = Scheduler(self, paths).run(units, found, report)
         # Discovery is complete only now: its own problems, and what the units' special-file
-        # scans found outside other units and not already reported by discovery.
-        diagnostics += [d for path, failure in found.problems
-                        for d in self.failure(path, failure, path if path.is_dir() else path.parent)]
+        # scans found outside other units and not already reported by discovery. The order
+        # matters: `set` keeps the first of findings that compare equal (fingerprint, hint and
+        # severity do not take part), and discovery's come first, then the scans', then what
+        # rules read — the order in which the file cache used to record them.
+        diagnostics = [d for path, failure in found.problems
+                       for d in self.failure(path, failure, path if path.is_dir() else path.parent)]
         diagnostics += keep(candidates, {str(path) for path, _ in found.problems}, found.unit_dirs)
+        diagnostics += checked
         diagnostics = sorted(set(self.filters.post_filter(diagnostics, found.identities)))
         report.diagnostics = [d for d in diagnostics if d.suppressed is None]
         report.suppressed = [d for d in diagnostics if d.suppressed is not None]

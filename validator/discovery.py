@@ -57,6 +57,8 @@ class Discovery:
     # `inode_key` of every unit yielded (folders other units' special-file walks skip).
     unit_dirs: set[int | None] = field(default_factory=set)
     count: int = 0
+    # Filled by `discover` only (tools and tests); the engine streams and keeps none.
+    units: list[Unit] = field(default_factory=list)
 
     def add(self, unit: Unit) -> bool:
         if unit.identity in self.identities:
@@ -87,11 +89,11 @@ def iter_units(paths: list[Path], cache: FileCache, found: Discovery,
             )))
 
 
-def discover(paths: list[Path], cache: FileCache,
-             excluded: Excluder = lambda p: False) -> tuple[list[Unit], Discovery]:
-    """Every unit as a list (for tools and tests; the engine streams `iter_units`)."""
+def discover(paths: list[Path], cache: FileCache, excluded: Excluder = lambda p: False) -> Discovery:
+    """Every unit, as `Discovery.units` (for tools and tests; the engine streams `iter_units`)."""
     found = Discovery()
-    return [unit for unit, _ in iter_units(paths, cache, found, excluded)], found
+    found.units = [unit for unit, _ in iter_units(paths, cache, found, excluded)]
+    return found
 
 
 def _discover_one(arg: Path, cache: FileCache, excluded: Excluder, found: Discovery) -> Iterator[Found]:

@@ -34,7 +34,7 @@ from mlint.deps import Tracker, own_folder
 from mlint.diagnostics import Diagnostic
 from mlint.discovery import Discovery, Found
 from mlint.special_files import Candidate, scan
-from mlint.units import UNIT_KINDS, Context, FileCache, Unit
+from mlint.units import UNIT_KINDS, Context, FileCache, Unit, _real_dir
 
 if TYPE_CHECKING:
     from mlint.config import Config
@@ -157,6 +157,9 @@ def spec_batches(units: Iterable[Found], first: int = FIRST_BATCH,
             yield batch
             batch = []
             size = min(cap, size * 2)
+            # The realpath memo (64k entries, ~15 MB when full) would otherwise grow with the
+            # tree in the parent; discovery only needs it within a batch's folders.
+            _real_dir.cache_clear()
     if batch:
         yield batch
 
@@ -248,6 +251,7 @@ def _worker_init() -> None:
 def _worker_batch(specs: list[UnitSpec]) -> list[Outcome]:
     assert _WORKER_STATE is not None
     engine = _WORKER_STATE[0]
+    _real_dir.cache_clear()  # as in `spec_batches`: per batch, not per tree
     units = rebuild(specs, engine.config)
     return list(check_batch(engine, zip(units, (s.expanded for s in specs), strict=True), _WORKER_CACHE))
 

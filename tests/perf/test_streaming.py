@@ -92,7 +92,8 @@ def oracle(paths: list[Path]) -> Expected:
     set of all unit folders and of the paths discovery reported at hand. (It reported every
     scan finding with the fingerprint root of whichever unit was checked first; the owning
     unit's, used here and now, is what the same file gets when a rule reads it.)"""
-    units, found = discover(paths, FileCache())
+    found = discover(paths, FileCache())
+    units = found.units
     unit_dirs = {inode_key(u.path) for u in units}
     already = {path for path, _ in found.problems}
     out = {_expected(p, f, p if p.is_dir() else p.parent) for p, f in found.problems if f.code in SPECIAL}
@@ -180,8 +181,7 @@ def test_special_files_survive_workers_and_a_warm_cache(root: Path, tmp_path: Pa
 def test_scan_skips_model_folders_only_when_discovery_expanded_the_run(root: Path) -> None:
     run_dir = _r(root, 10)
     model = run_dir / "artifacts" / "model"
-    units, _ = discover([run_dir], FileCache())
-    owner = next(u for u in units if isinstance(u, Run))
+    owner = next(u for u in discover([run_dir], FileCache()).units if isinstance(u, Run))
     assert has_mlmodel(model)
     fast = {str(p) for p, _, _ in scan(owner, True, lambda p: False)}
     slow = list(scan(owner, False, lambda p: False))

@@ -33,9 +33,11 @@ from mlint.deps import Tracker, current_digest, own_folder
 from mlint.diagnostics import Diagnostic, Severity
 from mlint.suppressions import Suppression
 
-FORMAT = 1
+FORMAT = 2  # 2: rows hold the unit's special-file candidates
 # A suppression declared by a unit, with its MLT102 "unused" finding located in advance.
 SuppressionRecord = tuple[Suppression, Diagnostic | None]
+# A special-file finding with its path and folder chain (mlint.special_files.Candidate).
+CandidateRecord = tuple[Diagnostic, str, tuple[int | None, ...]]
 
 
 def default_cache_dir() -> Path:
@@ -104,11 +106,13 @@ class Hit:
     diagnostics: list[Diagnostic]
     files: int
     suppressions: list[SuppressionRecord]
+    candidates: list[CandidateRecord] = dataclasses.field(default_factory=list)
 
 
 def encode_entry(unit_path: str, diagnostics: Sequence[Diagnostic], files: int,
                  tracker: Tracker, suppressions: Sequence[SuppressionRecord] = (),
-                 own: tuple[str, set[str]] = ("", set())) -> bytes:
+                 own: tuple[str, set[str]] = ("", set()),
+                 candidates: Sequence[CandidateRecord] = ()) -> bytes:
     """`own` is `deps.own_folder` taken before the unit was checked; files it covers are
     not stored again."""
     deps = {}
@@ -121,6 +125,8 @@ def encode_entry(unit_path: str, diagnostics: Sequence[Diagnostic], files: int,
         "d": [_diag_to_list(d) for d in diagnostics],
         "s": [[_suppression_to_dict(s), _diag_to_list(u) if u is not None else None]
               for s, u in suppressions],
+        # Filtered anew on every run: which folders are units depends on the arguments.
+        "w": [[_diag_to_list(d), path, list(chain)] for d, path, chain in candidates],
         "deps": deps,
         # The digest over the dependencies in the same order as stored.
         "h": current_digest_from(tracker, unit_path, deps),
@@ -149,7 +155,8 @@ def decode_valid_entry(unit_path: str, blob: bytes, kind: str) -> Hit | None:
             return None
         suppressions = [(_suppression_from_dict(s), _diag_from_list(u) if u is not None else None)
                         for s, u in record["s"]]
-        return Hit([_diag_from_list(d) for d in record["d"]], int(record["n"]), suppressions)
+        candidates = [(_diag_from_list(d), str(path), tuple(chain)) for d, path, chain in record["w"]]
+        return Hit([_diag_from_list(d) for d in record["d"]], int(record["n"]), suppressions, candidates)
     except (ValueError, KeyError, TypeError, zlib.error):
         return None
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlint.files import FileFailure, check_symlink, special_file
+from mlint.files import FileFailure, special_file
 from mlint.units import (
     EXPERIMENT_RESERVED,
     REGISTRY,
@@ -43,83 +43,60 @@ Excluder = Callable[[Path], bool]
 
 @dataclass
 class Discovery:
-    units: list[Unit] = field(default_factory=list)
+    """What discovery keeps while it streams units: problems, and what deduplication needs.
+
+    Units themselves are not kept (the scheduler checks and drops them as they come): memory
+    grows only by the identities of units and the inodes of their folders, which exact
+    deduplication and the special-file walk's "not inside another unit" test need.
+    """
+
     problems: list[tuple[Path, FileFailure]] = field(default_factory=list)
-    _seen: set[tuple[str, str]] = field(default_factory=set)
+    # (kind, real path) of every unit yielded: each unit is checked once, and the baseline's
+    # stale-entry test asks which units were checked.
+    identities: set[tuple[str, str]] = field(default_factory=set)
+    # `inode_key` of every unit yielded (folders other units' special-file walks skip).
+    unit_dirs: set[int | None] = field(default_factory=set)
+    count: int = 0
+    # Filled by `discover` only (tools and tests); the engine streams and keeps none.
+    units: list[Unit] = field(default_factory=list)
 
-    def add(self, unit: Unit) -> None:
-        if unit.identity not in self._seen:
-            self._seen.add(unit.identity)
-            self.units.append(unit)
+    def add(self, unit: Unit) -> bool:
+        if unit.identity in self.identities:
+            return False
+        self.identities.add(unit.identity)
+        self.unit_dirs.add(inode_key(unit.path))
+        self.count += 1
+        return True
 
 
-def discover(paths: list[Path], cache: FileCache, excluded: Excluder = lambda p: False) -> Discovery:
-    found = Discovery()
+# A unit, and whether discovery expands its `artifacts/` (its model folders are then units
+# too, found by the same walk): the special-file walk may skip them without asking.
+Found = tuple[Unit, bool]
+
+
+def iter_units(paths: list[Path], cache: FileCache, found: Discovery,
+               excluded: Excluder = lambda p: False) -> Iterator[Found]:
+    """Units in discovery order, as they are found (a generator: nothing is listed twice and
+    no list of units is built); `found` collects problems and identities on the way."""
     _real_dir.cache_clear()  # symlinks may have changed since the last check in this process
     for arg in paths:
-        before = len(found.units)
-        _discover_one(arg, cache, excluded, found)
-        if len(found.units) == before and not any(p == arg for p, _ in found.problems):
+        before = found.count
+        yield from _discover_one(arg, cache, excluded, found)
+        if found.count == before and not any(p == arg for p, _ in found.problems):
             found.problems.append((arg, FileFailure(
                 "MLT007", "no MLflow model folder or tracking tree found here",
                 hint="Point mlint at a folder containing `MLmodel`, or at an `mlruns/` tree.",
             )))
-    report_special_files(found, cache, excluded)
+
+
+def discover(paths: list[Path], cache: FileCache, excluded: Excluder = lambda p: False) -> Discovery:
+    """Every unit, as `Discovery.units` (for tools and tests; the engine streams `iter_units`)."""
+    found = Discovery()
+    found.units = [unit for unit, _ in iter_units(paths, cache, found, excluded)]
     return found
 
 
-# Below these units only their own bookkeeping folders are theirs; the rest are child units.
-_SHALLOW_UNITS: dict[type[Unit], frozenset[str]] = {
-    Tree: frozenset(),
-    Experiment: frozenset({"tags", "datasets"}),
-}
-
-
-def report_special_files(found: Discovery, cache: FileCache, excluded: Excluder) -> None:
-    """Queue an MLT003 for every FIFO, socket or device inside a unit's folder, and an MLT005
-    for every symlink there that dangles, loops or leads out of the checked root.
-
-    Rules read only the files they know, so a FIFO nobody reads would otherwise pass silently;
-    and whatever reads the artifact later (MLflow, a copy step) may hang on it. `scandir` entry
-    types tell without opening or even stat-ing anything. Iterative; symlinks and child units'
-    folders are not entered (each unit scans its own).
-    """
-    unit_dirs = {_inode(u.path) for u in found.units}
-    already = {path for path, _ in found.problems}
-    for unit in found.units:
-        shallow = _SHALLOW_UNITS.get(type(unit))
-        pending: list[tuple[Path, int]] = [(unit.path, 0)]
-        while pending:
-            folder, depth = pending.pop()
-            try:
-                with os.scandir(folder) as it:
-                    entries = list(it)
-            except OSError as exc:
-                if folder not in already:  # what cannot be listed cannot be vouched for
-                    reason = "permission denied" if isinstance(exc, PermissionError) else exc.strerror
-                    cache.record(folder, FileFailure("MLT003", f"folder cannot be listed: {reason}"))
-                continue
-            for entry in entries:
-                path = Path(entry.path)
-                try:
-                    if entry.is_symlink():
-                        failure = None if path in already else check_symlink(path, unit.context.root)
-                        if failure is not None and not excluded(path):
-                            cache.record(path, failure)
-                        continue
-                    if entry.is_dir(follow_symlinks=False):
-                        if shallow is not None and (depth > 0 or entry.name not in shallow):
-                            continue
-                        if _inode(path) not in unit_dirs and not excluded(path):
-                            pending.append((path, depth + 1))
-                    elif not entry.is_file(follow_symlinks=False) and path not in already \
-                            and not excluded(path):
-                        cache.record(path, special_file(path, os.lstat(path).st_mode))
-                except OSError:
-                    continue
-
-
-def _discover_one(arg: Path, cache: FileCache, excluded: Excluder, found: Discovery) -> None:
+def _discover_one(arg: Path, cache: FileCache, excluded: Excluder, found: Discovery) -> Iterator[Found]:
     if not os.path.lexists(arg):
         found.problems.append((arg, FileFailure("MLT001", "path does not exist")))
         return
@@ -130,7 +107,7 @@ def _discover_one(arg: Path, cache: FileCache, excluded: Excluder, found: Discov
     start = arg if is_dir else arg.parent
     unit = classify(start, Context(start, start, cache), search_up=not is_dir)
     if unit is None:
-        _Walker(start, excluded, found).generic(start, Context(start, start, cache))
+        yield from _Walker(start, excluded, found).generic(start, Context(start, start, cache))
         return
     top = ([unit, *unit.ancestors()])[-1]
     # Reading may reach the enclosing units (a run reads its experiment's meta.yaml), so the
@@ -138,9 +115,9 @@ def _discover_one(arg: Path, cache: FileCache, excluded: Excluder, found: Discov
     context = Context(top.path, start if is_dir else unit.path, cache)
     unit = _rebind(unit, context)
     if is_dir:
-        _Walker(context.root, excluded, found).expand(unit)
-    else:
-        found.add(unit)
+        yield from _Walker(context.root, excluded, found).expand(unit)
+    elif found.add(unit):
+        yield unit, False  # a file argument: only its unit, not the units below it
 
 
 def _rebind(unit: Unit, context: Context) -> Unit:
@@ -255,7 +232,7 @@ class _Walker:
         self.found = found
         # Folders by (device, inode): one stat each, where realpath() costs a stat per path
         # component (quadratic in depth; 500 nested folders took seconds).
-        self.visited: set[tuple[int, int]] = set()
+        self.visited: set[int] = set()
 
     def subdirs(self, folder: Path) -> Iterator[Path]:
         try:
@@ -294,14 +271,14 @@ class _Walker:
                 "MLT005", f"symlink to {_readlink(path)} leads outside the checked folder; not followed",
                 hint="Artifacts must be self-contained: copy the target into the folder.")))
             return False
-        if _inode(target) in self.visited or str(path.resolve()).startswith(target + os.sep):
+        if inode_key(target) in self.visited or str(path.resolve()).startswith(target + os.sep):
             self.found.problems.append((path, FileFailure(
                 "MLT005", f"symlink to {_readlink(path)} loops back into the tree; not followed")))
             return False
         return True
 
     def _enter(self, folder: Path) -> bool:
-        key = _inode(folder)
+        key = inode_key(folder)
         if key is None:  # cannot stat (e.g. path too long): let listing it report why
             return True
         if key in self.visited:
@@ -309,45 +286,49 @@ class _Walker:
         self.visited.add(key)
         return True
 
-    def expand(self, unit: Unit) -> None:
+    def expand(self, unit: Unit) -> Iterator[Found]:
         if not self._enter(unit.path):
             return
-        self.found.add(unit)
+        if self.found.add(unit):
+            # Yielded before its children are found: the scheduler may check it meanwhile.
+            yield unit, True
         context = unit.context
         if isinstance(unit, Tree):
             for folder in self.subdirs(unit.path):
                 if folder.name == TRASH:
                     for exp in self.subdirs(folder):
-                        self.expand(Experiment(exp, context, unit))
+                        yield from self.expand(Experiment(exp, context, unit))
                 elif folder.name == REGISTRY:
                     for entry in self.subdirs(folder):
-                        self.expand(RegisteredModel(entry, context, unit))
+                        yield from self.expand(RegisteredModel(entry, context, unit))
                 elif not folder.name.startswith("."):
-                    self.expand(Experiment(folder, context, unit))
+                    yield from self.expand(Experiment(folder, context, unit))
         elif isinstance(unit, Experiment):
             for folder in self.subdirs(unit.path):
                 if folder.name == REGISTRY:
                     for model in self.subdirs(folder):
-                        self.expand(LoggedModel(model, context, unit))
+                        yield from self.expand(LoggedModel(model, context, unit))
                 elif folder.name not in EXPERIMENT_RESERVED and not folder.name.startswith("."):
-                    self.expand(Run(folder, context, unit))
+                    yield from self.expand(Run(folder, context, unit))
         elif isinstance(unit, (Run, LoggedModel)):
-            self.models_below(unit.path / "artifacts", unit)
+            yield from self.models_below(unit.path / "artifacts", unit)
 
     # The two open-ended walks below are iterative (an explicit stack, children pushed in
     # reverse to keep sorted depth-first order): artifact folders can nest thousands deep.
-    def models_below(self, folder: Path, owner: Unit) -> None:
+    def models_below(self, folder: Path, owner: Unit) -> Iterator[Found]:
         pending = [folder]
         while pending:
             current = pending.pop()
             if not os.path.isdir(current) or not self._enter(current):
                 continue
             if has_mlmodel(current):
-                self.found.add(ModelDir(current, owner.context, owner))
+                model = ModelDir(current, owner.context, owner)
+                if self.found.add(model):
+                    yield model, True
                 continue
             pending.extend(reversed(list(self.subdirs(current))))
 
-    def generic(self, folder: Path, context: Context) -> None:
+    def generic(self, folder: Path, context: Context) -> Iterator[Found]:
         pending = [folder]
         while pending:
             current = pending.pop()
@@ -357,24 +338,26 @@ class _Walker:
                     continue
                 unit = _classify_exact(child, context)
                 if isinstance(unit, Tree):
-                    self.expand(unit)
+                    yield from self.expand(unit)
                 elif isinstance(unit, ModelDir):
-                    self._add_model(unit)
+                    yield from self._add_model(unit)
                 elif unit is None and not child.name.startswith(".") and self._enter(child):
                     children.append(child)
             pending.extend(reversed(children))
 
-    def _add_model(self, unit: ModelDir) -> None:
-        if self._enter(unit.path):
-            self.found.add(unit)
+    def _add_model(self, unit: ModelDir) -> Iterator[Found]:
+        if self._enter(unit.path) and self.found.add(unit):
+            yield unit, True
 
 
-def _inode(path: Path | str) -> tuple[int, int] | None:
+def inode_key(path: Path | str) -> int | None:
+    """(device, inode) as one int (a set of these is a third the size of one of tuples);
+    None when `path` cannot be stat-ed."""
     try:
         info = os.stat(path)
     except OSError:
         return None
-    return (info.st_dev, info.st_ino)
+    return (info.st_dev << 64) | info.st_ino
 
 
 def _readlink(path: Path) -> str:

@@ -17,10 +17,11 @@ from pathlib import Path
 
 from mlint.config import Config
 from mlint.diagnostics import Diagnostic, Problem, Severity, fingerprint
-from mlint.discovery import discover
+from mlint.discovery import Discovery, iter_units
 from mlint.files import Document, FileFailure, iter_lines
 from mlint.filters import Filters
 from mlint.registry import Registry, Rule
+from mlint.special_files import keep
 from mlint.units import FileCache, Unit
 
 
@@ -67,12 +68,20 @@ class Engine:
 
         cache = FileCache(max_bytes=self.config.max_file_bytes, max_nodes=self.config.max_yaml_nodes,
                           max_depth=self.config.max_nesting_depth)
-        found = discover(list(paths), cache, self.config.is_excluded)
+        found = Discovery()
+        units = iter_units(list(paths), cache, found, self.config.is_excluded)
         report = Report()
+        checked, candidates = Scheduler(self, paths).run(units, found, report)
+        # Discovery is complete only now: its own problems, and what the units' special-file
+        # scans found outside other units and not already reported by discovery. The order
+        # matters: `set` keeps the first of findings that compare equal (fingerprint, hint and
+        # severity do not take part), and discovery's come first, then the scans', then what
+        # rules read — the order in which the file cache used to record them.
         diagnostics = [d for path, failure in found.problems
-                       for d in self._failure(path, failure, path if path.is_dir() else path.parent)]
-        diagnostics += Scheduler(self, paths).run(found.units, report)
-        diagnostics = sorted(set(self.filters.post_filter(diagnostics, found.units)))
+                       for d in self.failure(path, failure, path if path.is_dir() else path.parent)]
+        diagnostics += keep(candidates, {str(path) for path, _ in found.problems}, found.unit_dirs)
+        diagnostics += checked
+        diagnostics = sorted(set(self.filters.post_filter(diagnostics, found.identities)))
         report.diagnostics = [d for d in diagnostics if d.suppressed is None]
         report.suppressed = [d for d in diagnostics if d.suppressed is not None]
         return report
@@ -90,7 +99,7 @@ class Engine:
             out.extend(self._apply(meta, unit, report))
         out.extend(self.filters.collect(unit))  # suppressions declared in this unit's files
         for path in list(cache.failures):
-            out.extend(self._failure(path, cache.failures.pop(path), unit.context.key_root))
+            out.extend(self.failure(path, cache.failures.pop(path), unit.context.key_root))
         return out
 
     def key_root(self, default: Path) -> Path:
@@ -146,7 +155,7 @@ class Engine:
             source=source,
         )
 
-    def _failure(self, path: Path, failure: FileFailure, key_root: Path) -> Iterator[Diagnostic]:
+    def failure(self, path: Path, failure: FileFailure, key_root: Path) -> Iterator[Diagnostic]:
         meta = self.registry.get(failure.code)
         if meta is None or meta.code not in self.enabled:
             return

@@ -1,7 +1,7 @@
 """The engine's post-filter: in-artifact suppressions and the baseline.
 
 The engine calls `collect(unit)` after a unit's rules ran (its files are still cached) and
-`post_filter(diagnostics, units)` once at the end. Filtered findings are kept with
+`post_filter(diagnostics, checked)` once at the end. Filtered findings are kept with
 `Diagnostic.suppressed` set to their justification, so `--include-suppressed` can show them.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -64,14 +64,17 @@ class Filters:
                     hint="A suppression that silences nothing hides the next real problem."))
             self.suppressions.append((suppression, unused))
 
-    def post_filter(self, diagnostics: list[Diagnostic], units: Sequence[Unit]) -> list[Diagnostic]:
+    def post_filter(self, diagnostics: list[Diagnostic],
+                    checked: Collection[tuple[str, str]]) -> list[Diagnostic]:
+        """`checked`: the identities of the units checked (the baseline's stale entries are
+        reported only for those; the engine streams units and keeps no list of them)."""
         out = [self._suppress(d) for d in diagnostics]
         for suppression, unused in self.suppressions:
             if not suppression.used and unused is not None \
                     and any(self._enabled(code) for code in suppression.codes):
                 out.append(unused)
         if self.baseline is not None and self.baseline_path is not None:
-            out = self._apply_baseline(out, units, self.baseline_path)
+            out = self._apply_baseline(out, checked, self.baseline_path)
         return out
 
     def _suppress(self, diagnostic: Diagnostic) -> Diagnostic:
@@ -81,7 +84,7 @@ class Filters:
                 return dataclasses.replace(diagnostic, suppressed=suppression.justification)
         return diagnostic
 
-    def _apply_baseline(self, diagnostics: list[Diagnostic], units: Sequence[Unit],
+    def _apply_baseline(self, diagnostics: list[Diagnostic], checked: Collection[tuple[str, str]],
                         path: Path) -> list[Diagnostic]:
         assert self.baseline is not None
         known = {entry.fingerprint for entry in self.baseline}
@@ -95,7 +98,6 @@ class Filters:
         meta = self.engine.registry.get(STALE)
         if meta is None or not self._enabled(STALE):
             return out
-        checked = {unit.identity for unit in units}
         lines = _lines(path)
         for entry in self.baseline:
             if entry.fingerprint in matched or not self._enabled(entry.code):
@@ -113,7 +115,7 @@ class Filters:
         return out
 
 
-def _covered(target: Path, checked: set[tuple[str, str]]) -> bool:
+def _covered(target: Path, checked: Collection[tuple[str, str]]) -> bool:
     """Whether the unit that holds `target` (or held it, if deleted) was checked in this run."""
     from mlint.discovery import classify
 

@@ -14,8 +14,9 @@ from typing import Any
 
 from mlint.diagnostics import ERROR, Problem
 from mlint.files import FileFailure, decode_text, parse_yaml, read_file
+from mlint.metric_lines import duplicate_lines
 from mlint.registry import rule
-from mlint.tracking import MAX_LINE_FINDINGS, duplicate_lines, leaf_files
+from mlint.tracking import MAX_LINE_FINDINGS, leaf_files
 from mlint.units import Experiment, LoggedModel, Run, Unit
 
 GATE = ["migration"]

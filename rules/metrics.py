@@ -8,7 +8,7 @@ from typing import Any
 from mlint.diagnostics import ERROR, WARNING, Problem
 from mlint.metric_lines import Identity, duplicate_lines, is_canonical, malformed_lines, sanitized
 from mlint.registry import rule
-from mlint.tracking import MAX_LINE_FINDINGS, leaf_files, tree_of
+from mlint.tracking import MAX_LINE_FINDINGS, canonical_metric_file, leaf_files, tree_of
 from mlint.units import LoggedModel, Run
 
 RUN_FIELDS = (2, 3, 5)  # ts value [step [dataset_name dataset_digest]]
@@ -17,14 +17,6 @@ MODEL_FIELDS = (4, 6)  # ts value step run_id [dataset_name dataset_digest]
 
 def metric_files(unit: Run | LoggedModel) -> list[str]:
     return [f"metrics/{key}" for key in leaf_files(unit, "metrics")]
-
-
-def canonical(unit: Run | LoggedModel, rel: str, text: str) -> bool:
-    """`is_canonical` for one of the unit's metric files, computed once for RUN110 and RUN113."""
-    memo: dict[str, tuple[str, bool]] = unit.__dict__.setdefault("_mlint_canonical", {})
-    if rel not in memo or memo[rel][0] is not text:
-        memo[rel] = (text, is_canonical(text, isinstance(unit, Run)))
-    return memo[rel][1]
 
 
 @rule("RUN110", "metric-line-malformed", scope=(Run, LoggedModel), severity=ERROR,
@@ -50,7 +42,8 @@ def metric_lines_valid(unit: Run | LoggedModel, options: Mapping[str, Any]) -> I
         if doc is None:
             continue
         bad = 0
-        for line in malformed_lines(doc.text, allowed, is_run, canonical(unit, rel, doc.text)):
+        canonical = canonical_metric_file(unit, rel, doc.text)
+        for line in malformed_lines(doc.text, allowed, is_run, canonical):
             bad += 1
             if bad <= cap:
                 yield Problem(f"line {line.number} {line.error}", file=rel, line=line.number,
@@ -122,7 +115,8 @@ def metric_lines_not_repeated(run: Run, options: Mapping[str, Any]) -> Iterator[
             continue
         shown = 0
         mirrored: set[Identity] | None = None  # read on the file's first repeated point only
-        for number, first, identity in duplicate_lines(doc.text, True, canonical(run, rel, doc.text)):
+        canonical = canonical_metric_file(run, rel, doc.text)
+        for number, first, identity in duplicate_lines(doc.text, True, canonical):
             if mirrored is None:
                 if models is None:
                     models = _output_models(run)

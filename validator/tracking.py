@@ -7,6 +7,7 @@ experiment folder once, not once per cross-reference.
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import re
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from mlint.metric_lines import is_canonical
 from mlint.units import EXPERIMENT_RESERVED, REGISTRY, TRASH, Experiment, LoggedModel, Run, Tree, Unit
 
 # MLflow's key regex (mlflow/utils/validation.py, non-Windows); 1.x/2.9 lacked the colon.
@@ -70,6 +72,7 @@ def _scan(path: Path | str, prefix: str, found: dict[str, int], depth: int) -> N
         return
 
 
+@functools.lru_cache(maxsize=4096)  # a project's runs share their metric/param/tag names
 def key_problem(key: str) -> str:
     """Why MLflow would reject `key` as a metric/param/tag name, or '' when it is valid."""
     if len(key) > MAX_KEY_LENGTH:
@@ -80,6 +83,15 @@ def key_problem(key: str) -> str:
     if posixpath.normpath(key) != key or key == "." or key.startswith(("..", "/")):
         return "is not path-normalisation stable (MLflow rejects it)"
     return ""
+
+
+def canonical_metric_file(unit: Run | LoggedModel, rel: str, text: str) -> bool:
+    """`metric_lines.is_canonical` for one of the unit's metric files, computed once for all
+    the metric rules (RUN110, RUN113, the migration gate)."""
+    memo: dict[str, tuple[str, bool]] = unit.__dict__.setdefault("_mlint_canonical", {})
+    if rel not in memo or memo[rel][0] is not text:
+        memo[rel] = (text, is_canonical(text, isinstance(unit, Run)))
+    return memo[rel][1]
 
 
 # --- writer version ----------------------------------------------------------------------

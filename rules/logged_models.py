@@ -44,11 +44,15 @@ def logged_model_references(model: LoggedModel, options: Mapping[str, Any]) -> I
         yield Problem(f"source_run_id {source!r} does not exist in this tree", file="meta.yaml",
                       pointer="/source_run_id")
     missing: dict[str, tuple[str, int]] = {}
+    looked_up: set[str] = set()  # one lookup per run id, not per line (models log long histories)
     for key in leaf_files(model, "metrics"):
         doc = model.text(f"metrics/{key}")
         for number, line in enumerate(doc.text.splitlines() if doc else (), start=1):
             fields = line.strip().split(" ")
-            if len(fields) in (4, 6) and fields[3] not in missing and run_exists(model, fields[3]) is False:
+            if len(fields) not in (4, 6) or fields[3] in looked_up:
+                continue
+            looked_up.add(fields[3])
+            if run_exists(model, fields[3]) is False:
                 missing[fields[3]] = (f"metrics/{key}", number)
     for run_id, (rel, number) in missing.items():
         yield Problem(f"metric line names run {run_id!r}, which does not exist in this tree",

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mlint.diagnostics import ERROR, WARNING, Problem
+from mlint.metric_lines import Identity, duplicate_lines, is_canonical, malformed_lines, sanitized
 from mlint.registry import rule
-from mlint.tracking import (
-    MAX_LINE_FINDINGS,
-    duplicate_lines,
-    leaf_files,
-    parse_metric_lines,
-    tree_of,
-)
+from mlint.tracking import MAX_LINE_FINDINGS, canonical_metric_file, leaf_files, tree_of
 from mlint.units import LoggedModel, Run
 
 RUN_FIELDS = (2, 3, 5)  # ts value [step [dataset_name dataset_digest]]
@@ -39,7 +33,8 @@ def metric_lines_valid(unit: Run | LoggedModel, options: Mapping[str, Any]) -> I
     `max-findings-per-file`, default 20) with a count of the rest: huge metric files stay fast.
     Fix: delete or repair the reported lines (a truncated last line after a crash is typical).
     """
-    allowed = RUN_FIELDS if isinstance(unit, Run) else MODEL_FIELDS
+    is_run = isinstance(unit, Run)
+    allowed = RUN_FIELDS if is_run else MODEL_FIELDS
     cap = options.get("max-findings-per-file", MAX_LINE_FINDINGS)
     cap = cap if isinstance(cap, int) and cap > 0 else MAX_LINE_FINDINGS
     for rel in metric_files(unit):
@@ -47,9 +42,8 @@ def metric_lines_valid(unit: Run | LoggedModel, options: Mapping[str, Any]) -> I
         if doc is None:
             continue
         bad = 0
-        for line in parse_metric_lines(doc.text, allowed):
-            if not line.error:
-                continue
+        canonical = canonical_metric_file(unit, rel, doc.text)
+        for line in malformed_lines(doc.text, allowed, is_run, canonical):
             bad += 1
             if bad <= cap:
                 yield Problem(f"line {line.number} {line.error}", file=rel, line=line.number,
@@ -76,25 +70,27 @@ def _output_models(run: Run) -> list[LoggedModel]:
     return models
 
 
-def _mirrored(run: Run, models: list[LoggedModel], key: str, identity: tuple[Any, ...]) -> bool:
-    """True when one of the run's logged models holds the same metric point for this run: the
-    trace MLflow 3's `log_model` leaves when it re-logs run metrics (and appends them again)."""
-    timestamp, step, value, is_nan = identity
+def _mirrored_points(run: Run, models: list[LoggedModel], key: str) -> set[Identity]:
+    """The points (timestamp, step, value, is_nan, as the database keys them) that the run's
+    logged models hold for this run under metric `key`: the trace MLflow 3's `log_model` leaves
+    when it re-logs run metrics (and appends them to the run's files again)."""
+    points: set[Identity] = set()
     for model in models:
         if not model.is_file(f"metrics/{key}"):
             continue
         doc = model.text(f"metrics/{key}")
-        for line in doc.text.splitlines() if doc is not None else ():
-            fields = line.strip().split(" ")
+        if doc is None:
+            continue
+        tokens = doc.text.split() if is_canonical(doc.text, False) else []
+        rows = (zip(tokens[0::4], tokens[1::4], tokens[2::4], tokens[3::4], strict=True) if tokens
+                else (line.strip().split(" ") for line in doc.text.splitlines()))
+        for fields in rows:
             if len(fields) in (4, 6) and fields[3] == run.name:
                 try:
-                    same = int(fields[0]) == timestamp and int(fields[2]) == step and (
-                        (is_nan and math.isnan(float(fields[1]))) or float(fields[1]) == value)
+                    points.add((int(fields[0]), int(fields[2]), *sanitized(float(fields[1]))))
                 except ValueError:
                     continue
-                if same:
-                    return True
-    return False
+    return points
 
 
 @rule("RUN113", "metric-line-duplicate", scope=Run, severity=WARNING)
@@ -118,13 +114,14 @@ def metric_lines_not_repeated(run: Run, options: Mapping[str, Any]) -> Iterator[
         if doc is None:
             continue
         shown = 0
-        mirrored: dict[tuple[Any, ...], bool] = {}  # one look per distinct point, not per line
-        for number, first, identity in duplicate_lines(doc.text, True):
-            if identity not in mirrored:
+        mirrored: set[Identity] | None = None  # read on the file's first repeated point only
+        canonical = canonical_metric_file(run, rel, doc.text)
+        for number, first, identity in duplicate_lines(doc.text, True, canonical):
+            if mirrored is None:
                 if models is None:
                     models = _output_models(run)
-                mirrored[identity] = _mirrored(run, models, key, identity)
-            if mirrored[identity]:
+                mirrored = _mirrored_points(run, models, key)
+            if identity in mirrored:
                 continue
             shown += 1
             if shown > MAX_LINE_FINDINGS:

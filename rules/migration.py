@@ -14,8 +14,9 @@ from typing import Any
 
 from mlint.diagnostics import ERROR, Problem
 from mlint.files import FileFailure, decode_text, parse_yaml, read_file
+from mlint.metric_lines import duplicate_lines
 from mlint.registry import rule
-from mlint.tracking import MAX_LINE_FINDINGS, duplicate_lines, leaf_files
+from mlint.tracking import MAX_LINE_FINDINGS, canonical_metric_file, leaf_files
 from mlint.units import Experiment, LoggedModel, Run, Unit
 
 GATE = ["migration"]
@@ -101,7 +102,8 @@ def duplicate_metric_lines(unit: Run | LoggedModel, options: Mapping[str, Any]) 
             continue
         duplicates = 0
         first_dup = 0
-        for number, first, _ in duplicate_lines(doc.text, is_run):
+        for number, first, _ in duplicate_lines(doc.text, is_run,
+                                                canonical_metric_file(unit, rel, doc.text)):
             duplicates += 1
             first_dup = first_dup or number
             if duplicates <= MAX_LINE_FINDINGS:
@@ -139,8 +141,8 @@ def unparsable_metric_lines(unit: Run | LoggedModel, options: Mapping[str, Any])
                           line=1, subject="encoding")
             continue
         doc = unit.text(rel)
-        if doc is None:
-            continue
+        if doc is None or canonical_metric_file(unit, rel, doc.text):
+            continue  # canonical lines are what the migration parses (mlint.metric_lines)
         count = 0
         for number, raw in enumerate(doc.text.splitlines(), start=1):
             why = _migration_line_problem(raw.strip().split(" "), is_run)

@@ -96,3 +96,23 @@ def test_real_world_trees_never_crash_a_rule(tree: Path, tmp_path: Path) -> None
     work = tmp_path / "mlruns"
     shutil.copytree(tree, work, symlinks=True)
     assert "MLT900" not in codes(work, select=("ALL",))
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan"])
+def test_log_model_repeats_of_non_finite_points_are_recognised(copied_tree: Path, value: str) -> None:
+    """MLflow 3's log_model re-logs a run's last metric values; when that value is ±inf or NaN
+    the run file and the logged model still hold the same point (the database folds ±inf to
+    ±DBL_MAX on both sides), so RUN113 stays quiet — and a repeat the model does not hold is
+    still reported."""
+    run_file = copied_tree / "534214102864321340/4fad3bb30f744558a832f1ea2860deb5/metrics/accuracy"
+    repeated = "1795718393599 0.96 0"
+    assert run_file.read_text().count(repeated + "\n") == 2
+    holders = [p for p in copied_tree.glob("*/models/*/metrics/accuracy")
+               if f"{repeated} 4fad3bb30f744558a832f1ea2860deb5" in p.read_text()]
+    assert holders
+    for path in [run_file, *holders]:
+        path.write_text(path.read_text().replace(repeated, f"1795718393599 {value} 0"))
+    assert "RUN113" not in codes(copied_tree)
+    for path in holders:
+        path.write_text(path.read_text().replace(f"1795718393599 {value} 0", "1795718393599 1.5 0"))
+    assert codes(copied_tree, select=("RUN113",)) == ["RUN113"]

@@ -7,17 +7,15 @@ experiment folder once, not once per cross-reference.
 
 from __future__ import annotations
 
-import math
+import functools
 import os
 import posixpath
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from mlint.files import iter_lines
+from mlint.metric_lines import is_canonical
 from mlint.units import EXPERIMENT_RESERVED, REGISTRY, TRASH, Experiment, LoggedModel, Run, Tree, Unit
 
 # MLflow's key regex (mlflow/utils/validation.py, non-Windows); 1.x/2.9 lacked the colon.
@@ -74,6 +72,7 @@ def _scan(path: Path | str, prefix: str, found: dict[str, int], depth: int) -> N
         return
 
 
+@functools.lru_cache(maxsize=4096)  # a project's runs share their metric/param/tag names
 def key_problem(key: str) -> str:
     """Why MLflow would reject `key` as a metric/param/tag name, or '' when it is valid."""
     if len(key) > MAX_KEY_LENGTH:
@@ -86,100 +85,13 @@ def key_problem(key: str) -> str:
     return ""
 
 
-# --- metric lines ------------------------------------------------------------------------
-@dataclass(frozen=True)
-class MetricLine:
-    """One parsed metric line. `error` set means MLflow's reader raises on it."""
-
-    number: int
-    fields: tuple[str, ...]
-    timestamp: int = 0
-    value: float = 0.0
-    step: int = 0
-    error: str = ""
-    column: int = 1
-
-
-def parse_metric_lines(text: str, allowed: tuple[int, ...]) -> Iterator[MetricLine]:
-    """Parse a metric file exactly as MLflow's FileStore does: `line.strip().split(" ")`,
-    `int()` timestamp and step, `float()` value (so `nan`, `inf` and `1e-05` are fine).
-
-    Fast path: plain `split` and builtin conversions, no regex; columns are computed only for
-    the rare bad line.
-    """
-    for number, raw in enumerate(iter_lines(text), start=1):
-        fields = raw.strip().split(" ")
-        if len(fields) not in allowed:
-            expected = ", ".join(map(str, allowed[:-1])) + f" or {allowed[-1]}"
-            count = len(fields) if raw.strip() else 0
-            noun = "field" if count == 1 else "fields"
-            yield MetricLine(number, tuple(fields), error=f"has {count} {noun}, MLflow expects {expected}")
-            continue
-        try:
-            timestamp, value = int(fields[0]), float(fields[1])
-            step = int(fields[2]) if len(fields) >= 3 else 0
-        except ValueError:
-            yield _bad_number(number, raw, fields)
-            continue
-        yield MetricLine(number, tuple(fields), timestamp, value, step)
-
-
-def _bad_number(number: int, raw: str, fields: list[str]) -> MetricLine:
-    columns = _field_columns(raw, len(raw) - len(raw.lstrip()))
-    for index, (what, kind) in enumerate((("timestamp", int), ("value", float), ("step", int))):
-        if index >= len(fields):
-            break
-        try:
-            kind(fields[index])
-        except ValueError:
-            article = "an integer" if kind is int else "a number"
-            return MetricLine(number, tuple(fields), error=f"{what} {fields[index]!r} is not {article}",
-                              column=columns[index])
-    return MetricLine(number, tuple(fields), error="is malformed")
-
-
-def _field_columns(raw: str, offset: int) -> list[int]:
-    columns, position = [], offset
-    for part in raw.strip().split(" "):
-        columns.append(position + 1)
-        position += len(part) + 1
-    return columns
-
-
-MAX_DOUBLE = 1.7976931348623157e308
-
-
-def _sanitized(value: float) -> tuple[float, bool]:
-    # The database stores NaN as (0.0, is_nan) and clamps ±inf to ±DBL_MAX (fs2db/_tracking.py).
-    if math.isnan(value):
-        return 0.0, True
-    if math.isinf(value):
-        return (MAX_DOUBLE if value > 0 else -MAX_DOUBLE), False
-    return value, False
-
-
-def duplicate_lines(text: str, is_run: bool) -> Iterator[tuple[int, int, tuple[Any, ...]]]:
-    """(line, first line, identity) for each line whose database key repeats an earlier line:
-    (timestamp, step, value, is_nan) for runs, (timestamp, step, run id) for logged models.
-    Unparsable lines are skipped (other rules report them)."""
-    seen: dict[tuple[Any, ...], int] = {}
-    for number, raw in enumerate(iter_lines(text), start=1):
-        fields = raw.strip().split(" ")
-        try:
-            if is_run and len(fields) >= 2:
-                value, is_nan = _sanitized(float(fields[1]))
-                step = int(fields[2]) if len(fields) >= 3 else 0
-                identity: tuple[Any, ...] = (int(fields[0]), step, value, is_nan)
-            elif not is_run and len(fields) in (4, 6):
-                identity = (int(fields[0]), int(fields[2]), fields[3])
-            else:
-                continue
-        except ValueError:
-            continue
-        if identity in seen:
-            yield number, seen[identity], identity
-        else:
-            seen[identity] = number
+def canonical_metric_file(unit: Run | LoggedModel, rel: str, text: str) -> bool:
+    """`metric_lines.is_canonical` for one of the unit's metric files, computed once for all
+    the metric rules (RUN110, RUN113, the migration gate)."""
+    memo: dict[str, tuple[str, bool]] = unit.__dict__.setdefault("_mlint_canonical", {})
+    if rel not in memo or memo[rel][0] is not text:
+        memo[rel] = (text, is_canonical(text, isinstance(unit, Run)))
+    return memo[rel][1]
 
 
 # --- writer version ----------------------------------------------------------------------

@@ -24,6 +24,15 @@ def keys_text(refs: list[Reference]) -> str:
 
 def escapes(model: ModelDir, rel: str) -> str:
     """Why `rel` leaves the model folder ('' when it stays inside)."""
+    # Four MLM rules ask this for every reference (~20 times per folder): answer once.
+    memo: dict[str, str] = model.__dict__.setdefault("_escapes", {})
+    why = memo.get(rel)
+    if why is None:
+        why = memo[rel] = _escapes(model, rel)
+    return why
+
+
+def _escapes(model: ModelDir, rel: str) -> str:
     import os
     import posixpath
 

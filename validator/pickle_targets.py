@@ -11,14 +11,16 @@ cached on the unit, and every PKL rule reads them from there.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from mlint.files import FileFailure, stat_regular, walk
 from mlint.mlmodel import Reference, flavors, mlmodel_data, references
 from mlint.pickles import Container, Finding, ScanReport, scan_file, sniff
-from mlint.units import ModelDir
+from mlint.units import ModelDir, real_path
 
 # Sniffed containers worth scanning when nothing promised a pickle (UNKNOWN/EMPTY are not).
 SCANNABLE = frozenset(Container) - {Container.UNKNOWN, Container.EMPTY}
@@ -115,9 +117,28 @@ def _regular(model: ModelDir, rel: str) -> bool:
 def _inside(model: ModelDir, rel: str) -> bool:
     if "\x00" in rel:  # realpath raises ValueError on NUL
         return False
-    real_model = os.path.realpath(model.path)
-    real = os.path.realpath(model.file(rel))
+    real_model = _realpath(model.path)
+    real = _realpath(model.file(rel))
     return real.startswith(real_model + os.sep)
+
+
+def _realpath(path: Path) -> str:
+    """`os.path.realpath(path)`. Without a '..' component, `real_path` gives the same answer
+    resolving each parent folder once (pure-Python realpath per reference was ~10% of a model
+    folder's check); with one, `real_path`'s lexical `abspath` would collapse it before a
+    symlink is resolved, so the full resolution runs."""
+    text = os.fspath(path)
+    if ".." in text.split(os.sep):
+        return os.path.realpath(text)
+    return real_path(text)
+
+
+def _real_dir(model: ModelDir, rel: str) -> bool:
+    """A folder that is not a symlink (`isdir and not islink`, with one lstat)."""
+    try:
+        return stat.S_ISDIR(os.lstat(model.file(rel)).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def _walk(model: ModelDir, rel: str = "") -> Iterator[str]:
@@ -168,7 +189,7 @@ def _scan_all(model: ModelDir) -> Iterator[Target]:
         rel = ref.path.replace("\\", "/").strip("/")
         if not rel or not _inside(model, rel):
             continue  # MLM100 reports paths leaving the folder; never read outside it
-        if os.path.isdir(model.file(rel)) and not os.path.islink(model.file(rel)):
+        if _real_dir(model, rel):
             for child in _walk(model, rel):
                 claims.setdefault(child, []).append(ref)
         elif _regular(model, rel):

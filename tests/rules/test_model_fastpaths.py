@@ -1,0 +1,72 @@
+"""Fast paths of the model-folder unit next to the slow code they replace: each test builds an
+input where a wrong fast path would give a different answer (docs/performance.md)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import mlint
+import mlint.pickle_targets as targets_module
+from mlint import Config
+from mlint.units import Context, FileCache, ModelDir
+from tests.rules import pkl_fixtures as fx
+
+
+def _model_unit(folder: Path, root: Path) -> ModelDir:
+    return ModelDir(folder, Context(root, root, FileCache()))
+
+
+def _dotdot_model(tmp_path: Path) -> Path:
+    """A model whose MLmodel names its pickle as 'link/../model.pkl', `link` pointing outside.
+
+    MLflow (and `os.path.realpath`) resolve the link first: the path lands outside the model
+    folder, beside the link's target. A lexical `abspath` would collapse it to 'model.pkl'.
+    """
+    outside = tmp_path / "elsewhere" / "deep"
+    outside.mkdir(parents=True)
+    # What the reference really leads to: must never be read.
+    (outside.parent / "model.pkl").write_bytes(fx.system_call("echo outside"))
+    folder = fx.copy(fx.SK_PICKLE, tmp_path / "root" / "model")
+    (folder / "model.pkl").write_bytes(fx.system_call("echo hi"))
+    os.symlink(outside, folder / "link")
+    mlmodel = folder / "MLmodel"
+    mlmodel.write_text(mlmodel.read_text().replace(" model.pkl", " link/../model.pkl"))
+    return folder
+
+
+def test_inside_resolves_symlinks_before_dotdot(tmp_path: Path) -> None:
+    folder = _dotdot_model(tmp_path)
+    unit = _model_unit(folder, tmp_path / "root")
+    assert os.path.realpath(folder / "link/../model.pkl") == str(tmp_path / "elsewhere" / "model.pkl")
+    assert not targets_module._inside(unit, "link/../model.pkl")
+    assert targets_module._inside(unit, "model.pkl")
+
+
+def test_a_reference_through_link_and_dotdot_does_not_claim_the_pickle(tmp_path: Path) -> None:
+    folder = _dotdot_model(tmp_path)
+    config = dataclasses.replace(Config(), select=("PKL100",))
+    found = mlint.run([str(folder)], config).diagnostics
+    # Unclaimed, the pickle is still found by content, but reported on the file itself.
+    assert [(Path(d.path).name, d.pointer) for d in found] == [("model.pkl", "")]
+
+
+def test_real_dir_is_isdir_and_not_islink(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "f").write_text("x")
+    os.symlink(tmp_path / "d", tmp_path / "to-d")
+    os.symlink(tmp_path / "gone", tmp_path / "dangling")
+    unit = _model_unit(tmp_path, tmp_path)
+    for name in ("d", "f", "to-d", "dangling", "missing", "f/x", "bad\x00name"):
+        expected = os.path.isdir(tmp_path / name) and not os.path.islink(tmp_path / name)
+        assert targets_module._real_dir(unit, name) is expected, name
+
+
+def test_unit_file_is_memoised_and_equal_to_the_join(tmp_path: Path) -> None:
+    unit = _model_unit(tmp_path, tmp_path)
+    assert unit.file("a/b.txt") == tmp_path / "a" / "b.txt"
+    assert unit.file("a/b.txt") is unit.file("a/b.txt")
+    assert unit.file("") == tmp_path
+    del unit._files  # what the scheduler does when it leaves a unit: recomputed on demand
+    assert unit.file("a/b.txt") == tmp_path / "a" / "b.txt"

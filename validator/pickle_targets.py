@@ -114,10 +114,11 @@ def _regular(model: ModelDir, rel: str) -> bool:
     return not isinstance(stat_regular(model.file(rel), model.context.root), FileFailure)
 
 
-def _inside(model: ModelDir, rel: str) -> bool:
+def _inside(model: ModelDir, rel: str, real_model: str | None = None) -> bool:
     if "\x00" in rel:  # realpath raises ValueError on NUL
         return False
-    real_model = _realpath(model.path)
+    if real_model is None:
+        real_model = _realpath(model.path)
     real = _realpath(model.file(rel))
     return real.startswith(real_model + os.sep)
 
@@ -185,9 +186,10 @@ def targets(model: ModelDir) -> list[Target]:
 def _scan_all(model: ModelDir) -> Iterator[Target]:
     # Which file each reference leads to: the file itself, or every file under a folder.
     claims: dict[str, list[Reference]] = {}
+    real_model = _realpath(model.path)  # once, not per reference
     for ref in references(model):
         rel = ref.path.replace("\\", "/").strip("/")
-        if not rel or not _inside(model, rel):
+        if not rel or not _inside(model, rel, real_model):
             continue  # MLM100 reports paths leaving the folder; never read outside it
         if _real_dir(model, rel):
             for child in _walk(model, rel):

@@ -57,7 +57,7 @@ class Machine(StackOps):
         handlers, kinds = self.handlers, oc.ARGKIND
         keep, maxline = lim.keep_string, lim.max_line
         stop, none_kind, u1, uni1 = oc.CODE["STOP"], oc.NONE, oc.U1, oc.UNI1
-        memoize = oc.CODE["MEMOIZE"]
+        memoize, max_memo = oc.CODE["MEMOIZE"], lim.max_memo
         read_arg = oc.read_arg
         first = True
         ops = self.ops
@@ -101,7 +101,16 @@ class Machine(StackOps):
                 if len(self.stack) > lim.max_stack or len(self.meta) > lim.max_stack:
                     raise CapReached(f"stack cap of {lim.max_stack} entries reached")
             if code == memoize:
-                self.memo_put(len(self.memo), off)
+                # Inlined `memo_put(len(memo), off)` for the common case (protocol 4+ memoizes
+                # after nearly every value); the method handles the errors and the cap.
+                stack, memo = self.stack, self.memo
+                if stack and len(memo) < max_memo:
+                    v = stack[-1]
+                    if isinstance(v, (Obj, Seq, Map)):
+                        v.memoized = True
+                    memo[len(memo)] = v
+                else:
+                    self.memo_put(len(memo), off)
             elif code == stop:
                 self.ops = ops
                 self.finish_stream(off)

@@ -154,18 +154,77 @@ def best_errors(name: str, instance: Any, limit: int = 20) -> list[SchemaError]:
     At most `limit` errors are returned. The order is deterministic (pointer, then schema
     path, then message).
     """
-    try:
-        text = repr(instance)
-    except RecursionError:
-        text = ""
-    if not text or len(text) > _MEMO_MAX_REPR:
-        return _best_errors(name, instance, limit)
+    if isinstance(instance, dict) and _per_property(name):
+        return _validate(name, instance, limit)  # memoised per property, not as a whole
+    text = _repr(instance)
+    if not text:
+        return _validate(name, instance, limit)
     key = (name, limit, text)
     if key not in _MEMO:
-        if len(_MEMO) >= _MEMO_MAX_ENTRIES:
-            _MEMO.clear()
-        _MEMO[key] = _best_errors(name, instance, limit)
+        _remember(key, _validate(name, instance, limit))
     return list(_MEMO[key])
+
+
+def _repr(value: Any) -> str:
+    """The memo key of `value` ('' when it cannot be one: too deep or too long)."""
+    try:
+        text = repr(value)
+    except RecursionError:
+        return ""
+    return text if len(text) <= _MEMO_MAX_REPR else ""
+
+
+def _remember(key: tuple[str, int, str], errors: list[SchemaError]) -> None:
+    if len(_MEMO) >= _MEMO_MAX_ENTRIES:
+        _MEMO.clear()
+    _MEMO[key] = errors
+
+
+# Root keywords that make a schema "an object whose properties are checked one by one":
+# then its errors are exactly the union of the errors of each {property: value} alone (no
+# `required`, no `additionalProperties: false`, no keyword that looks at siblings).
+_PER_PROPERTY_ROOT = frozenset({"$schema", "$id", "$defs", "$comment", "title", "description",
+                                "type", "properties", "additionalProperties"})
+_ALL = 1 << 62  # "no limit": per-property lists are merged, then cut to the caller's limit
+
+
+@functools.cache
+def _per_property(name: str) -> bool:
+    schema = load(name)
+    return (set(schema) <= _PER_PROPERTY_ROOT and schema.get("type") == "object"
+            and schema.get("additionalProperties", True) is True
+            and isinstance(schema.get("properties"), dict))
+
+
+def _validate(name: str, instance: Any, limit: int) -> list[SchemaError]:
+    """`_best_errors`, property by property where the schema allows it (`_per_property`).
+
+    An MLmodel as a whole never repeats (ids, times), but its `flavors`, `signature` and
+    `saved_input_example_info` repeat across a project's models exactly as its env files
+    do; validating each property separately lets the instance memo share those.
+    """
+    if not isinstance(instance, dict) or not _per_property(name):
+        return _best_errors(name, instance, limit)
+    found: list[SchemaError] = []
+    # Scalars (ids, times) are unique per file and cheap: one validation for all of them,
+    # not memoised. Mappings and lists are memoised one property at a time.
+    rest: dict[Any, Any] = {}
+    for prop in load(name)["properties"]:
+        if prop not in instance:
+            continue
+        value = instance[prop]
+        text = _repr({prop: value}) if isinstance(value, (dict, list)) else ""
+        if not text:
+            rest[prop] = value
+            continue
+        key = (name, _ALL, text)
+        if key not in _MEMO:
+            _remember(key, _best_errors(name, {prop: value}, _ALL))
+        found += _MEMO[key]
+    if rest:
+        found += _best_errors(name, rest, _ALL)
+    found.sort(key=_sort_key)
+    return found[:limit]
 
 
 def _best_errors(name: str, instance: Any, limit: int) -> list[SchemaError]:

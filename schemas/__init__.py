@@ -154,8 +154,6 @@ def best_errors(name: str, instance: Any, limit: int = 20) -> list[SchemaError]:
     At most `limit` errors are returned. The order is deterministic (pointer, then schema
     path, then message).
     """
-    if isinstance(instance, dict) and _per_property(name):
-        return _validate(name, instance, limit)  # memoised per property, not as a whole
     text = _repr(instance)
     if not text:
         return _validate(name, instance, limit)

@@ -187,20 +187,34 @@ def _scan_all(model: ModelDir) -> Iterator[Target]:
     # Which file each reference leads to: the file itself, or every file under a folder.
     claims: dict[str, list[Reference]] = {}
     real_model = _realpath(model.path)  # once, not per reference
+    # Several keys name the same path (pyfunc model_path and the flavor's pickled_model):
+    # resolve each path once.
+    resolved: dict[str, list[str]] = {}
     for ref in references(model):
         rel = ref.path.replace("\\", "/").strip("/")
-        if not rel or not _inside(model, rel, real_model):
-            continue  # MLM100 reports paths leaving the folder; never read outside it
-        if _real_dir(model, rel):
-            for child in _walk(model, rel):
-                claims.setdefault(child, []).append(ref)
-        elif _regular(model, rel):
-            claims.setdefault(rel, []).append(ref)
+        if not rel:
+            continue
+        children = resolved.get(rel)
+        if children is None:
+            children = resolved[rel] = _resolve(model, rel, real_model)
+        for child in children:
+            claims.setdefault(child, []).append(ref)
     for rel in claims:
         yield from _scan_one(model, rel, claims[rel])
     for rel in _walk(model):
         if rel not in claims:
             yield from _scan_one(model, rel, [])
+
+
+def _resolve(model: ModelDir, rel: str, real_model: str) -> list[str]:
+    """The files a referenced path leads to: itself, or every file under a folder."""
+    if not _inside(model, rel, real_model):
+        return []  # MLM100 reports paths leaving the folder; never read outside it
+    if _real_dir(model, rel):
+        return list(_walk(model, rel))
+    if _regular(model, rel):
+        return [rel]
+    return []
 
 
 def _scan_one(model: ModelDir, rel: str, refs: list[Reference]) -> Iterator[Target]:

@@ -359,11 +359,24 @@ def real_path(path: Path | str) -> str:
     the pure-Python realpath was a fifth of discovery's time). Exact: a name that is not a
     symlink resolves to its resolved parent joined with the name. `discover` clears the memo.
     """
-    text = os.path.abspath(path)
+    text = os.fspath(path)
+    if not _normal_absolute(text):
+        text = os.path.abspath(text)
     if os.path.islink(text):
         return os.path.realpath(text)
     parent, name = os.path.split(text)
     return os.path.join(_real_dir(parent), name) if name else _real_dir(text)
+
+
+def _normal_absolute(text: str) -> bool:
+    """`os.path.abspath(text) == text` for sure: absolute POSIX text with no '.'/'..'
+    component, doubled or trailing slash (abspath's pure-Python normpath is then a no-op;
+    names starting with '.' just take the slow way)."""
+    return (_POSIX and text.startswith("/") and "/." not in text and "//" not in text
+            and not text.endswith("/"))
+
+
+_POSIX = os.sep == "/" and os.altsep is None
 
 
 def listing(folder: Path, tracker: Tracker | None = None) -> list[str]:

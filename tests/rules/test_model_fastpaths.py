@@ -7,6 +7,8 @@ import dataclasses
 import os
 from pathlib import Path
 
+import pytest
+
 import mlint
 import mlint.pickle_targets as targets_module
 from mlint import Config
@@ -70,3 +72,22 @@ def test_unit_file_is_memoised_and_equal_to_the_join(tmp_path: Path) -> None:
     assert unit.file("") == tmp_path
     del unit._files  # what the scheduler does when it leaves a unit: recomputed on demand
     assert unit.file("a/b.txt") == tmp_path / "a" / "b.txt"
+
+
+def test_real_path_skips_abspath_only_when_it_is_a_no_op(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlint import units
+
+    samples = ["/a/b", "/a/./b", "/a/../b", "//a/b", "///a", "/a//b", "/a/b/", "/", "a/b",
+               "/a/.hidden", "/a/b.", "/a/.", "."]
+    for text in samples:
+        if units._normal_absolute(text):
+            assert os.path.abspath(text) == text, text
+    assert units._normal_absolute("/a/b") and not units._normal_absolute("/a/../b")
+    # Same answers as os.path.realpath through links, '.' and '..' (the slow way for those).
+    (tmp_path / "real").mkdir()
+    os.symlink(tmp_path / "real", tmp_path / "link")
+    monkeypatch.chdir(tmp_path)
+    for text in [str(tmp_path / "link" / "x"), str(tmp_path / "link"), f"{tmp_path}/./link/x",
+                 f"{tmp_path}/real/../link/x", "link/x", f"{tmp_path}//real/x"]:
+        units._real_dir.cache_clear()
+        assert units.real_path(text) == os.path.realpath(text), text

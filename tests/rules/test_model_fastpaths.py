@@ -91,3 +91,23 @@ def test_real_path_skips_abspath_only_when_it_is_a_no_op(tmp_path: Path, monkeyp
                  f"{tmp_path}/real/../link/x", "link/x", f"{tmp_path}//real/x"]:
         units._real_dir.cache_clear()
         assert units.real_path(text) == os.path.realpath(text), text
+
+
+REQUIREMENT_LINES = [
+    "mlflow==3.17.2", "  scikit-learn==1.9.1  ", "numpy>=1,<3; python_version>'3.8'", "pkg[extra]==1",
+    "name @ https://x/y.whl", "bad==", "==1.0", "a b c", "-r requirements.txt", "-r", "--pre",
+    "--index-url", "--bogus", "-e .", "./local/pkg", "git+https://github.com/a/b", "x.tar.gz",
+    "pkg==1 --hash=sha256:abc", "pkg @", "pkg>=1 ; bad marker",
+]
+
+
+def test_parse_memo_gives_parse_line_at_every_position(tmp_path: Path) -> None:
+    from mlint.envfiles import _parse
+    from mlint.requirements import parse_line
+
+    unit = _model_unit(tmp_path, tmp_path)
+    for line, column in [(1, 1), (7, 1), (3, 5), (1, 9), (1, 1)]:  # first call fills the memo
+        for text in REQUIREMENT_LINES:
+            assert _parse(unit, text, line, column) == parse_line(text, line, column), (text, line, column)
+    errors = [parse_line(t, 1, 3) for t in REQUIREMENT_LINES if parse_line(t).kind == "error"]
+    assert any(e.column != 3 for e in errors)  # an offset that the memo must shift, not reset

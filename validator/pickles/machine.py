@@ -66,8 +66,9 @@ class Machine(StackOps):
             # Hot path: read the opcode and the common 1-byte / short-string arguments
             # straight from the reader's buffer (this loop dominates on object-heavy pickles).
             buf, i = r.buf, r.i
+            size = len(buf)  # buf only changes inside r's methods: re-read after them
             off = r.base + i
-            if i < len(buf):
+            if i < size:
                 code = buf[i]
                 r.i = i = i + 1
             else:
@@ -75,13 +76,14 @@ class Machine(StackOps):
                 if code < 0:
                     raise oc.Truncated(off, "stream (no STOP opcode)")
                 buf, i = r.buf, r.i
+                size = len(buf)
             kind = kinds[code]
             if kind == none_kind:
                 arg = None
-            elif kind == u1 and i < len(buf):
+            elif kind == u1 and i < size:
                 arg = buf[i]
                 r.i = i + 1
-            elif kind == uni1 and i < len(buf) and i + 1 + buf[i] <= len(buf) and buf[i] <= keep:
+            elif kind == uni1 and i < size and i + 1 + buf[i] <= size and buf[i] <= keep:
                 n = buf[i]
                 try:
                     arg = buf[i + 1 : i + 1 + n].decode("utf-8", "surrogatepass")

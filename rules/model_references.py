@@ -6,7 +6,7 @@ from typing import Any
 from mlint.diagnostics import ERROR, Problem
 from mlint.mlmodel import Reference, mlmodel_data, references
 from mlint.registry import rule
-from mlint.units import ModelDir, real_path
+from mlint.units import ModelDir, real_child, real_path
 
 
 def grouped_references(model: ModelDir) -> dict[str, list[Reference]]:
@@ -45,7 +45,7 @@ def _escapes(model: ModelDir, rel: str) -> str:
     # real_path: os.path.realpath resolved the model folder again for every reference (~5%
     # of a check); it resolves each parent folder once, with the same result.
     real_model = real_path(model.path)
-    real = real_path(model.file(rel))
+    real = real_child(real_model, model.file(rel), rel)
     if os.path.lexists(model.file(rel)) and real != real_model and not real.startswith(real_model + os.sep):
         return "resolves through a symlink to a place outside the model folder"
     return ""

@@ -20,7 +20,7 @@ from typing import Any
 from mlint.files import FileFailure, stat_regular, walk
 from mlint.mlmodel import Reference, flavors, mlmodel_data, references
 from mlint.pickles import Container, Finding, ScanReport, scan_file, sniff
-from mlint.units import ModelDir, real_path
+from mlint.units import ModelDir, real_child, real_path
 
 # Sniffed containers worth scanning when nothing promised a pickle (UNKNOWN/EMPTY are not).
 SCANNABLE = frozenset(Container) - {Container.UNKNOWN, Container.EMPTY}
@@ -119,7 +119,10 @@ def _inside(model: ModelDir, rel: str, real_model: str | None = None) -> bool:
         return False
     if real_model is None:
         real_model = _realpath(model.path)
-    real = _realpath(model.file(rel))
+    path = model.file(rel)
+    # real_child: exact for one plain component (it checks); deeper paths resolve fully.
+    real = real_child(real_model, path, rel) if ".." not in os.fspath(path).split(os.sep) \
+        else _realpath(path)
     return real.startswith(real_model + os.sep)
 
 

@@ -368,6 +368,20 @@ def real_path(path: Path | str) -> str:
     return os.path.join(_real_dir(parent), name) if name else _real_dir(text)
 
 
+def real_child(real_folder: str, path: Path, name: str) -> str:
+    """`real_path(path)` for `path = folder / name`, given `real_folder == real_path(folder)`.
+
+    A plain name (one component, not '.' or '..') that is not a symlink resolves to
+    `real_folder / name`: that skips resolving the folder again, a pure-Python realpath per
+    model folder (rules ask about the files beside MLmodel, never about the folder's parent).
+    """
+    text = os.fspath(path)
+    if (name not in ("", ".", "..") and "/" not in name and _normal_absolute(text)
+            and not os.path.islink(text)):
+        return os.path.join(real_folder, name)
+    return real_path(text)
+
+
 def _normal_absolute(text: str) -> bool:
     """`os.path.abspath(text) == text` for sure: absolute POSIX text with no '.'/'..'
     component, doubled or trailing slash (abspath's pure-Python normpath is then a no-op;

@@ -111,3 +111,24 @@ def test_parse_memo_gives_parse_line_at_every_position(tmp_path: Path) -> None:
             assert _parse(unit, text, line, column) == parse_line(text, line, column), (text, line, column)
     errors = [parse_line(t, 1, 3) for t in REQUIREMENT_LINES if parse_line(t).kind == "error"]
     assert any(e.column != 3 for e in errors)  # an offset that the memo must shift, not reset
+
+
+def test_real_child_equals_real_path(tmp_path: Path) -> None:
+    from mlint import units
+
+    folder = tmp_path / "model"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "f.pkl").write_text("x")
+    (tmp_path / "out").mkdir()
+    os.symlink(tmp_path / "out", folder / "link")
+    os.symlink(tmp_path / "out" / "gone", folder / "dangling")
+    os.symlink(folder, tmp_path / "via")
+    for base in (folder, tmp_path / "via"):  # a folder reached through a symlink too
+        real_folder = units.real_path(base)
+        for name in ("f.pkl", "sub", "link", "dangling", "missing", ".", "..", "", "sub/x",
+                     "link/x", ".hidden"):
+            units._real_dir.cache_clear()
+            expected = units.real_path(base / name)
+            assert units.real_child(real_folder, base / name, name) == expected, (base, name)
+            if ".." not in name:
+                assert expected == os.path.realpath(base / name), (base, name)

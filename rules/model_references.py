@@ -6,7 +6,7 @@ from typing import Any
 from mlint.diagnostics import ERROR, Problem
 from mlint.mlmodel import Reference, mlmodel_data, references
 from mlint.registry import rule
-from mlint.units import ModelDir, real_path
+from mlint.units import ModelDir, real_child, real_path
 
 
 def grouped_references(model: ModelDir) -> dict[str, list[Reference]]:
@@ -24,6 +24,15 @@ def keys_text(refs: list[Reference]) -> str:
 
 def escapes(model: ModelDir, rel: str) -> str:
     """Why `rel` leaves the model folder ('' when it stays inside)."""
+    # Four MLM rules ask this for every reference (~20 times per folder): answer once.
+    memo: dict[str, str] = model.__dict__.setdefault("_escapes", {})
+    why = memo.get(rel)
+    if why is None:
+        why = memo[rel] = _escapes(model, rel)
+    return why
+
+
+def _escapes(model: ModelDir, rel: str) -> str:
     import os
     import posixpath
 
@@ -36,7 +45,7 @@ def escapes(model: ModelDir, rel: str) -> str:
     # real_path: os.path.realpath resolved the model folder again for every reference (~5%
     # of a check); it resolves each parent folder once, with the same result.
     real_model = real_path(model.path)
-    real = real_path(model.file(rel))
+    real = real_child(real_model, model.file(rel), rel)
     if os.path.lexists(model.file(rel)) and real != real_model and not real.startswith(real_model + os.sep):
         return "resolves through a symlink to a place outside the model folder"
     return ""

@@ -7,11 +7,11 @@ the defaults) and every requirement line with its location (a line and column in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mlint.mlmodel import flavors
-from mlint.requirements import Entry, parse_line, parse_requirements
+from mlint.requirements import Entry, logical_lines, parse_line
 from mlint.units import ModelDir
 
 REQUIREMENTS = "requirements.txt"
@@ -66,9 +66,25 @@ def requirements_txt(unit: ModelDir) -> list[Located] | None:
     if unit.is_file(REQUIREMENTS):
         doc = unit.text(REQUIREMENTS)
         if doc is not None:
-            result = [Located(e, REQUIREMENTS) for e in parse_requirements(doc.text)]
+            result = [Located(_parse(unit, t, line, column), REQUIREMENTS)
+                      for line, column, t in logical_lines(doc.text)]
     unit.__dict__["_requirements_txt"] = result
     return result
+
+
+def _parse(unit: ModelDir, text: str, line: int = 1, column: int = 1) -> Entry:
+    """`parse_line(text, line, column)`, parsing each distinct line once per model folder:
+    MLflow writes the same pins to requirements.txt and to conda.yaml's pip list, and
+    packaging's parser is the costly part. Only the position differs between the copies
+    (every column `parse_line` reports is `column` plus an offset into the text)."""
+    memo: dict[str, Entry] = unit.__dict__.setdefault("_parsed_lines", {})
+    key = text.strip()  # parse_line strips first
+    base = memo.get(key)
+    if base is None:
+        base = memo[key] = parse_line(key)
+    if line == 1 and column == 1:
+        return base
+    return replace(base, line=line, column=base.column - 1 + column)
 
 
 def conda_pip(unit: ModelDir) -> tuple[str, list[Located]] | None:
@@ -90,7 +106,7 @@ def _conda_pip(unit: ModelDir) -> tuple[str, list[Located]] | None:
             if isinstance(dep, dict) and isinstance(dep.get("pip"), list):
                 for j, item in enumerate(dep["pip"]):
                     if isinstance(item, str) and item.strip():
-                        found.append(Located(parse_line(item), rel, f"/dependencies/{i}/pip/{j}"))
+                        found.append(Located(_parse(unit, item), rel, f"/dependencies/{i}/pip/{j}"))
     return rel, found
 
 
@@ -110,7 +126,7 @@ def _python_env_deps(unit: ModelDir) -> list[Located]:
         if isinstance(items, list):
             for j, item in enumerate(items):
                 if isinstance(item, str) and item.strip():
-                    found.append(Located(parse_line(item), rel, f"/{key}/{j}"))
+                    found.append(Located(_parse(unit, item), rel, f"/{key}/{j}"))
     return found
 
 

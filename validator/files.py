@@ -19,6 +19,13 @@ from typing import Any
 
 import yaml
 
+from mlint.structure import (  # noqa: F401  (re-exported: caps and checks lived here)
+    MAX_EXPANDED_NODES,
+    MAX_INT_BITS,
+    MAX_NESTING_DEPTH,
+    structure_problem,
+)
+
 try:  # The C loader is ~10x faster; fall back silently where libyaml is missing.
     _YamlLoader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on the PyYAML build
@@ -26,12 +33,6 @@ except AttributeError:  # pragma: no cover - depends on the PyYAML build
 
 # Caps (every one documented with its default in docs/robustness.md; Config overrides them).
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
-# A YAML alias bomb expands a few hundred bytes into billions of nodes when walked.
-MAX_EXPANDED_NODES = 2_000_000
-# MLflow's files nest under ten levels; rules and jsonschema recurse per level.
-MAX_NESTING_DEPTH = 64
-# ~4,200 decimal digits: below Python's str(int) limit of 4300.
-MAX_INT_BITS = 14_000
 
 
 @dataclass(frozen=True)
@@ -119,9 +120,18 @@ def read_head(path: Path, size: int) -> bytes | FileFailure:
         # fstat re-checks what was actually opened.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
                 return FileFailure("MLT003", f"'{path.name}' changed while being read; not read")
-            return handle.read(size)
+            # `read(size)` allocates `size` bytes up front: with the 64 MiB cap that was an
+            # mmap/munmap per file, ~3x the cost of reading a small one. Ask for what fstat
+            # says is there (+1 to see EOF), and the rest only if the file grew meanwhile:
+            # the same bytes as `read(size)`.
+            first = min(size, info.st_size + 1)
+            head = handle.read(first)
+            if len(head) == first < size:
+                head += handle.read(size - first)
+            return head
     except OSError as exc:
         return _os_failure(exc, path)
 
@@ -210,55 +220,6 @@ def parse_json(text: str, name: str, *, max_nodes: int = MAX_EXPANDED_NODES,
     return check_structure(data, name, max_nodes=max_nodes, max_depth=max_depth)
 
 
-_DONE = object()
-
-
-def structure_problem(data: Any, max_nodes: int = MAX_EXPANDED_NODES,
-                      max_depth: int = MAX_NESTING_DEPTH) -> str:
-    """Why parsed `data` is unsafe to hand to rules ('' when it is fine).
-
-    Rules walk documents freely (recursively, with str() on any value), so the engine refuses
-    what would make them blow up: YAML alias bombs (node count with aliases expanded at every
-    use), self-referencing aliases (`&a [*a]`, a cycle), nesting deeper than `max_depth`
-    (recursive code hits Python's recursion limit) and ints too long for str(). Iterative,
-    memoised by identity: linear in the parsed size even for alias bombs.
-    """
-    if not isinstance(data, (dict, list)):
-        return _scalar_problem(data)
-    memo: dict[int, int] = {}  # id → expanded size of a finished container
-    active = {id(data)}
-    stack: list[list[Any]] = [[data, _children(data), 1]]
-    while stack:
-        frame = stack[-1]
-        child = next(frame[1], _DONE)
-        if child is _DONE:
-            stack.pop()
-            active.discard(id(frame[0]))
-            memo[id(frame[0])] = frame[2]
-            if stack:
-                stack[-1][2] += frame[2]
-                if stack[-1][2] > max_nodes:
-                    return f"expands to over {max_nodes:,} nodes (YAML aliases)"
-            continue
-        if not isinstance(child, (dict, list)):
-            problem = _scalar_problem(child)
-            if problem:
-                return problem
-            frame[2] += 1
-        elif id(child) in active:
-            return "contains a value that refers to itself (recursive YAML alias)"
-        elif id(child) in memo:
-            frame[2] += memo[id(child)]
-        elif len(stack) >= max_depth:
-            return f"is nested deeper than {max_depth} levels"
-        else:
-            active.add(id(child))
-            stack.append([child, _children(child), 1])
-        if frame[2] > max_nodes:
-            return f"expands to over {max_nodes:,} nodes (YAML aliases)"
-    return ""
-
-
 def check_structure(data: Any, name: str, *, max_nodes: int = MAX_EXPANDED_NODES,
                     max_depth: int = MAX_NESTING_DEPTH) -> Any | FileFailure:
     """`data` itself, or an MLT004 failure saying which structural cap it exceeds."""
@@ -270,20 +231,6 @@ def check_structure(data: Any, name: str, *, max_nodes: int = MAX_EXPANDED_NODES
                  "documented in docs/robustness.md.",
         )
     return data
-
-
-def _children(node: dict[Any, Any] | list[Any]) -> Any:
-    if isinstance(node, dict):
-        return (x for pair in node.items() for x in pair)
-    return iter(node)
-
-
-def _scalar_problem(value: Any) -> str:
-    # str() of an int over 4300 decimal digits raises ValueError (CVE-2020-10735 limit);
-    # a YAML hex literal can produce one without tripping the parser.
-    if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
-        return "holds an integer with over 4,000 digits"
-    return ""
 
 
 def _clip(text: str, limit: int = 120) -> str:

@@ -35,11 +35,18 @@ def mlmodel_data(unit: ModelDir) -> dict[str, Any] | None:
 
 def flavors(unit: ModelDir) -> dict[str, dict[str, Any]]:
     """`flavors`, keeping only mapping-valued entries (the schema rule reports the rest)."""
-    data = mlmodel_data(unit) or {}
-    raw = data.get("flavors")
-    if not isinstance(raw, dict):
-        return {}
-    return {str(k): v for k, v in raw.items() if isinstance(v, dict)}
+    data = mlmodel_data(unit)
+    # ~25 callers per folder: rebuilt only when the parsed MLmodel is another object (the
+    # file goes through the FileCache on every call all the same, so the result cache still
+    # sees the dependency). Callers must not mutate the result.
+    memo = unit.__dict__.get("_flavors")
+    if memo is not None and data is not None and memo[0] is data:
+        return memo[1]
+    raw = (data or {}).get("flavors")
+    found = {str(k): v for k, v in raw.items() if isinstance(v, dict)} if isinstance(raw, dict) else {}
+    if data is not None:
+        unit.__dict__["_flavors"] = (data, found)
+    return found
 
 
 def signature_parts(unit: ModelDir) -> dict[str, SignaturePart]:

@@ -94,6 +94,11 @@ def _logical_lines(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
+def logical_lines(text: str) -> list[tuple[int, int, str]]:
+    """(first line, column, text) of each logical line, as `parse_requirements` reads them."""
+    return _logical_lines(text)
+
+
 def parse_requirements(text: str) -> list[Entry]:
     """Every logical line of a requirements file, classified."""
     return [parse_line(t, line, column) for line, column, t in _logical_lines(text)]

@@ -19,6 +19,16 @@ from .stackops import StackError, StackOps
 from .stream import CapReached, Reader
 from .values import GlobalVal, Map, Obj, Seq, Unknown, describe
 
+_TABLES: dict[type, list[Any]] = {}
+
+
+def _handler_table(cls: type) -> list[Any]:
+    """Unbound `op_*` functions of `cls` indexed by opcode byte (None: not handled here)."""
+    table = _TABLES.get(cls)
+    if table is None:
+        table = _TABLES[cls] = [getattr(cls, "op_" + n, None) if n else None for n in oc.NAMES]
+    return table
+
 
 class Machine(StackOps):
     def __init__(self, reader: Reader, col: Collector, depth: int = 0) -> None:
@@ -35,10 +45,10 @@ class Machine(StackOps):
         self.wrapper_seen = False
         self.frame_end = 0  # end offset of the last FRAME (see op_FRAME)
         self.version_keys = state_version_keys()
-        # Bound handlers indexed by opcode byte: avoids a name lookup per opcode.
-        self.handlers: list[Any] = [
-            getattr(self, "op_" + n, None) if n else None for n in oc.NAMES
-        ]
+        # Handlers indexed by opcode byte: avoids a name lookup per opcode. Built once per
+        # class, not per machine: 256 getattr calls per stream were a fifth of a small scan
+        # (every sniffed file runs a machine over its head).
+        self.handlers = _handler_table(type(self))
 
     # -- main loop -----------------------------------------------------------------------
     def run(self) -> Any:
@@ -47,7 +57,7 @@ class Machine(StackOps):
         handlers, kinds = self.handlers, oc.ARGKIND
         keep, maxline = lim.keep_string, lim.max_line
         stop, none_kind, u1, uni1 = oc.CODE["STOP"], oc.NONE, oc.U1, oc.UNI1
-        memoize = oc.CODE["MEMOIZE"]
+        memoize, max_memo = oc.CODE["MEMOIZE"], lim.max_memo
         read_arg = oc.read_arg
         first = True
         ops = self.ops
@@ -56,8 +66,9 @@ class Machine(StackOps):
             # Hot path: read the opcode and the common 1-byte / short-string arguments
             # straight from the reader's buffer (this loop dominates on object-heavy pickles).
             buf, i = r.buf, r.i
+            size = len(buf)  # buf only changes inside r's methods: re-read after them
             off = r.base + i
-            if i < len(buf):
+            if i < size:
                 code = buf[i]
                 r.i = i = i + 1
             else:
@@ -65,13 +76,14 @@ class Machine(StackOps):
                 if code < 0:
                     raise oc.Truncated(off, "stream (no STOP opcode)")
                 buf, i = r.buf, r.i
+                size = len(buf)
             kind = kinds[code]
             if kind == none_kind:
                 arg = None
-            elif kind == u1 and i < len(buf):
+            elif kind == u1 and i < size:
                 arg = buf[i]
                 r.i = i + 1
-            elif kind == uni1 and i < len(buf) and i + 1 + buf[i] <= len(buf) and buf[i] <= keep:
+            elif kind == uni1 and i < size and i + 1 + buf[i] <= size and buf[i] <= keep:
                 n = buf[i]
                 try:
                     arg = buf[i + 1 : i + 1 + n].decode("utf-8", "surrogatepass")
@@ -91,7 +103,16 @@ class Machine(StackOps):
                 if len(self.stack) > lim.max_stack or len(self.meta) > lim.max_stack:
                     raise CapReached(f"stack cap of {lim.max_stack} entries reached")
             if code == memoize:
-                self.memo_put(len(self.memo), off)
+                # Inlined `memo_put(len(memo), off)` for the common case (protocol 4+ memoizes
+                # after nearly every value); the method handles the errors and the cap.
+                stack, memo = self.stack, self.memo
+                if stack and len(memo) < max_memo:
+                    v = stack[-1]
+                    if isinstance(v, (Obj, Seq, Map)):
+                        v.memoized = True
+                    memo[len(memo)] = v
+                else:
+                    self.memo_put(len(memo), off)
             elif code == stop:
                 self.ops = ops
                 self.finish_stream(off)
@@ -99,7 +120,7 @@ class Machine(StackOps):
             elif code == 0x80:  # PROTO
                 self.on_proto(arg, off, first)
             else:
-                handlers[code](arg, off)
+                handlers[code](self, arg, off)
             first = False
 
     def on_proto(self, arg: Any, off: int, first: bool) -> None:

@@ -108,6 +108,9 @@ def normalize(module: str, name: str) -> tuple[str, str]:
     return _compat_pickle.IMPORT_MAPPING.get(module, module), name
 
 
+_MAX_VERDICTS = 4096
+
+
 @dataclass(frozen=True)
 class Policy:
     """Immutable policy. `extend` returns a new policy with project allowlist entries."""
@@ -118,6 +121,9 @@ class Policy:
     extra_allow: tuple[Rule, ...] = ()
     strict: bool = False
     _cache: dict[tuple[str | None], tuple[_Index, _Index, _Index]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    _verdicts: dict[tuple[str, str, str | None], Classification] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -150,6 +156,18 @@ class Policy:
         return got
 
     def classify(self, module: str, name: str, *, flavor: str | None = None) -> Classification:
+        # Memoised per policy (immutable): the same few dozen library classes appear in every
+        # pickle of a project, and each lookup walks pattern lists. Bounded for crafted input.
+        key = (module, name, flavor)
+        verdicts = self._verdicts
+        found = verdicts.get(key)
+        if found is None:
+            if len(verdicts) >= _MAX_VERDICTS:
+                verdicts.clear()
+            found = verdicts[key] = self._classify(module, name, flavor)
+        return found
+
+    def _classify(self, module: str, name: str, flavor: str | None) -> Classification:
         deny, code, allow = self._indexes(flavor)
         module, name = normalize(module, name)
         hit = deny.find(module, name)

@@ -67,8 +67,10 @@ def scan(unit: Unit, expanded: bool,
             yield folder, FileFailure("MLT003", f"folder cannot be listed: {reason}"), chain
             continue
         for entry in entries:
-            path = Path(entry.path)
             try:
+                if entry.is_file(follow_symlinks=False):
+                    continue  # nearly every entry: nothing to report, so no Path is built
+                path = Path(entry.path)
                 if entry.is_symlink():
                     failure = check_symlink(path, root)
                     if failure is not None and not excluded(path):
@@ -82,7 +84,7 @@ def scan(unit: Unit, expanded: bool,
                         continue
                     if not excluded(path):
                         pending.append((path, depth + 1, (*chain, inode_key(path))))
-                elif not entry.is_file(follow_symlinks=False) and not excluded(path):
+                elif not excluded(path):
                     yield path, special_file(path, os.lstat(path).st_mode), chain
             except OSError:
                 continue

@@ -8,6 +8,7 @@ from typing import Any
 from mlint.diagnostics import ERROR, Problem
 from mlint.files import walk
 from mlint.mlmodel import DIR, FILE, head_bytes, mlmodel_data
+from mlint.pickle_targets import MAX_FILES
 from mlint.registry import rule
 from mlint.rules.model_references import escapes, grouped_references, keys_text
 from mlint.units import ModelDir
@@ -15,8 +16,9 @@ from mlint.units import ModelDir
 LFS_MAGIC = b"version https://git-lfs"
 # An LFS pointer is ~130 bytes; anything bigger is real content.
 LFS_MAX_BYTES = 1024
-# Folders are walked for LFS pointers up to this many files (huge checkpoints stay cheap).
-MAX_WALK_FILES = 2000
+# Folders are walked for LFS pointers up to the pickle walk's cap: past it, PKL104 reports the
+# folder as not fully scanned, so no file goes unchecked without a finding.
+MAX_WALK_FILES = MAX_FILES
 
 
 @rule("MLM100", "referenced-path-outside", scope=ModelDir, severity=ERROR)

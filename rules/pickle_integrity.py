@@ -4,8 +4,9 @@ unread byte is never reported clean ("never clean when not fully read")."""
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from mlint import pickle_targets
 from mlint.diagnostics import ERROR, WARNING, Problem
-from mlint.pickle_targets import locate, targets
+from mlint.pickle_targets import capped_walks, locate, targets
 from mlint.pickles import Kind
 from mlint.registry import rule
 from mlint.units import ModelDir
@@ -23,6 +24,9 @@ def not_fully_scanned(model: ModelDir, options: Mapping[str, Any]) -> Iterator[P
     expects a pickle), its container is not recognised (content that is no pickle, joblib, zip
     or npy where the flavor promises one; lz4 compression without the `lz4` package; joblib
     array framing that cannot be decoded statically), or a size/time cap stopped the scan.
+
+    A folder with more files than the walk cap (5,000, for the model folder and for each
+    referenced folder) is reported too: the files after the cap are not scanned.
 
     Always an error: a scanner that passes what it did not read is how malicious files get
     through (payloads after a numpy buffer, inside a compressed layer, past a cap). The findings
@@ -42,6 +46,13 @@ def not_fully_scanned(model: ModelDir, options: Mapping[str, Any]) -> Iterator[P
                           hint=(f"Stopped {locate(f)}. " if locate(f) else "")
                           + "Re-copy or re-save the model; nothing unread is ever reported clean.",
                           severity=severity, **target.where(f"{f.kind}|{f.member or ''}"))
+    for folder, first in capped_walks(model):
+        where = f"'{folder}'" if folder else "the model folder"
+        cap = pickle_targets.MAX_FILES
+        yield Problem(f"{where} holds more than {cap:,} files: '{first}' and the files after it "
+                      "were not scanned", subject=f"file-cap|{folder}",
+                      hint="Scan the remaining files with a dedicated tool, or move what is not "
+                           "part of the model out of the folder; nothing unread is reported clean.")
 
 
 @rule("PKL105", "pickle-lfs-pointer", scope=ModelDir, severity=ERROR)

@@ -161,8 +161,17 @@ def _walk(model: ModelDir, rel: str = "") -> Iterator[str]:
                 continue
             count += 1
             if count > MAX_FILES:
+                # Never silent: PKL104 reports the folder as not fully scanned.
+                model.__dict__.setdefault("_pickle_walk_capped", []).append((rel, child))
                 return
             yield child
+
+
+def capped_walks(model: ModelDir) -> list[tuple[str, str]]:
+    """(walked folder, first file left unscanned) for each walk of `targets` that stopped at
+    `MAX_FILES` ('' is the model folder itself)."""
+    targets(model)
+    return list(model.__dict__.get("_pickle_walk_capped", ()))
 
 
 def _sniff(model: ModelDir, rel: str) -> Container:

@@ -163,3 +163,22 @@ def test_rules_survive_odd_mlmodels(tmp_path: Path) -> None:
         found = check([folder], select=("PKL", "MLT"))
         assert all(d.code != "MLT900" for d in found), found
     shutil.rmtree(folder)
+
+
+def test_a_folder_past_the_walk_cap_is_reported_not_passed(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files past `MAX_FILES` are not scanned, and PKL104 says so (it used to stay silent):
+    a dangerous pickle past the cap is never reported clean."""
+    folder = model(tmp_path)
+    for index in range(4):
+        (folder / f"notes_{index}.txt").write_text("plain text\n")
+    (folder / "zz_evil.pkl").write_bytes(fx.system_call("true"))
+    assert [d.code for d in check([folder])] == ["PKL100"]  # under the default cap: scanned
+
+    monkeypatch.setattr(targets_module, "MAX_FILES", 3)
+    found = check([folder])
+    assert [d.code for d in found] == ["PKL104"]
+    assert "holds more than 3 files" in found[0].message
+    assert found[0].path.endswith("model")  # the folder itself, not a file in it
+    first_unscanned = sorted(p.name for p in folder.iterdir() if p.name != "MLmodel")[3]
+    assert f"'{first_unscanned}' and the files after it were not scanned" in found[0].message

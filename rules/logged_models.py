@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mlint.diagnostics import ERROR, WARNING, Problem
+from mlint.files import iter_lines
 from mlint.registry import rule
 from mlint.tracking import leaf_files, logged_model_exists, meta_of, run_exists
 from mlint.units import Experiment, LoggedModel, Run
@@ -47,7 +48,7 @@ def logged_model_references(model: LoggedModel, options: Mapping[str, Any]) -> I
     looked_up: set[str] = set()  # one lookup per run id, not per line (models log long histories)
     for key in leaf_files(model, "metrics"):
         doc = model.text(f"metrics/{key}")
-        for number, line in enumerate(doc.text.splitlines() if doc else (), start=1):
+        for number, line in enumerate(iter_lines(doc.text) if doc else (), start=1):
             fields = line.strip().split(" ")
             if len(fields) not in (4, 6) or fields[3] in looked_up:
                 continue

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mlint.diagnostics import ERROR, Problem
-from mlint.files import FileFailure, decode_text, parse_yaml, read_file
+from mlint.files import FileFailure, decode_text, iter_lines, parse_yaml, read_file
 from mlint.metric_lines import duplicate_lines
 from mlint.registry import rule
 from mlint.tracking import MAX_LINE_FINDINGS, canonical_metric_file, leaf_files
@@ -144,7 +144,7 @@ def unparsable_metric_lines(unit: Run | LoggedModel, options: Mapping[str, Any])
         if doc is None or canonical_metric_file(unit, rel, doc.text):
             continue  # canonical lines are what the migration parses (mlint.metric_lines)
         count = 0
-        for number, raw in enumerate(doc.text.splitlines(), start=1):
+        for number, raw in enumerate(iter_lines(doc.text), start=1):
             why = _migration_line_problem(raw.strip().split(" "), is_run)
             if not why:
                 continue

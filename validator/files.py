@@ -119,21 +119,31 @@ def read_head(path: Path, size: int) -> bytes | FileFailure:
         # O_NONBLOCK: a file swapped for a FIFO between the stat and the open must not hang us;
         # fstat re-checks what was actually opened.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                return FileFailure("MLT003", f"'{path.name}' changed while being read; not read")
-            # `read(size)` allocates `size` bytes up front: with the 64 MiB cap that was an
-            # mmap/munmap per file, ~3x the cost of reading a small one. Ask for what fstat
-            # says is there (+1 to see EOF), and the rest only if the file grew meanwhile:
-            # the same bytes as `read(size)`.
-            first = min(size, info.st_size + 1)
-            head = handle.read(first)
-            if len(head) == first < size:
-                head += handle.read(size - first)
-            return head
     except OSError as exc:
         return _os_failure(exc, path)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return FileFailure("MLT003", f"'{path.name}' changed while being read; not read")
+        # Plain os.read on the descriptor: a buffered file object costs an isatty ioctl, an
+        # lseek and an allocation per file, and `read(size)` would allocate the whole 64 MiB
+        # cap up front. Ask for what fstat says is there (+1 to see EOF) and read on until EOF
+        # or `size` if the file grew meanwhile: the same bytes as `read(size)`.
+        parts: list[bytes] = []
+        remaining = size
+        ask = min(size, info.st_size + 1)
+        while remaining > 0:
+            chunk = os.read(fd, min(ask, remaining))
+            if not chunk:
+                break
+            parts.append(chunk)
+            remaining -= len(chunk)
+            ask = 1 << 20
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+    except OSError as exc:
+        return _os_failure(exc, path)
+    finally:
+        os.close(fd)
 
 
 def special_file(path: Path, mode: int) -> FileFailure:

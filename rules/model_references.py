@@ -5,8 +5,9 @@ from typing import Any
 
 from mlint.diagnostics import ERROR, Problem
 from mlint.mlmodel import Reference, mlmodel_data, references
+from mlint.paths import real_child, real_path
 from mlint.registry import rule
-from mlint.units import ModelDir, real_child, real_path
+from mlint.units import ModelDir
 
 
 def grouped_references(model: ModelDir) -> dict[str, list[Reference]]:

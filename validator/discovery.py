@@ -15,7 +15,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mlint.filecache import FileCache
 from mlint.files import FileFailure, special_file
+from mlint.paths import forget_resolved
 from mlint.units import (
     EXPERIMENT_RESERVED,
     REGISTRY,
@@ -23,14 +25,12 @@ from mlint.units import (
     TRASH,
     Context,
     Experiment,
-    FileCache,
     LoggedModel,
     ModelDir,
     RegisteredModel,
     Run,
     Tree,
     Unit,
-    _real_dir,
 )
 
 # Folders a generic walk never enters: they hold no MLflow artifacts worth checking.
@@ -78,7 +78,7 @@ def iter_units(paths: list[Path], cache: FileCache, found: Discovery,
                excluded: Excluder = lambda p: False) -> Iterator[Found]:
     """Units in discovery order, as they are found (a generator: nothing is listed twice and
     no list of units is built); `found` collects problems and identities on the way."""
-    _real_dir.cache_clear()  # symlinks may have changed since the last check in this process
+    forget_resolved()  # symlinks may have changed since the last check in this process
     for arg in paths:
         before = found.count
         yield from _discover_one(arg, cache, excluded, found)

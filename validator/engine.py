@@ -18,11 +18,12 @@ from pathlib import Path
 from mlint.config import Config
 from mlint.diagnostics import Diagnostic, Problem, Severity, fingerprint
 from mlint.discovery import Discovery, iter_units
+from mlint.filecache import FileCache
 from mlint.files import Document, FileFailure, iter_lines
 from mlint.filters import Filters
 from mlint.registry import Registry, Rule
 from mlint.special_files import keep
-from mlint.units import FileCache, Unit
+from mlint.units import Unit
 
 
 @dataclass

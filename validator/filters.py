@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 
 from mlint import baseline as baseline_file
 from mlint.diagnostics import Diagnostic, Problem, fingerprint
+from mlint.filecache import FileCache
 from mlint.suppressions import Suppression, comment_texts, from_comments, from_mlmodel
-from mlint.units import Context, FileCache, ModelDir, Unit
+from mlint.units import Context, ModelDir, Unit
 
 if TYPE_CHECKING:
     from mlint.engine import Engine

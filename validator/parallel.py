@@ -33,8 +33,10 @@ from mlint.cache import (
 from mlint.deps import Tracker, own_folder
 from mlint.diagnostics import Diagnostic
 from mlint.discovery import Discovery, Found
+from mlint.filecache import FileCache
+from mlint.paths import forget_resolved
 from mlint.special_files import Candidate, scan
-from mlint.units import UNIT_KINDS, Context, FileCache, Unit, _real_dir
+from mlint.units import UNIT_KINDS, Context, Unit
 
 if TYPE_CHECKING:
     from mlint.config import Config
@@ -159,7 +161,7 @@ def spec_batches(units: Iterable[Found], first: int = FIRST_BATCH,
             size = min(cap, size * 2)
             # The realpath memo (64k entries, ~15 MB when full) would otherwise grow with the
             # tree in the parent; discovery only needs it within a batch's folders.
-            _real_dir.cache_clear()
+            forget_resolved()
     if batch:
         yield batch
 
@@ -251,7 +253,7 @@ def _worker_init() -> None:
 def _worker_batch(specs: list[UnitSpec]) -> list[Outcome]:
     assert _WORKER_STATE is not None
     engine = _WORKER_STATE[0]
-    _real_dir.cache_clear()  # as in `spec_batches`: per batch, not per tree
+    forget_resolved()  # as in `spec_batches`: per batch, not per tree
     units = rebuild(specs, engine.config)
     return list(check_batch(engine, zip(units, (s.expanded for s in specs), strict=True), _WORKER_CACHE))
 

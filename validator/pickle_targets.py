@@ -19,8 +19,9 @@ from typing import Any
 
 from mlint.files import FileFailure, stat_regular, walk
 from mlint.mlmodel import Reference, flavors, mlmodel_data, references
+from mlint.paths import real_child, real_path
 from mlint.pickles import Container, Finding, ScanReport, scan_file, sniff
-from mlint.units import ModelDir, real_child, real_path
+from mlint.units import ModelDir
 
 # Sniffed containers worth scanning when nothing promised a pickle (UNKNOWN/EMPTY are not).
 SCANNABLE = frozenset(Container) - {Container.UNKNOWN, Container.EMPTY}

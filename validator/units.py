@@ -8,24 +8,17 @@ engine as an MLT finding, so rules never report parse errors and never cascade.
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-from mlint.deps import Sig, Tracker, path_sig
-from mlint.files import (
-    DEFAULT_MAX_BYTES,
-    MAX_EXPANDED_NODES,
-    MAX_NESTING_DEPTH,
-    Document,
-    FileFailure,
-    Loaded,
-    load,
-)
+from mlint.deps import Tracker
+from mlint.filecache import FileCache
+from mlint.files import Document, Loaded
+from mlint.paths import listing, real_path
 
 T = TypeVar("T")
 
@@ -35,77 +28,6 @@ REGISTRY = "models"
 ROOT_RESERVED = frozenset({TRASH, REGISTRY})
 EXPERIMENT_RESERVED = frozenset({"tags", "datasets", "traces", "models"})
 LOGGED_MODEL_ID = re.compile(r"^m-[0-9a-f]{32}$")
-
-
-@dataclass
-class FileCache:
-    """Every file is read at most once per check; failures are remembered until reported."""
-
-    max_bytes: int = DEFAULT_MAX_BYTES
-    max_nodes: int = MAX_EXPANDED_NODES
-    max_depth: int = MAX_NESTING_DEPTH
-    _loaded: dict[tuple[Path, str], Loaded] = field(default_factory=dict)
-    _sigs: dict[Path, Sig] = field(default_factory=dict)
-    failures: dict[Path, FileFailure] = field(default_factory=dict)
-    files_read: int = 0
-    _recorded: set[Path] = field(default_factory=set)
-    # Set by the result cache (mlint.cache) while a unit is checked: records every file,
-    # path test and folder listing the unit's rules depend on. None costs nothing.
-    tracker: Tracker | None = None
-    # Set by the scheduler (mlint.parallel): the files one unit asked for, whatever the
-    # cache state, so that the "files" count is the same serial, parallel and cached.
-    accessed: set[Path] | None = None
-
-    def record(self, path: Path, failure: FileFailure) -> None:
-        """Queue `failure` for reporting, once per path (discovery and loading may both see it)."""
-        if path not in self._recorded:
-            self._recorded.add(path)
-            self.failures[path] = failure
-
-    def get(self, path: Path, root: Path, kind: str) -> Loaded:
-        key = (path, kind)
-        if self.accessed is not None:
-            self.accessed.add(path)
-        if self.tracker is not None:
-            # Signed before the first read: a change after it is seen on the next run.
-            if path not in self._sigs:
-                self._sigs[path] = path_sig(str(path))
-            self.tracker.file(path, self._sigs[path])
-        if key not in self._loaded:
-            self.files_read += 1
-            loaded = load(path, root, kind, self.max_bytes,
-                          max_nodes=self.max_nodes, max_depth=self.max_depth)
-            self._loaded[key] = loaded
-            if isinstance(loaded, FileFailure) and loaded.code != "MLT001":
-                self.record(path, loaded)
-        return self._loaded[key]
-
-    def document(self, path: Path) -> Document | None:
-        """The already-parsed document at `path`, whatever kind it was read as."""
-        for kind in ("yaml", "json", "text"):
-            loaded = self._loaded.get((path, kind))
-            if isinstance(loaded, Document):
-                return loaded
-        return None
-
-    def prune(self, keep_dirs: set[str], limit: int = 256) -> None:
-        """Past `limit` entries, keep only the files directly inside `keep_dirs` (the meta files
-        of the units still open). Rules may read files of units checked later (a run's metric
-        rule reads its logged model's metric files): without this, the cache — and each
-        `evict_under` scan — would grow with the tree."""
-        if len(self._loaded) <= limit:
-            return
-        for key in [k for k in self._loaded if str(k[0].parent) not in keep_dirs]:
-            del self._loaded[key]
-            self._sigs.pop(key[0], None)
-
-    def evict_under(self, folder: Path) -> None:
-        """Forget parsed files below `folder` (memory stays flat on huge trees)."""
-        # String prefixes: `Path.parents` membership was ~5% of a whole check on big trees.
-        prefix = str(folder).rstrip(os.sep) + os.sep
-        for key in [k for k in self._loaded if str(k[0]).startswith(prefix)]:
-            del self._loaded[key]
-            self._sigs.pop(key[0], None)
 
 
 def _present(path: Path) -> bool:
@@ -347,61 +269,6 @@ class ModelDir(Unit):
 
     def mlmodel(self) -> Document | None:
         return self.yaml("MLmodel")
-
-
-@functools.lru_cache(maxsize=65536)
-def _real_dir(folder: str) -> str:
-    return os.path.realpath(folder)
-
-
-def real_path(path: Path | str) -> str:
-    """`os.path.realpath`, resolving each parent folder once (discovery asks for every unit;
-    the pure-Python realpath was a fifth of discovery's time). Exact: a name that is not a
-    symlink resolves to its resolved parent joined with the name. `discover` clears the memo.
-    """
-    text = os.fspath(path)
-    if not _normal_absolute(text):
-        text = os.path.abspath(text)
-    if os.path.islink(text):
-        return os.path.realpath(text)
-    parent, name = os.path.split(text)
-    return os.path.join(_real_dir(parent), name) if name else _real_dir(text)
-
-
-def real_child(real_folder: str, path: Path, name: str) -> str:
-    """`real_path(path)` for `path = folder / name`, given `real_folder == real_path(folder)`.
-
-    A plain name (one component, not '.' or '..') that is not a symlink resolves to
-    `real_folder / name`: that skips resolving the folder again, a pure-Python realpath per
-    model folder (rules ask about the files beside MLmodel, never about the folder's parent).
-    """
-    text = os.fspath(path)
-    if (name not in ("", ".", "..") and "/" not in name and _normal_absolute(text)
-            and not os.path.islink(text)):
-        return os.path.join(real_folder, name)
-    return real_path(text)
-
-
-def _normal_absolute(text: str) -> bool:
-    """`os.path.abspath(text) == text` for sure: absolute POSIX text with no '.'/'..'
-    component, doubled or trailing slash (abspath's pure-Python normpath is then a no-op;
-    names starting with '.' just take the slow way)."""
-    return (_POSIX and text.startswith("/") and "/." not in text and "//" not in text
-            and not text.endswith("/"))
-
-
-_POSIX = os.sep == "/" and os.altsep is None
-
-
-def listing(folder: Path, tracker: Tracker | None = None) -> list[str]:
-    """Sorted names in `folder` (empty when missing or unreadable), recorded for the cache."""
-    try:
-        names = sorted(os.listdir(folder))
-    except OSError:
-        names = []
-    if tracker is not None:
-        tracker.listing(folder, names)
-    return names
 
 
 UNIT_KINDS: tuple[type[Unit], ...] = (Tree, Experiment, Run, LoggedModel, RegisteredModel, ModelDir)

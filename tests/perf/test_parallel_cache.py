@@ -17,7 +17,8 @@ from mlint import Config, parallel, run
 from mlint import engine as engine_module
 from mlint.cli import main
 from mlint.deps import Tracker
-from mlint.units import Context, FileCache, Run
+from mlint.filecache import FileCache
+from mlint.units import Context, Run
 
 EXP = "123456789012345678"
 

@@ -19,9 +19,10 @@ from mlint import Config, parallel, run
 from mlint.diagnostics import fingerprint
 from mlint.discovery import discover, has_mlmodel, inode_key
 from mlint.engine import key_path
+from mlint.filecache import FileCache
 from mlint.files import FileFailure, check_symlink, special_file
 from mlint.special_files import keep, scan
-from mlint.units import Experiment, FileCache, Run, Tree, Unit
+from mlint.units import Experiment, Run, Tree, Unit
 from tests.perf.test_parallel_cache import EXP, make_tree
 
 SPECIAL = ("MLT003", "MLT005")

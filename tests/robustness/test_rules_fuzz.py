@@ -22,8 +22,9 @@ from hypothesis import strategies as st
 
 from mlint.diagnostics import ERROR, Problem
 from mlint.discovery import discover
+from mlint.filecache import FileCache
 from mlint.registry import load_registry, rule
-from mlint.units import FileCache, ModelDir
+from mlint.units import ModelDir
 from tests.robustness.conftest import fuzz
 from tests.robustness.corpus import synthetic_files, write_tree
 from tests.robustness.engine_helpers import (

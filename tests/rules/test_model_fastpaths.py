@@ -12,7 +12,8 @@ import pytest
 import mlint
 import mlint.pickle_targets as targets_module
 from mlint import Config
-from mlint.units import Context, FileCache, ModelDir
+from mlint.filecache import FileCache
+from mlint.units import Context, ModelDir
 from tests.rules import pkl_fixtures as fx
 
 
@@ -75,7 +76,7 @@ def test_unit_file_is_memoised_and_equal_to_the_join(tmp_path: Path) -> None:
 
 
 def test_real_path_skips_abspath_only_when_it_is_a_no_op(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from mlint import units
+    from mlint import paths as units
 
     samples = ["/a/b", "/a/./b", "/a/../b", "//a/b", "///a", "/a//b", "/a/b/", "/", "a/b",
                "/a/.hidden", "/a/b.", "/a/.", "."]
@@ -89,7 +90,7 @@ def test_real_path_skips_abspath_only_when_it_is_a_no_op(tmp_path: Path, monkeyp
     monkeypatch.chdir(tmp_path)
     for text in [str(tmp_path / "link" / "x"), str(tmp_path / "link"), f"{tmp_path}/./link/x",
                  f"{tmp_path}/real/../link/x", "link/x", f"{tmp_path}//real/x"]:
-        units._real_dir.cache_clear()
+        units.forget_resolved()
         assert units.real_path(text) == os.path.realpath(text), text
 
 
@@ -114,7 +115,7 @@ def test_parse_memo_gives_parse_line_at_every_position(tmp_path: Path) -> None:
 
 
 def test_real_child_equals_real_path(tmp_path: Path) -> None:
-    from mlint import units
+    from mlint import paths as units
 
     folder = tmp_path / "model"
     (folder / "sub").mkdir(parents=True)
@@ -127,7 +128,7 @@ def test_real_child_equals_real_path(tmp_path: Path) -> None:
         real_folder = units.real_path(base)
         for name in ("f.pkl", "sub", "link", "dangling", "missing", ".", "..", "", "sub/x",
                      "link/x", ".hidden"):
-            units._real_dir.cache_clear()
+            units.forget_resolved()
             expected = units.real_path(base / name)
             assert units.real_child(real_folder, base / name, name) == expected, (base, name)
             if ".." not in name:

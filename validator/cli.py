@@ -205,8 +205,8 @@ def checked_paths(args: argparse.Namespace, config: Config) -> list[Path]:
 
 
 def _in_unit(path: Path) -> bool:
-    from mlint.discovery import classify
     from mlint.filecache import FileCache
+    from mlint.layout import classify
     from mlint.units import Context
 
     folder = path if path.is_dir() else path.parent

@@ -62,7 +62,7 @@ def find_config(paths: Sequence[str | os.PathLike[str]]) -> Path | None:
 
 
 def _is_artifact(folder: Path) -> bool:
-    from mlint.discovery import has_mlmodel, is_tracking_root
+    from mlint.layout import has_mlmodel, is_tracking_root
 
     return has_mlmodel(folder) or os.path.isfile(folder / "meta.yaml") or is_tracking_root(folder)
 

@@ -118,7 +118,7 @@ class Filters:
 
 def _covered(target: Path, checked: Collection[tuple[str, str]]) -> bool:
     """Whether the unit that holds `target` (or held it, if deleted) was checked in this run."""
-    from mlint.discovery import classify
+    from mlint.layout import classify
 
     folder = target if os.path.isdir(target) else target.parent
     while not os.path.isdir(folder) and folder.parent != folder:

@@ -25,8 +25,9 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 
 from mlint.diagnostics import Diagnostic
-from mlint.discovery import has_mlmodel, inode_key
+from mlint.discovery import inode_key
 from mlint.files import FileFailure, check_symlink, special_file
+from mlint.layout import has_mlmodel
 from mlint.units import Experiment, LoggedModel, Run, Tree, Unit
 
 # A candidate finding: the located diagnostic, its path, and the folders entered to reach it.

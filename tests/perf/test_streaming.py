@@ -17,10 +17,11 @@ import pytest
 
 from mlint import Config, parallel, run
 from mlint.diagnostics import fingerprint
-from mlint.discovery import discover, has_mlmodel, inode_key
+from mlint.discovery import discover, inode_key
 from mlint.engine import key_path
 from mlint.filecache import FileCache
 from mlint.files import FileFailure, check_symlink, special_file
+from mlint.layout import has_mlmodel
 from mlint.special_files import keep, scan
 from mlint.units import Experiment, Run, Tree, Unit
 from tests.perf.test_parallel_cache import EXP, make_tree

@@ -14,8 +14,8 @@ from mlint.reporters.options import DEFAULT, Options
 
 def unit_of(path: str, cache: dict[str, str]) -> str:
     """`kind path` of the nearest unit enclosing `path` (by folder layout, nothing is read)."""
-    from mlint.discovery import classify
     from mlint.filecache import FileCache
+    from mlint.layout import classify
     from mlint.units import Context
 
     folder = path if os.path.isdir(path) else os.path.dirname(path) or "."

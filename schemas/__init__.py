@@ -142,8 +142,9 @@ def _sort_key(error: SchemaError) -> tuple[str, str, str]:
     return (error.pointer, error.schema_path, error.message)
 
 
-# Performance (docs/performance.md): jsonschema is the hottest spot of a check, and in a
-# real tree most env files, signatures and input-example infos are identical across runs.
+# Performance (docs/performance.md): valid instances are answered by the compiled check
+# (schemas/fastcheck.py); for the rest, jsonschema runs, and in a real tree the same broken env
+# file or signature often repeats across runs.
 # The result is a pure function of (schema, instance), and repr() tells apart every value a
 # YAML/JSON loader produces (1 vs '1' vs True, 1.0 vs 1), so identical reprs share it.
 _MEMO: dict[tuple[str, int, str], list[SchemaError]] = {}
@@ -156,6 +157,8 @@ def best_errors(name: str, instance: Any, limit: int = 20) -> list[SchemaError]:
     At most `limit` errors are returned. The order is deterministic (pointer, then schema
     path, then message).
     """
+    if _valid(name, instance):
+        return []  # exact (schemas/fastcheck.py): no repr, no memo entry, no jsonschema
     try:
         text = repr(instance)
     except RecursionError:
@@ -175,13 +178,16 @@ def _fast_check(name: str) -> Check | None:
     return compile_valid(name, load, ID_PREFIX)
 
 
-def _best_errors(name: str, instance: Any, limit: int) -> list[SchemaError]:
+def _valid(name: str, instance: Any) -> bool:
+    """The compiled check's answer; False (jsonschema decides) where it has none."""
     check = _fast_check(name)
     try:
-        if check is not None and check(instance):
-            return []  # exact (schemas/fastcheck.py), ~10-50x cheaper than iter_errors
+        return check is not None and check(instance)
     except RecursionError:
-        pass
+        return False
+
+
+def _best_errors(name: str, instance: Any, limit: int) -> list[SchemaError]:
     found = [
         SchemaError(
             pointer=_pointer(error.absolute_path),

@@ -6,9 +6,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mlint.diagnostics import ERROR, WARNING, Problem
-from mlint.files import iter_lines
+from mlint.metric_lines import line_fields
 from mlint.registry import rule
-from mlint.tracking import leaf_files, logged_model_exists, meta_of, run_exists
+from mlint.tracking import canonical_metric_file, leaf_files, logged_model_exists, meta_of, run_exists
 from mlint.units import Experiment, LoggedModel, Run
 
 READY = 2
@@ -47,14 +47,17 @@ def logged_model_references(model: LoggedModel, options: Mapping[str, Any]) -> I
     missing: dict[str, tuple[str, int]] = {}
     looked_up: set[str] = set()  # one lookup per run id, not per line (models log long histories)
     for key in leaf_files(model, "metrics"):
-        doc = model.text(f"metrics/{key}")
-        for number, line in enumerate(iter_lines(doc.text) if doc else (), start=1):
-            fields = line.strip().split(" ")
+        rel = f"metrics/{key}"
+        doc = model.text(rel)
+        if doc is None:
+            continue
+        canonical = canonical_metric_file(model, rel, doc.text)  # shared with RUN110
+        for number, fields in enumerate(line_fields(doc.text, 4, canonical), start=1):
             if len(fields) not in (4, 6) or fields[3] in looked_up:
                 continue
             looked_up.add(fields[3])
             if run_exists(model, fields[3]) is False:
-                missing[fields[3]] = (f"metrics/{key}", number)
+                missing[fields[3]] = (rel, number)
     for run_id, (rel, number) in missing.items():
         yield Problem(f"metric line names run {run_id!r}, which does not exist in this tree",
                       file=rel, line=number, subject=run_id)

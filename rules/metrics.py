@@ -6,8 +6,14 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mlint.diagnostics import ERROR, WARNING, Problem
-from mlint.files import iter_lines
-from mlint.metric_lines import Identity, duplicate_lines, is_canonical, malformed_lines, sanitized
+from mlint.metric_lines import (
+    Identity,
+    duplicate_lines,
+    is_canonical,
+    line_fields,
+    malformed_lines,
+    sanitized,
+)
 from mlint.registry import rule
 from mlint.tracking import MAX_LINE_FINDINGS, canonical_metric_file, leaf_files, tree_of
 from mlint.units import LoggedModel, Run
@@ -82,10 +88,7 @@ def _mirrored_points(run: Run, models: list[LoggedModel], key: str) -> set[Ident
         doc = model.text(f"metrics/{key}")
         if doc is None:
             continue
-        tokens = doc.text.split() if is_canonical(doc.text, False) else []
-        rows = (zip(tokens[0::4], tokens[1::4], tokens[2::4], tokens[3::4], strict=True) if tokens
-                else (line.strip().split(" ") for line in iter_lines(doc.text)))
-        for fields in rows:
+        for fields in line_fields(doc.text, 4, is_canonical(doc.text, False)):
             if len(fields) in (4, 6) and fields[3] == run.name:
                 try:
                     points.add((int(fields[0]), int(fields[2]), *sanitized(float(fields[1]))))

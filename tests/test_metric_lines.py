@@ -15,6 +15,7 @@ from mlint.metric_lines import (
     _duplicate_lines_exact,
     duplicate_lines,
     is_canonical,
+    line_fields,
     malformed_lines,
     parse_metric_lines,
 )
@@ -70,6 +71,9 @@ def test_canonical_files_take_the_fast_path_and_agree(is_run: bool, data: st.Dat
     text = data.draw(metric_text(is_run, odd=False))
     allowed = RUN_FIELDS if is_run else MODEL_FIELDS
     assert is_canonical(text, is_run)
+    width = 3 if is_run else 4
+    assert [list(f) for f in line_fields(text, width, True)] == \
+        [list(f) for f in line_fields(text, width, False)]
     assert list(malformed_lines(text, allowed, is_run)) == [] == exact_errors(text, allowed)
     assert list(duplicate_lines(text, is_run)) == list(_duplicate_lines_exact(text, is_run))
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,15 +140,13 @@ def duplicate_lines(text: str, is_run: bool,
     width = 3 if is_run else 4
     # Canonical texts compare like the integers they spell, so equal identities need equal
     # (timestamp, step[, run id]) texts; only lines sharing those can repeat a point.
-    keys: list[tuple[str, ...]] = (list(zip(tokens[0::3], tokens[2::3], strict=True)) if is_run
-                                   else list(zip(tokens[0::4], tokens[2::4], tokens[3::4], strict=True)))
-    if len(set(keys)) == len(keys):
+    keys: list[tuple[str, ...]] = list(zip(tokens[0::width], tokens[2::width],
+                                           *([] if is_run else [tokens[3::width]]), strict=True))
+    counts = Counter(keys)
+    if len(counts) == len(keys):
         return
     values = tokens[1::width]
     seen: dict[Identity, int] = {}
-    counts: dict[tuple[str, ...], int] = {}
-    for key in keys:
-        counts[key] = counts.get(key, 0) + 1
     for index, key in enumerate(keys):
         if counts[key] < 2:
             continue
@@ -160,6 +159,15 @@ def duplicate_lines(text: str, is_run: bool,
             yield index + 1, seen[identity], identity
         else:
             seen[identity] = index + 1
+
+
+def line_fields(text: str, width: int, canonical: bool) -> Iterator[Sequence[str]]:
+    """Each line's fields as MLflow splits them (`line.strip().split(" ")`), in line order;
+    for a canonical file (`width` fields on every line) from one `split` of the whole text."""
+    if not canonical:
+        return (line.strip().split(" ") for line in iter_lines(text))
+    tokens = text.split()
+    return zip(*(tokens[i::width] for i in range(width)), strict=True)
 
 
 def _duplicate_lines_exact(text: str, is_run: bool) -> Iterator[tuple[int, int, Identity]]:

@@ -4,7 +4,6 @@ unread byte is never reported clean ("never clean when not fully read")."""
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlint import pickle_targets
 from mlint.diagnostics import ERROR, WARNING, Problem
 from mlint.pickle_targets import capped_walks, locate, targets
 from mlint.pickles import Kind
@@ -46,9 +45,8 @@ def not_fully_scanned(model: ModelDir, options: Mapping[str, Any]) -> Iterator[P
                           hint=(f"Stopped {locate(f)}. " if locate(f) else "")
                           + "Re-copy or re-save the model; nothing unread is ever reported clean.",
                           severity=severity, **target.where(f"{f.kind}|{f.member or ''}"))
-    for folder, first in capped_walks(model):
+    for folder, first, cap in capped_walks(model):
         where = f"'{folder}'" if folder else "the model folder"
-        cap = pickle_targets.MAX_FILES
         yield Problem(f"{where} holds more than {cap:,} files: '{first}' and the files after it "
                       "were not scanned", subject=f"file-cap|{folder}",
                       hint="Scan the remaining files with a dedicated tool, or move what is not "

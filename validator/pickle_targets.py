@@ -163,14 +163,14 @@ def _walk(model: ModelDir, rel: str = "") -> Iterator[str]:
             count += 1
             if count > MAX_FILES:
                 # Never silent: PKL104 reports the folder as not fully scanned.
-                model.__dict__.setdefault("_pickle_walk_capped", []).append((rel, child))
+                model.__dict__.setdefault("_pickle_walk_capped", []).append((rel, child, MAX_FILES))
                 return
             yield child
 
 
-def capped_walks(model: ModelDir) -> list[tuple[str, str]]:
-    """(walked folder, first file left unscanned) for each walk of `targets` that stopped at
-    `MAX_FILES` ('' is the model folder itself)."""
+def capped_walks(model: ModelDir) -> list[tuple[str, str, int]]:
+    """(walked folder, first file left unscanned, the cap) for each walk of `targets` that
+    stopped at `MAX_FILES` ('' is the model folder itself)."""
     targets(model)
     return list(model.__dict__.get("_pickle_walk_capped", ()))
 

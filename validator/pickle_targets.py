@@ -138,7 +138,7 @@ def _realpath(path: Path) -> str:
     return real_path(text)
 
 
-def _real_dir(model: ModelDir, rel: str) -> bool:
+def _plain_dir(model: ModelDir, rel: str) -> bool:
     """A folder that is not a symlink (`isdir and not islink`, with one lstat)."""
     try:
         return stat.S_ISDIR(os.lstat(model.file(rel)).st_mode)
@@ -223,7 +223,7 @@ def _resolve(model: ModelDir, rel: str, real_model: str) -> list[str]:
     """The files a referenced path leads to: itself, or every file under a folder."""
     if not _inside(model, rel, real_model):
         return []  # MLM100 reports paths leaving the folder; never read outside it
-    if _real_dir(model, rel):
+    if _plain_dir(model, rel):
         return list(_walk(model, rel))
     if _regular(model, rel):
         return [rel]

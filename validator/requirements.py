@@ -67,7 +67,7 @@ class Entry:
                    for s in self.requirement.specifier)
 
 
-def _logical_lines(text: str) -> list[tuple[int, int, str]]:
+def logical_lines(text: str) -> list[tuple[int, int, str]]:
     """(first line, column of first non-blank char, text) after continuations and comments."""
     out: list[tuple[int, int, str]] = []
     buffer: list[str] = []
@@ -94,14 +94,9 @@ def _logical_lines(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def logical_lines(text: str) -> list[tuple[int, int, str]]:
-    """(first line, column, text) of each logical line, as `parse_requirements` reads them."""
-    return _logical_lines(text)
-
-
 def parse_requirements(text: str) -> list[Entry]:
     """Every logical line of a requirements file, classified."""
-    return [parse_line(t, line, column) for line, column, t in _logical_lines(text)]
+    return [parse_line(t, line, column) for line, column, t in logical_lines(text)]
 
 
 def _split_option(text: str) -> tuple[str, str]:

@@ -55,7 +55,7 @@ def test_a_reference_through_link_and_dotdot_does_not_claim_the_pickle(tmp_path:
     assert [(Path(d.path).name, d.pointer) for d in found] == [("model.pkl", "")]
 
 
-def test_real_dir_is_isdir_and_not_islink(tmp_path: Path) -> None:
+def test_plain_dir_is_isdir_and_not_islink(tmp_path: Path) -> None:
     (tmp_path / "d").mkdir()
     (tmp_path / "f").write_text("x")
     os.symlink(tmp_path / "d", tmp_path / "to-d")
@@ -63,7 +63,7 @@ def test_real_dir_is_isdir_and_not_islink(tmp_path: Path) -> None:
     unit = _model_unit(tmp_path, tmp_path)
     for name in ("d", "f", "to-d", "dangling", "missing", "f/x", "bad\x00name"):
         expected = os.path.isdir(tmp_path / name) and not os.path.islink(tmp_path / name)
-        assert targets_module._real_dir(unit, name) is expected, name
+        assert targets_module._plain_dir(unit, name) is expected, name
 
 
 def test_unit_file_is_memoised_and_equal_to_the_join(tmp_path: Path) -> None:

@@ -56,7 +56,6 @@ class Discovery:
     identities: set[tuple[str, str]] = field(default_factory=set)
     # `inode_key` of every unit yielded (folders other units' special-file walks skip).
     unit_dirs: set[int | None] = field(default_factory=set)
-    count: int = 0
     # Filled by `discover` only (tools and tests); the engine streams and keeps none.
     units: list[Unit] = field(default_factory=list)
 
@@ -65,7 +64,6 @@ class Discovery:
             return False
         self.identities.add(unit.identity)
         self.unit_dirs.add(inode_key(unit.path))
-        self.count += 1
         return True
 
 
@@ -80,9 +78,9 @@ def iter_units(paths: list[Path], cache: FileCache, found: Discovery,
     no list of units is built); `found` collects problems and identities on the way."""
     forget_resolved()  # symlinks may have changed since the last check in this process
     for arg in paths:
-        before = found.count
+        before = len(found.identities)
         yield from _discover_one(arg, cache, excluded, found)
-        if found.count == before and not any(p == arg for p, _ in found.problems):
+        if len(found.identities) == before and not any(p == arg for p, _ in found.problems):
             found.problems.append((arg, FileFailure(
                 "MLT007", "no MLflow model folder or tracking tree found here",
                 hint="Point mlint at a folder containing `MLmodel`, or at an `mlruns/` tree.",

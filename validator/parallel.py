@@ -97,7 +97,7 @@ class Scheduler:
     def run(self, units: Iterator[Found], found: Discovery,
             report: Report) -> tuple[list[Diagnostic], list[Candidate]]:
         """Check the units as discovery yields them; `found` is the discovery in progress
-        (its count is the progress total so far)."""
+        (the units it has found so far are the progress total)."""
         jobs = self.engine.jobs if self.engine.jobs > 0 else default_jobs()
         outcomes: Iterator[Outcome]
         if jobs > 1 and _can_fork():
@@ -120,7 +120,7 @@ class Scheduler:
                 self.engine.filters.suppressions.extend(outcome.suppressions)
                 if progress is not None:
                     # The total grows while discovery streams; it is final at the last call.
-                    progress(done, max(done, found.count))
+                    progress(done, max(done, len(found.identities)))
                 report.units[outcome.kind] += 1
                 report.files += outcome.files
                 report.internal_error |= outcome.crashed

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from mlint.diagnostics import Severity
-from mlint.files import DEFAULT_MAX_BYTES, MAX_EXPANDED_NODES, MAX_NESTING_DEPTH
+from mlint.files import DEFAULT_MAX_BYTES
 from mlint.registry import Registry, Rule
+from mlint.structure import MAX_EXPANDED_NODES, MAX_NESTING_DEPTH
 
 
 class ConfigError(Exception):

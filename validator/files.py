@@ -19,12 +19,7 @@ from typing import Any
 
 import yaml
 
-from mlint.structure import (  # noqa: F401  (re-exported: caps and checks lived here)
-    MAX_EXPANDED_NODES,
-    MAX_INT_BITS,
-    MAX_NESTING_DEPTH,
-    structure_problem,
-)
+from mlint.structure import MAX_EXPANDED_NODES, MAX_NESTING_DEPTH, structure_problem
 
 try:  # The C loader is ~10x faster; fall back silently where libyaml is missing.
     _YamlLoader: type = yaml.CSafeLoader

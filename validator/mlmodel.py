@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mlint.files import FileFailure, read_head, stat_regular, structure_problem
+from mlint.files import FileFailure, read_head, stat_regular
+from mlint.structure import structure_problem
 from mlint.units import ModelDir
 
 SIGNATURE_PARTS = ("inputs", "outputs", "params")

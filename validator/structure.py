@@ -1,7 +1,7 @@
 """Structural caps on parsed documents: alias bombs, cycles, nesting depth, huge integers.
 
-Split from `files.py` (which re-exports these names). Rules walk documents freely, so the
-loader refuses what would make them blow up; see `structure_problem`.
+`files.py` applies them to every parsed file (`check_structure`). Rules walk documents
+freely, so the loader refuses what would make them blow up; see `structure_problem`.
 """
 
 from __future__ import annotations

@@ -28,15 +28,8 @@ _SIGNATURE = """signature:
     {"name": "stop", "default": ["a", "b"], "shape": [-1], "type": "string"}]'
 """
 
-_EXAMPLE_INFO = """saved_input_example_info:
-  artifact_path: input_example.json
-  pandas_orient: split
-  serving_input_path: serving_input_example.json
-  type: dataframe
-"""
-
-MLMODEL_3 = f"""artifact_path: file:///tmp/mlruns/{EXP}/models/{MODEL_ID}/artifacts
-flavors:
+# The flavors block MLflow 2.22 and 3.17 write for an sklearn model (3.x adds skops_trusted_types).
+_SKLEARN_FLAVORS = """flavors:
   python_function:
     env:
       conda: conda.yaml
@@ -50,7 +43,17 @@ flavors:
     pickled_model: model.pkl
     serialization_format: cloudpickle
     sklearn_version: 1.9.1
-    skops_trusted_types: null
+"""
+
+_EXAMPLE_INFO = """saved_input_example_info:
+  artifact_path: input_example.json
+  pandas_orient: split
+  serving_input_path: serving_input_example.json
+  type: dataframe
+"""
+
+MLMODEL_3 = f"""artifact_path: file:///tmp/mlruns/{EXP}/models/{MODEL_ID}/artifacts
+{_SKLEARN_FLAVORS}    skops_trusted_types: null
 is_signature_from_type_hint: false
 metadata:
   k: v
@@ -65,21 +68,7 @@ utc_time_created: '2026-11-26 17:43:22.415858'
 """
 
 MLMODEL_2 = f"""artifact_path: model
-flavors:
-  python_function:
-    env:
-      conda: conda.yaml
-      virtualenv: python_env.yaml
-    loader_module: mlflow.sklearn
-    model_path: model.pkl
-    predict_fn: predict
-    python_version: 3.11.7
-  sklearn:
-    code: null
-    pickled_model: model.pkl
-    serialization_format: cloudpickle
-    sklearn_version: 1.9.1
-mlflow_version: 2.22.0
+{_SKLEARN_FLAVORS}mlflow_version: 2.22.0
 model_uuid: f15fdceb79af4083bcde3ddd251b69cd
 run_id: {OLD_RUN}
 {_EXAMPLE_INFO}{_SIGNATURE}utc_time_created: '2026-11-26 17:44:27.073472'

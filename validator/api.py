@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TypeAlias, Union
 
 from mlint.config import Config
-from mlint.config_file import find_config, load_config, resolve
+from mlint.config_file import load_config, resolve, trusted_config
 from mlint.diagnostics import Diagnostic
 from mlint.engine import Progress, Report, check_paths
 from mlint.registry import load_registry
@@ -23,8 +23,9 @@ def check(paths: PathArg | Iterable[PathArg], config: ConfigArg = None, *, jobs:
 
     `paths` may be one path or several: model folders, `mlruns/` trees or anything inside them.
     `config` is a `Config`, the path of a config file (`pyproject.toml` with `[tool.mlint]`,
-    `mlint.toml`, `.mlint.toml`), or None to discover the nearest config file above the paths
-    exactly as the `mlint` command does (`Config()` gives the defaults, ignoring config files).
+    `mlint.toml`, `.mlint.toml`), or None to use the nearest config file from the working
+    directory upwards exactly as the `mlint` command does (a config file inside the checked
+    paths is never read: docs/robustness.md); `Config()` gives the defaults.
     Findings hidden by an in-artifact suppression or the config's baseline are left out;
     `run(...).suppressed` lists them, with `Diagnostic.suppressed` saying why.
     Nothing is imported, unpickled or written (except the result cache, and only when
@@ -42,7 +43,7 @@ def run(paths: PathArg | Iterable[PathArg], config: ConfigArg = None,
     paths = list(paths)
     settings: Config
     if config is None:
-        found = find_config(paths)
+        found = trusted_config()
         settings = load_config(found) if found is not None else Config()
     elif isinstance(config, Config):
         settings = config

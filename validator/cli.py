@@ -17,7 +17,7 @@ from mlint import __version__
 from mlint import baseline as baseline_file
 from mlint.cache import default_cache_dir
 from mlint.config import Config, ConfigError, split_selectors
-from mlint.config_file import find_config, load_config, resolve, settings_text
+from mlint.config_file import load_config, resolve, settings_text, trusted_config, untrusted_config
 from mlint.diagnostics import Severity
 from mlint.engine import Report, check_paths
 from mlint.registry import Registry, RegistryError, load_registry
@@ -122,7 +122,13 @@ def file_config(args: argparse.Namespace) -> Config:
         return Config()
     path = args.config
     if path is None:
-        path = find_config(args.paths or [Path.cwd()])
+        # Trusted: the working directory's config; one inside the checked paths is data
+        # from the artifact and is never read (docs/robustness.md).
+        path = trusted_config()
+        ignored = untrusted_config(args.paths, path)
+        if ignored is not None and not args.quiet:
+            print(f"mlint: note: not reading {ignored}: a config file inside the checked paths "
+                  f"is not trusted (pass --config to use it)", file=sys.stderr)
     elif not path.is_file():
         raise ConfigError(f"config file {path} does not exist")
     return load_config(path) if path is not None else Config()

@@ -1,7 +1,11 @@
 """Configuration files: `[tool.mlint]` in pyproject.toml, or `mlint.toml` / `.mlint.toml`.
 
-Discovery is ruff-like: from the checked paths' common folder upwards, the first folder with
-`.mlint.toml`, `mlint.toml`, or a `pyproject.toml` that has a `[tool.mlint]` table wins.
+Only a trusted config file is read (docs/robustness.md, "Which config file is trusted"):
+`--config FILE`, else the nearest one from the *working directory* upwards — the first
+folder with `.mlint.toml`, `mlint.toml`, or a `pyproject.toml` that has a `[tool.mlint]`
+table, never one in or below an MLflow artifact. A config file inside the checked paths is
+data like any other file there: it is never read (it could name `rules-paths`, code mlint
+would import, or `ignore = ["ALL"]`); `untrusted_config` finds it so the CLI can say so.
 Paths inside a config (per-path-ignores globs, exclude, rules-paths, baseline, paths) are
 relative to the config file's folder. Unknown keys and bad values are errors naming the key
 and the file (exit 2). Command-line options beat the file.
@@ -35,9 +39,34 @@ KNOWN_KEYS = frozenset({*SELECTOR_KEYS, *PATH_LIST_KEYS, "per-path-ignores", "fa
                         "rules", *(key for key, _ in CAP_KEYS), "pickle-allow", "baseline"})
 
 
+def trusted_config(cwd: str | os.PathLike[str] | None = None) -> Path | None:
+    """The config file mlint obeys without `--config`: the nearest one from the working
+    directory upwards (never one inside an MLflow artifact).
+
+    The working directory is the user's choice (`mlint check .` at the root of their
+    repository, a pre-commit hook, a CI step); the checked paths are not: a folder downloaded
+    from a registry or a pull request may carry its own `mlint.toml`.
+    """
+    return find_config([cwd if cwd is not None else Path.cwd()])
+
+
+def untrusted_config(paths: Sequence[str | os.PathLike[str]], trusted: Path | None,
+                     cwd: str | os.PathLike[str] | None = None) -> Path | None:
+    """A config file that discovery from the checked paths would find but that is not the
+    trusted one: it lies in or below a checked path, outside the working directory's chain.
+    It is never read; the CLI names it so that a monorepo user knows to pass `--config`."""
+    found = find_config(paths) if paths else None
+    if found is None or found == trusted:
+        return None
+    start = Path(os.path.abspath(cwd if cwd is not None else Path.cwd()))
+    if found.parent == start or found.parent in start.parents:
+        return None  # on the working directory's own chain: shadowed by the trusted one
+    return found
+
+
 def find_config(paths: Sequence[str | os.PathLike[str]]) -> Path | None:
-    """The nearest config file above the checked paths (their common folder), never one
-    inside an MLflow artifact.
+    """The nearest config file above `paths` (their common folder), never one inside an
+    MLflow artifact. Callers pass the working directory (`trusted_config`).
 
     The checked artifact is untrusted: a `mlint.toml` shipped inside an uploaded model could
     `ignore = ["ALL"]` (a gate that always passes) or name `rules-paths` (code mlint would

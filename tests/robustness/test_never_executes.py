@@ -125,3 +125,52 @@ def test_config_shipped_inside_the_artifact_is_not_trusted(setup: tuple[Path, Pa
     assert result.returncode == 1, result.stdout + result.stderr  # findings, not silenced
     assert "MLT004" not in result.stdout  # the hostile max-file-bytes = 1 was not applied
     assert_untouched(markers)
+
+
+HOSTILE_CONFIG = '[tool.mlint]\nrules-paths = ["evil_rules.py"]\nignore = ["ALL"]\nmax-file-bytes = 1\n'
+
+
+@pytest.mark.parametrize("name", CONFIG_NAMES)
+def test_config_at_the_root_of_a_checked_folder_is_not_trusted(setup: tuple[Path, Path], name: str,
+                                                              tmp_path: Path) -> None:
+    """`mlint check downloaded/` where `downloaded/` (not itself an MLflow artifact) ships a
+    config file: it was obeyed — its `rules-paths` module was imported and `ignore = ["ALL"]`
+    hid the malicious pickles. Only the working directory's config (or --config) is trusted."""
+    tree, markers = setup
+    (tree / "evil_rules.py").write_text(payload(markers, "rules_paths") + "\n")
+    (tree / name).write_text(HOSTILE_CONFIG)
+    elsewhere = tmp_path / "ci-workspace"
+    elsewhere.mkdir()
+    result = subprocess.run([str(MLINT_SCRIPT), "check", str(tree), "--format", "concise"],
+                            cwd=elsewhere, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert " PKL" in result.stdout and "MLT004" not in result.stdout
+    assert f"not reading {tree / name}" in result.stderr
+    assert_untouched(markers)
+
+
+def test_api_does_not_read_config_inside_the_checked_paths(setup: tuple[Path, Path], tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import mlint
+
+    tree, markers = setup
+    (tree / "evil_rules.py").write_text(payload(markers, "rules_paths") + "\n")
+    (tree / "mlint.toml").write_text(HOSTILE_CONFIG)
+    monkeypatch.chdir(tmp_path / "markers")  # an empty folder outside the tree
+    found = {d.code for d in mlint.check([tree])}
+    assert any(code.startswith("PKL") for code in found) and "MLT004" not in found
+    assert_untouched(markers)
+
+
+def test_the_working_directorys_own_config_still_applies(setup: tuple[Path, Path]) -> None:
+    """`mlint check .` at the root of the user's repository keeps obeying its config."""
+    tree, markers = setup
+    (tree / "mlint.toml").write_text('ignore = ["ALL"]\n')
+    result = subprocess.run([str(MLINT_SCRIPT), "check", ".", "--format", "concise"],
+                            cwd=tree, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip() == "", result.stdout + result.stderr
+    result = subprocess.run([str(MLINT_SCRIPT), "check", str(tree), "--format", "concise",
+                             "--config", str(tree / "mlint.toml")],
+                            cwd=tree.parent, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert_untouched(markers)

@@ -187,7 +187,7 @@ def head_bytes(unit: ModelDir, rel: str, size: int = 64) -> bytes | None:
     """The first bytes of a regular file inside the model folder, or None (never follows a
     symlink out of the checked root, never opens FIFOs)."""
     path = unit.file(rel)
-    if isinstance(stat_regular(path, unit.context.root), FileFailure):
+    if unit.outside(rel) or isinstance(stat_regular(path, unit.context.root), FileFailure):
         return None
     head = read_head(path, size)
     return None if isinstance(head, FileFailure) else head

@@ -9,6 +9,7 @@ engine as an MLT finding, so rules never report parse errors and never cascade.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any, ClassVar, TypeVar
 
 from mlint.deps import Tracker
 from mlint.filecache import FileCache
-from mlint.files import Document, Loaded
+from mlint.files import Document, FileFailure, Loaded
 from mlint.paths import listing, real_path
 
 T = TypeVar("T")
@@ -41,6 +42,25 @@ def _present(path: Path) -> bool:
         # the real reason (MLT003) instead of a false "missing" finding.
         return True
     return True
+
+
+def _outside(folder: Path, bound: Path, rel: str, where: str) -> str:
+    if not rel:
+        return ""
+    if rel.startswith(("/", "\\")) or (len(rel) > 1 and rel[1] == ":"):
+        return "is an absolute path"
+    norm = posixpath.normpath(rel.replace("\\", "/"))
+    if norm == ".." or norm.startswith("../"):
+        return f"climbs out of the {where} with '..'"
+    if "\x00" in rel:
+        return ""  # no such file can exist; the read reports it missing
+    real_bound = real_path(bound)
+    # With a '..' the OS resolves symlinks before climbing; real_path would collapse lexically.
+    real = os.path.realpath(folder / rel) if ".." in norm.split("/") or ".." in rel.split("/") \
+        else real_path(folder / norm)
+    if real != real_bound and not real.startswith(real_bound.rstrip(os.sep) + os.sep):
+        return f"resolves through a symlink to a place outside the {where}"
+    return ""
 
 
 @dataclass(frozen=True)
@@ -145,8 +165,31 @@ class Unit:
 
     # --- parsed files ---------------------------------------------------------------------
     def load(self, rel: str, kind: str) -> Loaded:
-        """The raw loading result, failure included (for rules that own the failure)."""
+        """The raw loading result, failure included (for rules that own the failure).
+
+        Every read of a unit's file goes through here, so this is the one guard for paths
+        taken from the artifact (`env.conda`, an input example, a tag naming an artifact
+        path): a path that leaves the unit's bound is refused *before* anything is opened.
+        """
+        why = self.outside(rel)
+        if why:
+            # Not recorded as an MLT finding: MLM100 reports the reference, with its key.
+            return FileFailure("MLM100", f"'{rel}' {why}; not read")
         return self.context.cache.get(self.file(rel), self.context.root, kind)
+
+    def bound(self) -> Path:
+        """The folder this unit's reads must stay in (a model folder: itself)."""
+        return self.context.root
+
+    def outside(self, rel: str) -> str:
+        """Why reading `rel` would leave `bound()` ('' when it stays inside): an absolute path,
+        a `..` climbing out, or a symlink (of any component) resolving outside. Opens nothing."""
+        memo: dict[str, str] = self.__dict__.setdefault("_outside", {})
+        why = memo.get(rel)
+        if why is None:
+            why = memo[rel] = _outside(self.path, self.bound(), rel,
+                                       "model folder" if self.bound() == self.path else "checked folder")
+        return why
 
     def _document(self, rel: str, kind: str) -> Document | None:
         loaded = self.load(rel, kind)
@@ -269,6 +312,11 @@ class ModelDir(Unit):
 
     def mlmodel(self) -> Document | None:
         return self.yaml("MLmodel")
+
+    def bound(self) -> Path:
+        # MLflow resolves every reference against the model folder: nothing outside it
+        # belongs to the model, even inside the checked root (MLM100).
+        return self.path
 
 
 UNIT_KINDS: tuple[type[Unit], ...] = (Tree, Experiment, Run, LoggedModel, RegisteredModel, ModelDir)

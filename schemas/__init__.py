@@ -19,6 +19,7 @@ import jsonschema.protocols
 import referencing
 import referencing.jsonschema
 
+from mlint.quoting import quote
 from mlint.schemas.fastcheck import Check, compile_valid
 
 __all__ = ["ID_PREFIX", "SchemaError", "best_errors", "load", "names", "validator"]
@@ -110,8 +111,7 @@ def _pointer(path: Any) -> str:
 
 
 def _short_repr(instance: Any) -> str:
-    full = repr(instance)
-    return full if len(full) <= _REPR_LIMIT else full[: _REPR_LIMIT - 1] + "…"
+    return quote(instance, _REPR_LIMIT)
 
 
 def _shorten(text: str, instance: Any) -> str:

@@ -11,6 +11,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlint.quoting import MESSAGE_LIMIT, clip
+
 
 class Severity(str, enum.Enum):
     """How bad a finding is. Ordered: ERROR > WARNING > INFO."""
@@ -78,6 +80,14 @@ class Diagnostic:
     suppressed: str | None = field(default=None, compare=False)
     # The offending line's text, captured while the file is loaded (for the `full` format).
     source: str = field(default="", compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Last-resort cap on what a finding can carry from the artifact (rules quote values
+        # with mlint.quoting.quote, 120 characters); a long source line is cut likewise.
+        for name, limit in (("message", MESSAGE_LIMIT), ("hint", MESSAGE_LIMIT), ("source", 400)):
+            value = getattr(self, name)
+            if len(value) > limit:
+                object.__setattr__(self, name, clip(value, limit))
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON form (docs/json-format.md)."""

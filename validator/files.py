@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from mlint.quoting import clip
 from mlint.structure import MAX_EXPANDED_NODES, MAX_NESTING_DEPTH, structure_problem
 
 try:  # The C loader is ~10x faster; fall back silently where libyaml is missing.
@@ -238,8 +239,8 @@ def check_structure(data: Any, name: str, *, max_nodes: int = MAX_EXPANDED_NODES
     return data
 
 
-def _clip(text: str, limit: int = 120) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _clip(text: str) -> str:
+    return clip(text)
 
 
 def load(path: Path, root: Path, kind: str, max_bytes: int = DEFAULT_MAX_BYTES, *,

@@ -98,7 +98,7 @@ def test_github_escapes_workflow_command_data_and_properties() -> None:
     d = diag(path="a:b,c%.yaml", message="50% done\r\nnext: a, b", hint="")
     line = github.annotation(d)
     assert line == ("::error file=a%3Ab%2Cc%25.yaml,line=3,col=5,title=MLM011 referenced-file-missing"
-                    "::50%25 done%0D%0Anext: a, b")
+                    "::50%25 done\\r\\nnext: a, b")  # artifact text: escaped, never a line break
     assert github.escape_property("x:y,z%\n") == "x%3Ay%2Cz%25%0A"
     whole = github.annotation(diag(line=0, column=0, severity=INFO))
     assert whole.startswith("::notice file=m/MLmodel,title=")
@@ -147,7 +147,7 @@ def test_junit_parses_as_xml_with_one_failure_per_finding(workspace: Path, capsy
     assert code == 1 and failures and int(root.get("failures", "0")) == len(failures)
     assert all(f.get("type") == "MLM011" for f in failures)
     weird = render("junit", Report(diagnostics=[diag(message="bad \x00 byte <&>")]))
-    assert ET.fromstring(weird).find(".//failure").get("message") == "bad \ufffd byte <&>"  # type: ignore[union-attr]
+    assert ET.fromstring(weird).find(".//failure").get("message") == "bad \\x00 byte <&>"  # type: ignore[union-attr]
     clean = ET.fromstring(render("junit", Report()))
     assert clean.findall(".//testcase") and not clean.findall(".//failure")
 

@@ -7,6 +7,7 @@ from typing import TextIO
 from mlint.diagnostics import Diagnostic
 from mlint.engine import Report
 from mlint.reporters.options import DEFAULT, Options
+from mlint.reporters.safe import shown_text
 
 
 def location(diagnostic: Diagnostic) -> str:
@@ -18,6 +19,5 @@ def line(d: Diagnostic) -> str:
 
 
 def render(report: Report, out: TextIO, options: Options = DEFAULT) -> None:
-    for d in report.diagnostics:
-        if not d.suppressed:
-            out.write(line(d) + "\n")
+    for d in shown_text(report.diagnostics):
+        out.write(line(d) + "\n")

@@ -10,6 +10,7 @@ from mlint.diagnostics import Severity
 from mlint.engine import Report
 from mlint.reporters.concise import location
 from mlint.reporters.options import DEFAULT, Options
+from mlint.reporters.safe import escape_char, for_text
 
 _COLORS = {"error": "\x1b[31m", "warning": "\x1b[33m", "info": "\x1b[36m"}
 _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
@@ -30,15 +31,18 @@ def render(report: Report, out: TextIO = sys.stdout, options: Options = DEFAULT)
     def paint(text: str, style: str) -> str:
         return f"{style}{text}{_RESET}" if color else text
 
-    shown = [d for d in report.diagnostics if not d.suppressed]
-    for d in shown:
+    for raw in report.diagnostics:
+        if raw.suppressed:
+            continue
+        d = for_text(raw)
         severity = paint(d.severity.value, _COLORS[d.severity.value])
         out.write(f"{paint(location(d), _BOLD)}: {paint(d.code, _BOLD)} [{severity}] {d.message}\n")
         if d.source:
             gutter = str(d.line)
             out.write(f"{' ' * len(gutter)} |\n{gutter} | {d.source.rstrip()}\n")
             caret_at = max(d.column - 1, 0)
-            prefix = "".join(c if c == "\t" else " " for c in d.source[:caret_at])
+            # Under the escaped line: each escaped character is as wide as its escape.
+            prefix = "".join(c if c == "\t" else " " * len(escape_char(c)) for c in raw.source[:caret_at])
             out.write(f"{' ' * len(gutter)} | {prefix}{paint('^', _COLORS[d.severity.value])}\n")
         if d.pointer:
             out.write(paint(f"  at {d.pointer}\n", _DIM))

@@ -15,6 +15,7 @@ from mlint.diagnostics import Diagnostic
 from mlint.engine import Report
 from mlint.reporters.concise import line as concise_line
 from mlint.reporters.options import DEFAULT, Options
+from mlint.reporters.safe import for_text
 
 PER_LEVEL_CAP = 10
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
@@ -43,6 +44,7 @@ def workspace_path(path: str) -> str:
 
 
 def annotation(d: Diagnostic) -> str:
+    d = for_text(d)  # no control character of the artifact's reaches the runner's log
     props = [f"file={escape_property(workspace_path(d.path))}"]
     if d.line:
         props.append(f"line={d.line}")
@@ -65,7 +67,7 @@ def render(report: Report, out: TextIO, options: Options = DEFAULT) -> None:
             out.write(annotation(d) + "\n")
         else:  # still in the log, just not as an annotation
             left_out += 1
-            out.write(concise_line(d) + "\n")
+            out.write(concise_line(for_text(d)) + "\n")
     if left_out:
         out.write(f"::notice title=mlint::{left_out} more findings are not annotated (GitHub shows "
                   f"at most {PER_LEVEL_CAP} errors and {PER_LEVEL_CAP} warnings per step); "

@@ -8,11 +8,11 @@ Fields GitLab reads: `description`, `check_name`, `fingerprint` (unique per issu
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any, TextIO
 
 from mlint.engine import Report
 from mlint.reporters.options import DEFAULT, Options
+from mlint.reporters.safe import dump_json
 
 SEVERITY = {"error": "major", "warning": "minor", "info": "info"}
 
@@ -42,5 +42,4 @@ def issues(report: Report) -> list[dict[str, Any]]:
 
 
 def render(report: Report, out: TextIO, options: Options = DEFAULT) -> None:
-    json.dump(issues(report), out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    dump_json(issues(report), out)

@@ -10,6 +10,7 @@ from mlint.diagnostics import Diagnostic
 from mlint.engine import Report, display_path
 from mlint.reporters.full import summary_line
 from mlint.reporters.options import DEFAULT, Options
+from mlint.reporters.safe import for_text, text
 
 
 def unit_of(path: str, cache: dict[str, str]) -> str:
@@ -31,7 +32,7 @@ def render(report: Report, out: TextIO, options: Options = DEFAULT) -> None:
     cache: dict[str, str] = {}
     for d in report.diagnostics:
         if not d.suppressed:
-            groups.setdefault(unit_of(d.path, cache), []).append(d)
+            groups.setdefault(text(unit_of(d.path, cache)), []).append(for_text(d))
     for heading, members in groups.items():
         out.write(f"{heading}:\n")
         for d in members:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, TextIO
 
 from mlint import __version__
 from mlint.diagnostics import Diagnostic, Severity
 from mlint.engine import Report
 from mlint.reporters.options import DEFAULT, Options
+from mlint.reporters.safe import dump_json
 from mlint.ruledocs import help_uri_for
 
 FORMAT_VERSION = 1
@@ -39,5 +39,4 @@ def document(report: Report, options: Options = DEFAULT) -> dict[str, Any]:
 
 
 def render(report: Report, out: TextIO, options: Options = DEFAULT) -> None:
-    json.dump(document(report, options), out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    dump_json(document(report, options), out)

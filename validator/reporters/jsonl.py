@@ -5,14 +5,14 @@ Streams well into `jq`, log shippers and line-oriented tools; nothing is printed
 
 from __future__ import annotations
 
-import json
 from typing import TextIO
 
 from mlint.engine import Report
 from mlint.reporters.json_format import entry
 from mlint.reporters.options import DEFAULT, Options
+from mlint.reporters.safe import json_text
 
 
 def render(report: Report, out: TextIO, options: Options = DEFAULT) -> None:
     for d in options.shown(report):
-        out.write(json.dumps(entry(d), ensure_ascii=False) + "\n")
+        out.write(json_text(entry(d)) + "\n")

@@ -12,6 +12,7 @@ from typing import TextIO
 from mlint.diagnostics import Diagnostic
 from mlint.engine import Report
 from mlint.reporters.options import DEFAULT, Options
+from mlint.reporters.safe import shown_text
 
 # XML 1.0 forbids most control characters; messages may quote them from broken files.
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -22,7 +23,8 @@ def _clean(text: str) -> str:
 
 
 def render(report: Report, out: TextIO, options: Options = DEFAULT) -> None:
-    shown = [d for d in report.diagnostics if not d.suppressed]
+    # Escaped like the other text formats: CI log viewers print these fields as lines.
+    shown = shown_text(report.diagnostics)
     root = ET.Element("testsuites", name="mlint", tests=str(max(len(shown), 1)), failures=str(len(shown)))
     by_path: dict[str, list[Diagnostic]] = {}
     for d in shown:

@@ -10,11 +10,8 @@ at the referencing `MLmodel`, with the binary as a related location.
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import quote
 
 from mlint import __version__
 from mlint.baseline import JUSTIFICATION as BASELINE
@@ -22,6 +19,7 @@ from mlint.diagnostics import Diagnostic
 from mlint.engine import Report
 from mlint.registry import Rule
 from mlint.reporters.options import DEFAULT, Options
+from mlint.reporters.safe import dump_json, uri_path
 from mlint.ruledocs import help_uri
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -34,9 +32,11 @@ FINGERPRINT_KEY = "mlintFingerprint/v1"
 def artifact_location(path: str) -> dict[str, Any]:
     """Relative paths (below the working directory) get `uriBaseId`; others a file URI."""
     posix = path.replace(os.sep, "/")
+    # From the raw bytes: a non-UTF-8 name percent-encodes losslessly (it used to crash).
     if os.path.isabs(path):
-        return {"uri": Path(path).as_uri()}
-    return {"uri": quote(posix, safe="/"), "uriBaseId": BASE_ID}
+        drive = "" if posix.startswith("/") else "/"  # Windows: file:///C:/...
+        return {"uri": "file://" + drive + uri_path(posix).replace("%3A", ":", 1)}
+    return {"uri": uri_path(posix), "uriBaseId": BASE_ID}
 
 
 def physical(path: str, line: int, column: int) -> dict[str, Any]:
@@ -58,6 +58,8 @@ def _is_binary(path: str) -> bool:
     """A file a SARIF viewer cannot show lines of: by suffix, else a NUL byte near the start."""
     if os.path.splitext(path)[1].lower() in BINARY_SUFFIXES:
         return True
+    if not os.path.isfile(path):  # never open a FIFO or device (it would block)
+        return False
     try:
         with open(path, "rb") as handle:
             return b"\x00" in handle.read(8192)
@@ -129,7 +131,7 @@ def document(report: Report, options: Options = DEFAULT) -> dict[str, Any]:
         "runs": [{
             "tool": {"driver": {"name": "mlint", "version": __version__, "semanticVersion": __version__,
                                 "informationUri": INFORMATION_URI, "rules": rules}},
-            "originalUriBaseIds": {BASE_ID: {"uri": Path.cwd().as_uri() + "/"}},
+            "originalUriBaseIds": {BASE_ID: {"uri": "file://" + uri_path(os.getcwd().rstrip("/")) + "/"}},
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],
@@ -137,5 +139,4 @@ def document(report: Report, options: Options = DEFAULT) -> dict[str, Any]:
 
 
 def render(report: Report, out: TextIO, options: Options = DEFAULT) -> None:
-    json.dump(document(report, options), out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    dump_json(document(report, options), out)

@@ -21,7 +21,7 @@ LFS_MAX_BYTES = 1024
 MAX_WALK_FILES = MAX_FILES
 
 
-@rule("MLM100", "referenced-path-outside", scope=ModelDir, severity=ERROR)
+@rule("MLM100", "referenced-path-outside", scope=ModelDir, severity=ERROR, groups=["security"])
 def referenced_path_inside(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Problem]:
     """A path an MLmodel references must stay inside the model folder: no absolute path, no
     `..` climbing out, no symlink pointing outside.

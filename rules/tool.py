@@ -56,7 +56,7 @@ def file_too_large(unit: Any, options: Mapping[str, Any]) -> Iterator[Problem]:
     yield from ()
 
 
-@rule("MLT005", "unsafe-symlink", scope=None, severity=WARNING)
+@rule("MLT005", "unsafe-symlink", scope=None, severity=WARNING, groups=["security"])
 def unsafe_symlink(unit: Any, options: Mapping[str, Any]) -> Iterator[Problem]:
     """A symlink is dangling, loops, or leads outside the checked folder; it is not followed.
 

@@ -22,7 +22,7 @@ def suppression_without_reason(unit: Any, options: Mapping[str, Any]) -> Iterato
     Why: a silenced finding without a justification is indistinguishable from a hidden defect
     for whoever promotes the model next; MLflow keeps `metadata` through logging and the model
     registry, so the reason travels with the model.
-    Fix: add the reason — `{rule: PKL001, reason: "reviewed pickle, built in CI"}` in MLmodel,
+    Fix: add the reason — `{rule: MLM011, reason: "fetched from the artifact store at deploy"}` in MLmodel,
     or text after the bracket in a comment.
 
     Example: `metadata: {mlint: {ignore: [{rule: MLM011}]}}`.
@@ -68,5 +68,26 @@ def stale_baseline_entry(unit: Any, options: Mapping[str, Any]) -> Iterator[Prob
     Why: stale entries would silently accept the same defect if it came back; a baseline should
     only ever shrink.
     Fix: rewrite the baseline with `mlint check --write-baseline FILE PATH…`.
+    """
+    yield from ()
+
+
+@rule("MLT104", "suppression-of-security-rule", scope=None, severity=WARNING, groups=["security"])
+def suppression_of_security_rule(unit: Any, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """A suppression inside the artifact names a security rule (group `@security`: the pickle
+    safety rules, paths leaving the model folder, unsafe symlinks, and this rule itself); it
+    does not apply to it.
+
+    In-artifact suppressions (`metadata.mlint.ignore` in MLmodel, `# mlint: ignore[…]`
+    comments) still silence the other rules their selector names, so `rule: ALL` keeps working
+    for style and consistency findings, but never hides a security finding.
+
+    Why: whoever writes the artifact writes its suppressions; a malicious model would simply
+    declare `{rule: ALL, reason: reviewed}`. Security findings can only be accepted by the
+    person running mlint.
+    Fix: remove the security code from the suppression; accept a reviewed finding in your own
+    config (`per-path-ignores`, `[[tool.mlint.pickle-allow]]` for a known class) or a baseline.
+
+    Example: `metadata: {mlint: {ignore: [{rule: PKL100, reason: "trust me"}]}}`.
     """
     yield from ()

@@ -35,6 +35,9 @@ FAMILIES = {
     "MLT": "mlint itself: unreadable paths, parse errors, configuration, rule crashes",
 }
 
+# The group of security rules (see `Rule.security`).
+SECURITY = "security"
+
 RuleFunc = Callable[[Any, Mapping[str, Any]], Iterable[Problem]]
 
 
@@ -64,6 +67,13 @@ class Rule:
     @property
     def family(self) -> str:
         return self.code.rstrip("0123456789")
+
+    @property
+    def security(self) -> bool:
+        """A security rule (group `@security`): nothing inside a checked artifact can silence it
+        (in-artifact suppressions are refused, MLT104; only the user's own config or command
+        line can select it away: docs/robustness.md)."""
+        return SECURITY in self.groups
 
     @property
     def summary(self) -> str:

@@ -28,12 +28,14 @@ def rules_table(registry: Registry, fmt: str = "table") -> str:
         return json.dumps([{
             "code": r.code, "name": r.name, "severity": r.severity.value, "scope": _scope(r),
             "summary": r.summary, "default": r.default_enabled, "groups": sorted(r.groups),
+            "security": r.security,
             "options": dict(r.options), "help_uri": help_uri(r),
         } for r in rules], indent=2) + "\n"
     if fmt == "md":
         return rules_markdown(registry)
     width = max(len(r.name) for r in rules)
-    lines = [f"{r.code}  {r.name:<{width}}  {r.severity.value:<7}  {r.summary}" for r in rules]
+    lines = [f"{r.code}  {r.name:<{width}}  {r.severity.value:<7}  {'security' if r.security else '':<8}  "
+             f"{r.summary}" for r in rules]
     return "\n".join(lines) + "\n"
 
 
@@ -50,8 +52,12 @@ def explain(registry: Registry, key: str) -> str | None:
     if meta.options:
         facts.append("Options: " + ", ".join(f"{k} = {v!r}" for k, v in meta.options.items())
                      + f" (set in [tool.mlint.rules.{meta.code}])")
-    suppress = f"metadata: {{mlint: {{ignore: [{{rule: {meta.code}, reason: ...}}]}}}}"
-    facts.append(f"Suppress in a model: {suppress}")
+    if meta.security:
+        facts.append("Security rule: suppressions inside the artifact do not apply to it (MLT104); "
+                     "accept a reviewed finding in your own config (per-path-ignores) or a baseline")
+    else:
+        suppress = f"metadata: {{mlint: {{ignore: [{{rule: {meta.code}, reason: ...}}]}}}}"
+        facts.append(f"Suppress in a model: {suppress}")
     facts.append(f"Docs: {help_uri(meta)}")
     return f"{head}\n{'=' * len(head)}\n\n{meta.doc}\n\n" + "\n".join(facts) + "\n"
 
@@ -81,7 +87,8 @@ def rules_markdown(registry: Registry) -> str:
             groups = f" · *groups:* {', '.join('@' + g for g in sorted(r.groups))}" if r.groups else ""
             out += ["", f"### {r.code} {r.name}", "",
                     f"*Default severity:* {r.severity.value} · *applies to:* {_scope(r)}"
-                    + ("" if r.default_enabled else " · *off by default*") + groups,
+                    + ("" if r.default_enabled else " · *off by default*") + groups
+                    + (" · *security rule: in-artifact suppressions do not apply*" if r.security else ""),
                     "", r.doc]
             if r.options:
                 options = ", ".join(f"`{k}` (default `{v!r}`)" for k, v in r.options.items())

@@ -9,6 +9,10 @@ Two kinds:
   `# mlint: ignore[CODE, …] reason` on the finding's line or alone on the line above it.
 
 Parsing never raises: malformed declarations become `Problem`s (MLT100/MLT101).
+
+The artifact does not vouch for itself: a suppression never applies to a security rule
+(`Rule.security`, group `@security`); a selector that reaches one (`PKL100`, `PKL`, `ALL`…)
+is reported (MLT104) and keeps only its other rules.
 """
 
 from __future__ import annotations
@@ -66,6 +70,24 @@ def _codes(registry: Registry, selector: str) -> frozenset[str]:
     return frozenset(r.code for r in registry.select(text))
 
 
+def _split_security(registry: Registry, codes: frozenset[str]) -> tuple[frozenset[str], list[str]]:
+    """(codes an in-artifact suppression may silence, the security codes it may not)."""
+    refused = sorted(c for c in codes if (meta := registry.get(c)) is not None and meta.security)
+    return codes - frozenset(refused), refused
+
+
+def _refusal(selector: str, refused: list[str], file: str, pointer: str = "", line: int | None = None,
+             column: int | None = None) -> tuple[str, Problem]:
+    shown = ", ".join(refused[:5]) + (f" and {len(refused) - 5} more" if len(refused) > 5 else "")
+    plural = "s" if len(refused) > 1 else ""
+    return ("MLT104", Problem(
+        f"suppression of {selector} cannot silence security rule{plural} {shown}: "
+        "the artifact cannot vouch for itself", file=file, pointer=pointer, line=line,
+        column=column, subject=selector,
+        hint="Accept a reviewed security finding in your own configuration (`per-path-ignores`, "
+             "`[[tool.mlint.pickle-allow]]`) or in a baseline, never inside the artifact."))
+
+
 def from_mlmodel(model: ModelDir, registry: Registry) -> tuple[list[Suppression], list[tuple[str, Problem]]]:
     """Suppressions in MLmodel `metadata.mlint.ignore`, and problems as (code, Problem)."""
     found: list[Suppression] = []
@@ -114,7 +136,12 @@ def from_mlmodel(model: ModelDir, registry: Registry) -> tuple[list[Suppression]
                 file="MLmodel", pointer=pointer, subject=selector,
                 hint="Add `reason: …` saying why the finding is acceptable for this model.")))
             continue
-        found.append(Suppression(_codes(registry, selector), reason.strip(), selector,
+        codes, refused = _split_security(registry, _codes(registry, selector))
+        if refused:
+            problems.append(_refusal(selector, refused, file="MLmodel", pointer=pointer + "/rule"))
+        if not codes:
+            continue
+        found.append(Suppression(codes, reason.strip(), selector,
                                  os.path.join(folder, "MLmodel"), "MLmodel", pointer=pointer,
                                  folder=folder))
     return found, problems
@@ -152,8 +179,12 @@ def from_comments(model: ModelDir, rel: str, text: str,
                     line=number, column=column, subject=selector,
                     hint="Write the reason after the bracket: `# mlint: ignore[CODE] why`.")))
             else:
-                found.append(Suppression(codes, reason, selector, path, rel, line=number,
-                                         column=column, lines=frozenset(lines)))
+                codes, refused = _split_security(registry, codes)
+                if refused:
+                    problems.append(_refusal(selector, refused, file=rel, line=number, column=column))
+                if codes:
+                    found.append(Suppression(codes, reason, selector, path, rel, line=number,
+                                             column=column, lines=frozenset(lines)))
     return found, problems
 
 

@@ -22,6 +22,7 @@ from mlint.diagnostics import Severity
 from mlint.engine import Report, check_paths
 from mlint.registry import Registry, RegistryError, load_registry
 from mlint.reporters import REPORTERS, Options
+from mlint.reporters.safe import text as safe_text
 from mlint.ruledocs import explain, rules_table
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -127,8 +128,8 @@ def file_config(args: argparse.Namespace) -> Config:
         path = trusted_config()
         ignored = untrusted_config(args.paths, path)
         if ignored is not None and not args.quiet:
-            print(f"mlint: note: not reading {ignored}: a config file inside the checked paths "
-                  f"is not trusted (pass --config to use it)", file=sys.stderr)
+            print(f"mlint: note: not reading {safe_text(str(ignored))}: a config file inside the "
+                  "checked paths is not trusted (pass --config to use it)", file=sys.stderr)
     elif not path.is_file():
         raise ConfigError(f"config file {path} does not exist")
     return load_config(path) if path is not None else Config()

@@ -60,7 +60,7 @@ def test_json_format_is_the_documented_contract(broken_run: Path, capsys: pytest
     assert doc["version"] == 1
     assert doc["tool"]["name"] == "mlint"
     assert doc["summary"] == {"units": {"experiment": 1, "run": 1, "tree": 1}, "files": 2,
-                              "errors": 1, "warnings": 0, "infos": 0}
+                              "errors": 1, "warnings": 0, "infos": 0, "suppressed": 0}
     [diag] = doc["diagnostics"]
     assert set(diag) == {"code", "name", "severity", "path", "line", "column", "pointer",
                          "message", "hint", "fingerprint", "help_uri"}

@@ -6,12 +6,15 @@ silence style and consistency findings; the attempt on a security rule is report
 
 from __future__ import annotations
 
+import io
+import json
 from pathlib import Path
 
 import pytest
 
 import mlint
 from mlint.registry import load_registry
+from mlint.reporters import REPORTERS, Options
 from mlint.ruledocs import explain, rules_table
 from tests.robustness.canaries import payload, reduce_pickle
 
@@ -56,6 +59,9 @@ def test_mlmodel_suppression_cannot_silence_security_rules(tmp_path: Path, selec
     assert "PKL100" in shown and "PKL100" not in hidden
     assert "MLT104" in shown
     assert "MLM011" in hidden and "MLM011" not in shown  # style findings can still be accepted
+    out = io.StringIO()
+    REPORTERS["json"](report, out, Options())
+    assert json.loads(out.getvalue())["summary"]["suppressed"] == len(report.suppressed) >= 1
     assert not list(markers.iterdir())
 
 

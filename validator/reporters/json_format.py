@@ -34,6 +34,8 @@ def document(report: Report, options: Options = DEFAULT) -> dict[str, Any]:
             "errors": report.count(Severity.ERROR),
             "warnings": report.count(Severity.WARNING),
             "infos": report.count(Severity.INFO),
+            # Findings hidden by a suppression or the baseline: their use is never silent.
+            "suppressed": len(report.suppressed),
         },
     }
 

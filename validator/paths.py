@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import posixpath
 from pathlib import Path
 
 from mlint.deps import Tracker
@@ -74,3 +75,25 @@ def listing(folder: Path, tracker: Tracker | None = None) -> list[str]:
     if tracker is not None:
         tracker.listing(folder, names)
     return names
+
+
+def leaves(folder: Path, bound: Path, rel: str, where: str) -> str:
+    """Why `folder / rel` leaves `bound` ('' when it stays inside): an absolute path (POSIX,
+    Windows drive or UNC), a `..` climbing out, or a symlink of any component resolving
+    outside. Lexical checks first; opens nothing (`Unit.outside` is the caller)."""
+    if not rel:
+        return ""
+    if rel.startswith(("/", "\\")) or (len(rel) > 1 and rel[1] == ":"):
+        return "is an absolute path"
+    norm = posixpath.normpath(rel.replace("\\", "/"))
+    if norm == ".." or norm.startswith("../"):
+        return f"climbs out of the {where} with '..'"
+    if "\x00" in rel:
+        return ""  # no such file can exist; the read reports it missing
+    real_bound = real_path(bound)
+    # With a '..' the OS resolves symlinks before climbing; real_path would collapse lexically.
+    real = os.path.realpath(folder / rel) if ".." in norm.split("/") or ".." in rel.split("/") \
+        else real_path(folder / norm)
+    if real != real_bound and not real.startswith(real_bound.rstrip(os.sep) + os.sep):
+        return f"resolves through a symlink to a place outside the {where}"
+    return ""

@@ -9,7 +9,6 @@ engine as an MLT finding, so rules never report parse errors and never cascade.
 from __future__ import annotations
 
 import os
-import posixpath
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from typing import Any, ClassVar, TypeVar
 from mlint.deps import Tracker
 from mlint.filecache import FileCache
 from mlint.files import Document, FileFailure, Loaded
-from mlint.paths import listing, real_path
+from mlint.paths import leaves, listing, real_path
 
 T = TypeVar("T")
 
@@ -42,25 +41,6 @@ def _present(path: Path) -> bool:
         # the real reason (MLT003) instead of a false "missing" finding.
         return True
     return True
-
-
-def _outside(folder: Path, bound: Path, rel: str, where: str) -> str:
-    if not rel:
-        return ""
-    if rel.startswith(("/", "\\")) or (len(rel) > 1 and rel[1] == ":"):
-        return "is an absolute path"
-    norm = posixpath.normpath(rel.replace("\\", "/"))
-    if norm == ".." or norm.startswith("../"):
-        return f"climbs out of the {where} with '..'"
-    if "\x00" in rel:
-        return ""  # no such file can exist; the read reports it missing
-    real_bound = real_path(bound)
-    # With a '..' the OS resolves symlinks before climbing; real_path would collapse lexically.
-    real = os.path.realpath(folder / rel) if ".." in norm.split("/") or ".." in rel.split("/") \
-        else real_path(folder / norm)
-    if real != real_bound and not real.startswith(real_bound.rstrip(os.sep) + os.sep):
-        return f"resolves through a symlink to a place outside the {where}"
-    return ""
 
 
 @dataclass(frozen=True)
@@ -187,7 +167,7 @@ class Unit:
         memo: dict[str, str] = self.__dict__.setdefault("_outside", {})
         why = memo.get(rel)
         if why is None:
-            why = memo[rel] = _outside(self.path, self.bound(), rel,
+            why = memo[rel] = leaves(self.path, self.bound(), rel,
                                        "model folder" if self.bound() == self.path else "checked folder")
         return why
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -40,7 +41,7 @@ flavors:
   python_function:
     loader_module: mlflow.sklearn
     env:
-      conda: "conda.yaml\\n::error file=forged.py,line=1::forged\\e]0;pwned\\a\\r\\u202e.yaml"
+      conda: "conda.yaml\\n::error file=forged.py,line=1::forged\\e]0;pwned\\a\\r\\u202e##[error]forged.yaml"
 """
 
 
@@ -56,8 +57,9 @@ def hostile(tmp_path: Path) -> Path:
     return root
 
 
-def _forged_line(out: str) -> bool:
-    return any(line.lstrip().startswith("::error file=forged") for line in out.splitlines())
+def _forged_line(out: str, token: str = "::error file=forged") -> bool:
+    """Whether a line (as a log viewer or the Actions runner splits them) starts with `token`."""
+    return any(line.lstrip().startswith(token) for line in re.split("[\r\n\x0b\x0c\x85\u2028\u2029]", out))
 
 
 @pytest.mark.parametrize("fmt", sorted(REPORTERS))
@@ -69,6 +71,7 @@ def test_cli_output_escapes_hostile_names_and_values(hostile: Path, fmt: str) ->
     assert b"Traceback" not in result.stderr
     out = result.stdout.decode("utf-8")  # always valid UTF-8
     assert not _forged_line(out), out
+    assert "##[error" not in out
     for char in RAW_CONTROLS:
         assert char not in out, (fmt, repr(char))
     if fmt in ("json", "sarif", "gitlab"):
@@ -90,7 +93,7 @@ def test_cli_output_escapes_hostile_names_and_values(hostile: Path, fmt: str) ->
 
 _HOSTILE_CHARS = st.sampled_from(["\n", "\r", "\x1b", "\x07", "\x00", "\x9b", "\x85", "\u2028",
                                   "\u202e", "\t", "\udcff", "\udc80", "%", ":", ",", "<", "&",
-                                  "::error file=x::", "\\", "é", "a", "/"])
+                                  "::error file=x::", "##[error]", " ", "\\", "é", "a", "/"])
 _HOSTILE = st.lists(_HOSTILE_CHARS, max_size=12).map("".join)
 
 
@@ -128,7 +131,8 @@ def test_every_format_escapes_generated_hostile_fields(path: str, message: str, 
         rendered.encode("utf-8")  # no lone surrogate: a UTF-8 stream accepts it
         for char in (*RAW_CONTROLS, "\x00", "\x85"):
             assert char not in rendered, (fmt, repr(char))
-        assert not _forged_line(rendered.replace("::error file=p", "")), (fmt, rendered)
+        assert not _forged_line(rendered, "::error file=x"), (fmt, rendered)
+        assert "##[error" not in rendered, (fmt, rendered)  # the runner's legacy syntax, anywhere
         if fmt in JSON_FORMATS:
             documents = rendered.splitlines() if fmt == "jsonl" else [rendered]
             assert _message_and_path(fmt, [json.loads(doc) for doc in documents]) == (message, path or "p")
@@ -138,4 +142,7 @@ def test_every_format_escapes_generated_hostile_fields(path: str, message: str, 
 
 def test_text_escape_forms() -> None:
     assert text("a\nb\x1b[0m\u2028\udcff\t") == "a\\nb\\x1b[0m\\u2028\\xff\\t"
-    assert text("plain é/ü") == "plain é/ü"
+    assert text("plain é/ü: a::b") == "plain é/ü: a::b"
+    # GitHub Actions commands: `::` leading a line (after blanks), `##[` anywhere.
+    assert text(" ::error file=x::y") == " \\x3a:error file=x::y"
+    assert text("a ##[error]b") == "a ##\\x5berror]b"

@@ -9,11 +9,13 @@ Reporters call these helpers instead of escaping by hand (docs/robustness.md, "O
   `\\x1b`, `\\u2028`), so a newline in a file name can never start a line (no forged
   `::error` workflow command) and no byte reaches the terminal as a control sequence;
   a byte of a non-UTF-8 file name (held as a surrogate escape, PEP 383) prints as `\\xNN`;
+  a field that starts with `::` or holds `##[` (the runner's two command syntaxes) has that
+  colon or bracket escaped too;
 * JSON formats (`json`, `jsonl`, `sarif`, `gitlab`) go through `dump_json`: JSON escapes
   C0 controls itself, `dump_json` also DEL, C1, separators and bidi controls (`\\uXXXX`);
   a non-UTF-8 byte stays a lone surrogate, written as the JSON escape `\\udcNN` (what
   Python's `json` writes; lossless: `os.fsencode(json.loads(...))` gives the original bytes
-  back) instead of crashing the UTF-8 output;
+  back) instead of crashing the UTF-8 output; `##[` is written `##\\u005b`;
 * URIs (SARIF) percent-encode the raw bytes of the path (`uri_path`), also lossless.
 """
 
@@ -50,11 +52,20 @@ def escape_char(char: str) -> str:
 
 
 def text(value: str, *, keep_tabs: bool = False) -> str:
-    """`value` with every unsafe character escaped (tabs kept if asked)."""
-    if not _UNSAFE.search(value):
-        return value
-    return _UNSAFE.sub(lambda m: m.group() if keep_tabs and m.group() == "\t" else escape_char(m.group()),
-                       value)
+    """`value` with every unsafe character escaped (tabs kept if asked), and never a GitHub
+    Actions workflow command: the runner reads `::cmd …::` at the start of a line (after
+    whitespace) and the legacy `##[cmd …]` anywhere in a line, so a field starting with `::`
+    prints its first colon as `\\x3a`, and `##[` prints as `##\\x5b`."""
+    if _UNSAFE.search(value):
+        value = _UNSAFE.sub(lambda m: m.group() if keep_tabs and m.group() == "\t"
+                            else escape_char(m.group()), value)
+    if "##[" in value:
+        value = value.replace("##[", "##\\x5b")
+    stripped = value.lstrip()
+    if stripped.startswith("::"):
+        start = len(value) - len(stripped)
+        value = value[:start] + "\\x3a" + value[start + 1:]
+    return value
 
 
 def for_text(d: Diagnostic) -> Diagnostic:
@@ -81,7 +92,9 @@ def json_text(data: Any, *, indent: int | None = None) -> str:
     terminal: the characters above become `\\uXXXX` escapes (a non-UTF-8 byte: `\\udcNN`).
     They can only occur inside JSON strings, so the result parses to the same data."""
     dumped = json.dumps(data, indent=indent, ensure_ascii=False)
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
+    # `##[` is the runner's legacy command prefix, recognised anywhere in a line (a JSON report
+    # printed in a CI log): `#` occurs only inside strings, where `\\u005b` is the same `[`.
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped).replace("##[", "##\\u005b")
 
 
 def dump_json(data: Any, out: TextIO, *, indent: int | None = 2) -> None:

@@ -128,8 +128,8 @@ def file_config(args: argparse.Namespace) -> Config:
         path = trusted_config()
         ignored = untrusted_config(args.paths, path)
         if ignored is not None and not args.quiet:
-            print(f"mlint: note: not reading {safe_text(str(ignored))}: a config file inside the "
-                  "checked paths is not trusted (pass --config to use it)", file=sys.stderr)
+            print(f"mlint: note: not reading {safe_text(str(ignored))}: only the working "
+                  "directory's config file is trusted (pass --config to use it)", file=sys.stderr)
     elif not path.is_file():
         raise ConfigError(f"config file {path} does not exist")
     return load_config(path) if path is not None else Config()

@@ -53,8 +53,9 @@ def trusted_config(cwd: str | os.PathLike[str] | None = None) -> Path | None:
 def untrusted_config(paths: Sequence[str | os.PathLike[str]], trusted: Path | None,
                      cwd: str | os.PathLike[str] | None = None) -> Path | None:
     """A config file that discovery from the checked paths would find but that is not the
-    trusted one: it lies in or below a checked path, outside the working directory's chain.
-    It is never read; the CLI names it so that a monorepo user knows to pass `--config`."""
+    trusted one (it is not on the working directory's chain; typically it lies inside a
+    checked path). It is never read; the CLI names it so that a user who meant it knows to
+    pass `--config`."""
     found = find_config(paths) if paths else None
     if found is None or found == trusted:
         return None

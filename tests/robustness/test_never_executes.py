@@ -174,3 +174,23 @@ def test_the_working_directorys_own_config_still_applies(setup: tuple[Path, Path
                             cwd=tree.parent, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert_untouched(markers)
+
+
+def test_trusted_config_rule(tmp_path: Path) -> None:
+    """The rule itself: the working directory's chain is trusted, never an artifact's config,
+    and only a config off that chain is named as not read."""
+    from mlint.config_file import trusted_config, untrusted_config
+
+    repo = tmp_path / "repo"
+    (repo / "sub" / "model").mkdir(parents=True)
+    (repo / "mlint.toml").write_text("")
+    (repo / "sub" / "mlint.toml").write_text("")
+    (repo / "sub" / "model" / "MLmodel").write_text("flavors: {}\n")
+    (repo / "sub" / "model" / "mlint.toml").write_text("")
+    assert trusted_config(repo) == repo / "mlint.toml"
+    assert trusted_config(repo / "sub") == repo / "sub" / "mlint.toml"
+    # From inside a model folder: its own config is skipped, the project's above is used.
+    assert trusted_config(repo / "sub" / "model") == repo / "sub" / "mlint.toml"
+    assert untrusted_config([repo / "sub"], repo / "mlint.toml", cwd=repo) == repo / "sub" / "mlint.toml"
+    assert untrusted_config([repo], repo / "mlint.toml", cwd=repo) is None
+    assert untrusted_config([repo], repo / "sub" / "mlint.toml", cwd=repo / "sub") is None

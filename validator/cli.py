@@ -19,6 +19,7 @@ from mlint.cache import default_cache_dir
 from mlint.config import Config, ConfigError, split_selectors
 from mlint.config_file import find_config, load_config, resolve, settings_text
 from mlint.diagnostics import Severity
+from mlint.discovery import changed_files
 from mlint.engine import Report, check_paths
 from mlint.registry import Registry, RegistryError, load_registry
 from mlint.reporters import REPORTERS, Options
@@ -197,20 +198,11 @@ def default_format() -> str:
 def checked_paths(args: argparse.Namespace, config: Config) -> list[Path]:
     paths: list[Path] = list(args.paths) or list(config.paths) or [Path(".")]
     if args.changed_files:
-        paths = [p for p in paths if _in_unit(p)]
+        paths = changed_files(paths)
     if not args.no_force_exclude and config.exclude:
         # pre-commit passes files explicitly; `exclude` must still apply (ruff's --force-exclude).
         paths = [p for p in paths if not _excluded(p, config)]
     return paths
-
-
-def _in_unit(path: Path) -> bool:
-    from mlint.filecache import FileCache
-    from mlint.layout import classify
-    from mlint.units import Context
-
-    folder = path if path.is_dir() else path.parent
-    return classify(folder, Context(folder, folder, FileCache()), search_up=True) is not None
 
 
 def _excluded(path: Path, config: Config) -> bool:

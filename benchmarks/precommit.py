@@ -59,7 +59,8 @@ def timed(command: list[str], cwd: Path) -> tuple[float, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--template", required=True, help="a template mlruns/ (benchmarks/make_template.py)")
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--workdir", default="/tmp/mlint-bench-precommit")

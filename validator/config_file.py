@@ -68,10 +68,16 @@ def _is_artifact(folder: Path) -> bool:
 
 
 def _has_tool_table(path: Path) -> bool:
+    # A pyproject.toml that does not parse may hold `[tool.mlint]`: ignoring it would drop
+    # its settings silently (a gate with the wrong rules), so it is an error, as in ruff.
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return False  # a broken pyproject.toml belongs to another tool; not ours to report
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     tool = data.get("tool")
     return isinstance(tool, dict) and "mlint" in tool
 
@@ -250,11 +256,19 @@ def _typed(value: Any, default: Any, where: str) -> Any:
     return value
 
 
-def settings_text(config: Config) -> str:
-    """`--show-settings`: the resolved configuration, one `key = value` per line."""
+def settings_text(config: Config, registry: Registry | None = None) -> str:
+    """`--show-settings`: the resolved configuration, one `key = value` per line; with the
+    registry, first the rules in force (select + extend-select - ignore, resolved to codes)."""
     lines = [f"# config file: {config.source or '(none; defaults)'}"]
+    if registry is not None:
+        enabled = sorted(config.enabled(registry))
+        lines.append(f"# {len(enabled)} rules in force")
+        lines.append(f"rules-in-force = {enabled!r}")
     for item in dataclasses.fields(config):
         value = getattr(config, item.name)
+        if item.name == "select" and not value:
+            lines.append("select = 'default (every rule enabled by default)'")
+            continue
         if isinstance(value, Mapping):
             value = {k: _plain(v) for k, v in value.items()}
         lines.append(f"{item.name.replace('_', '-')} = {_plain(value)!r}")

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,27 @@ SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".v
                        ".pytest_cache", ".mlint_cache", ".ipynb_checkpoints"})
 
 Excluder = Callable[[Path], bool]
+
+# `scheme:/…`: an MLflow URI (`runs:/`, `models:/`), a cloud or web store (`s3://`, `gs://`,
+# `https://`) or a tracking database (`sqlite:///`, `postgresql://`). Two letters at least,
+# so that a Windows drive (`C:/models`) stays a path. `Path("s3://b/m")` is `s3:/b/m`: the
+# pattern matches that mangled form too.
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:/")
+
+
+def refuse_remote(paths: Iterable[str | os.PathLike[str]]) -> None:
+    """Raise ConfigError for an input that is a URI, not a local path: mlint reads local
+    files only, and such a string used to be taken as a (missing) relative folder (MLT001)."""
+    from mlint.config import ConfigError
+
+    for path in paths:
+        text = os.fspath(path)
+        if not isinstance(text, str) or not _URI.match(text):
+            continue
+        if text.lower().startswith("file:"):
+            raise ConfigError(f"{text}: give the local path, not a file: URI")
+        raise ConfigError(f"{text}: remote inputs are not supported yet; download the artifacts "
+                          "(e.g. `mlflow artifacts download`) and check the local copy")
 
 
 @dataclass

@@ -149,5 +149,6 @@ def test_junit_through_the_cli_agrees_with_the_exit_code(workspace: Path, capsys
     code, out, _ = run_cli(capsys, "check", "models", "--no-cache", "--format", "junit")
     root = ET.fromstring(out)
     assert code == 0 and root.get("failures") == "0" and root.get("tests") == "1"
-    code, out, _ = run_cli(capsys, "check", "models", "--no-cache", "--format", "junit", "--fail-on", "warning")
+    code, out, _ = run_cli(capsys, "check", "models", "--no-cache", "--format", "junit",
+                           "--fail-on", "warning")
     assert code == 1 and ET.fromstring(out).get("failures") == "1"

@@ -58,7 +58,8 @@ def test_tracked_files_are_never_ignored(repo: Path, capsys: pytest.CaptureFixtu
     assert code == 1 and counts == {"model": 2}
 
 
-def test_a_gitignore_inside_an_artifact_cannot_hide_it(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_gitignore_inside_an_artifact_cannot_hide_it(repo: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
     # The model ships its own .gitignore hiding itself from a walk of the project.
     (repo / "models" / "good" / ".gitignore").write_text("*\n")
     (repo / "models" / "good" / "model.skops").unlink()

@@ -224,11 +224,12 @@ def default_format() -> str:
 
 def checked_paths(args: argparse.Namespace, config: Config) -> list[Path]:
     paths: list[Path] = [Path(p) for p in args.paths] or list(config.paths) or [Path(".")]
-    if args.changed_files:
-        paths = changed_files(paths)
     if not args.no_force_exclude and config.exclude:
         # pre-commit passes files explicitly; `exclude` must still apply (ruff's --force-exclude).
         paths = [p for p in paths if not _excluded(p, config)]
+    if args.changed_files:
+        # After `exclude`: the path kept for a unit must be one of its files that is checked.
+        paths = changed_files(paths)
     return paths
 
 

@@ -77,3 +77,11 @@ def test_tracking_root_answers_are_not_kept_outside_a_check(tmp_path: Path) -> N
     assert not layout.is_tracking_root(folder)
     (folder / ".trash").mkdir()  # the tree changed between two questions outside a check
     assert layout.is_tracking_root(folder)
+
+
+def test_an_excluded_first_file_does_not_hide_its_unit(workspace: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    (workspace / "mlint.toml").write_text('exclude = ["*.yaml"]\n')
+    code, out, _ = run_cli(capsys, "check", "--changed-files", "--no-cache", "--format", "json",
+                           "models/broken/conda.yaml", "models/broken/MLmodel")
+    assert code == 1
+    assert json.loads(out)["summary"]["units"] == {"model": 1}

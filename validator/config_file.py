@@ -139,7 +139,14 @@ def load_config(path: Path, registry: Registry | None = None, base_config: Confi
         settings["rules_paths"] = tuple(folder / p for p in _strings(path, prefix, "rules-paths",
                                                                      table["rules-paths"]))
     if "paths" in table:
-        settings["paths"] = tuple(folder / p for p in _strings(path, prefix, "paths", table["paths"]))
+        from mlint.discovery import refuse_remote
+
+        given = _strings(path, prefix, "paths", table["paths"])
+        try:
+            refuse_remote(given)  # before joining: `folder / "s3://b"` would be a local path
+        except ConfigError as exc:
+            raise ConfigError(f"{where('paths')}: {exc}") from None
+        settings["paths"] = tuple(folder / p for p in given)
     if "baseline" in table:
         if not isinstance(table["baseline"], str):
             raise ConfigError(f"{where('baseline')} must be a path string")

@@ -103,3 +103,10 @@ def test_remote_inputs_are_refused_by_the_api(workspace: Path) -> None:
         mlint.check("file:///tmp/model", mlint.Config())
     # A Windows drive letter is a path, not a scheme.
     assert [d.code for d in mlint.check("C:/no/such/model", mlint.Config())] == ["MLT001"]
+
+
+def test_remote_paths_in_the_config_are_refused(workspace: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    (workspace / "mlint.toml").write_text('paths = ["models", "s3://bucket/mlruns"]\n')
+    code, out, err = run_cli(capsys, "check")
+    assert code == 2 and out == ""
+    assert "'paths': s3://bucket/mlruns: remote inputs are not supported yet" in err

@@ -152,3 +152,10 @@ def test_junit_through_the_cli_agrees_with_the_exit_code(workspace: Path, capsys
     code, out, _ = run_cli(capsys, "check", "models", "--no-cache", "--format", "junit",
                            "--fail-on", "warning")
     assert code == 1 and ET.fromstring(out).get("failures") == "1"
+
+
+def test_a_repository_root_of_slash_still_gives_relative_paths_and_a_folder_uri() -> None:
+    # A container job with cwd / and no git: the root is / itself.
+    assert repo_path("/work/m/MLmodel", root="/") == "work/m/MLmodel"
+    assert sarif._folder_uri("/") == "file:///"
+    assert sarif._folder_uri("/srv/repo") == "file:///srv/repo/"

@@ -164,11 +164,17 @@ def document(report: Report, options: Options = DEFAULT) -> dict[str, Any]:
             "tool": {"driver": {"name": "mlint", "version": __version__, "semanticVersion": __version__,
                                 "informationUri": INFORMATION_URI, "rules": rules}},
             "invocations": [invocation],
-            "originalUriBaseIds": {BASE_ID: {"uri": Path(root).as_uri().rstrip("/") + "/"}},
+            "originalUriBaseIds": {BASE_ID: {"uri": _folder_uri(root)}},
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],
     }
+
+
+def _folder_uri(folder: str) -> str:
+    """A folder's file URI with the trailing slash SARIF needs (`/` itself is `file:///`)."""
+    uri = Path(folder).as_uri()
+    return uri if uri.endswith("/") else uri + "/"
 
 
 def render(report: Report, out: TextIO, options: Options = DEFAULT) -> None:

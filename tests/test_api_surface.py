@@ -72,3 +72,7 @@ def test_report_exit_code_matches_the_command_line(tmp_path: Path) -> None:
 def test_py_typed_ships_in_the_package() -> None:
     assert (REPO / "validator" / "py.typed").is_file()
     assert '"mlint" = ["py.typed"]' in (REPO / "pyproject.toml").read_text()
+
+
+def test_the_api_names_its_error_and_report_types() -> None:
+    assert mlint.ConfigError is ConfigError and mlint.Report is Report

@@ -1,8 +1,10 @@
 """JSON Schemas describing the files MLflow writes, and their one loader.
 
 Every schema is a draft 2020-12 document bundled as package data (`<name>.json`) with
-`$id` ``urn:mlint:schema:<name>``. This module is the only place in mlint that loads them
-(through `importlib.resources`, so it works from a wheel, an sdist or an editable install).
+`$id` ``https://mlint.dev/schemas/<name>.json``, self-contained: a schema that uses another
+carries a copy of it in `$defs` (`mlint.schemas.bundle` keeps the copies in sync). This
+module is the only place in mlint that loads them (through `importlib.resources`, so it
+works from a wheel, an sdist or an editable install).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from mlint.schemas.fastcheck import Check, compile_valid
 
 __all__ = ["ID_PREFIX", "SchemaError", "best_errors", "load", "names", "validator"]
 
-ID_PREFIX = "urn:mlint:schema:"
+ID_PREFIX = "https://mlint.dev/schemas/"
 _SUFFIX = ".json"
 _REPR_LIMIT = 80
 # A schema may carry "x-mlint-message" (a str.format template with {instance}) to replace
@@ -86,7 +88,7 @@ def _registry() -> referencing.Registry[Any]:
         resource = referencing.Resource.from_contents(
             contents, default_specification=referencing.jsonschema.DRAFT202012
         )
-        pairs.append((contents.get("$id", ID_PREFIX + schema_name), resource))
+        pairs.append((contents.get("$id", f"{ID_PREFIX}{schema_name}.json"), resource))
     return referencing.Registry().with_resources(pairs).crawl()
 
 
@@ -94,7 +96,7 @@ def _registry() -> referencing.Registry[Any]:
 def validator(name: str) -> jsonschema.protocols.Validator:
     """A compiled Draft 2020-12 validator for schema `name`, built once.
 
-    Its registry holds every bundled schema, so `$ref` to ``urn:mlint:schema:<other>``
+    Its registry holds every bundled schema, so `$ref` to ``https://mlint.dev/schemas/<other>.json``
     resolves without network access.
     """
     schema = load(name)

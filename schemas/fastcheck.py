@@ -81,7 +81,7 @@ class _Compiler:
         if target:
             if not target.startswith(self.prefix):
                 raise Unsupported(ref)
-            document = target[len(self.prefix):]
+            document = target[len(self.prefix):].removesuffix(".json")
         key = (document, pointer)
         if key not in self.compiled:
             slot: list[Check] = []

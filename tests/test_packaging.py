@@ -47,6 +47,7 @@ def test_wheel_carries_schemas_and_checks_a_model(wheel_venv: Path, tmp_path: Pa
     module_file, schema_count = where.stdout.split()
     assert str(wheel_venv) in module_file, "mlint must be imported from the wheel, not the repo"
     assert int(schema_count) >= 10
+    assert (Path(module_file).parent / "py.typed").is_file(), "the wheel must ship py.typed (PEP 561)"
     model = tmp_path / "model"
     model.mkdir()
     (model / "MLmodel").write_text("flavors: [sklearn]\nmodel_uuid: 1\n")

@@ -9,7 +9,9 @@ Nothing is imported, unpickled or written while checking.
 __version__ = "0.1.0"
 
 from mlint.api import check, run
-from mlint.config import Config
+from mlint.config import Config, ConfigError
 from mlint.diagnostics import Diagnostic, Problem, Severity
+from mlint.engine import Report
 
-__all__ = ["Config", "Diagnostic", "Problem", "Severity", "__version__", "check", "run"]
+__all__ = ["Config", "ConfigError", "Diagnostic", "Problem", "Report", "Severity", "__version__",
+           "check", "run"]

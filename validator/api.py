@@ -10,6 +10,7 @@ from typing import TypeAlias, Union
 from mlint.config import Config
 from mlint.config_file import load_config, resolve, trusted_config
 from mlint.diagnostics import Diagnostic
+from mlint.discovery import refuse_remote
 from mlint.engine import Progress, Report, check_paths
 from mlint.registry import load_registry
 
@@ -28,8 +29,11 @@ def check(paths: PathArg | Iterable[PathArg], config: ConfigArg = None, *, jobs:
     paths is never read: docs/robustness.md); `Config()` gives the defaults.
     Findings hidden by an in-artifact suppression or the config's baseline are left out;
     `run(...).suppressed` lists them, with `Diagnostic.suppressed` saying why.
-    Nothing is imported, unpickled or written (except the result cache, and only when
-    `cache_dir` is given). `jobs` > 1 checks units in that many processes (0: one per CPU);
+    Folders git ignores are skipped while walking, unless `Config(respect_gitignore=False)`;
+    a path given explicitly is always checked. A remote input (`s3://…`, `runs:/…`,
+    `models:/…`, `https://…`, a tracking database URI) raises `ConfigError`: only local files
+    are read. Nothing is imported, unpickled or written (except the result cache, and only
+    when `cache_dir` is given). `jobs` > 1 checks units in that many processes (0: one per CPU);
     neither changes the result.
     """
     return run(paths, config, jobs=jobs, cache_dir=cache_dir).diagnostics
@@ -37,10 +41,12 @@ def check(paths: PathArg | Iterable[PathArg], config: ConfigArg = None, *, jobs:
 
 def run(paths: PathArg | Iterable[PathArg], config: ConfigArg = None,
         progress: Progress | None = None, *, jobs: int = 1, cache_dir: PathArg | None = None) -> Report:
-    """Like `check`, but returns the whole `Report` (unit counts, files read, crash flag)."""
+    """Like `check`, but returns the whole `Report` (unit counts, files read, crash flag, and
+    `exit_code`: what `mlint check` would exit with)."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     paths = list(paths)
+    refuse_remote(paths)  # before looking for a config file next to a URI
     settings: Config
     if config is None:
         found = trusted_config()

@@ -19,7 +19,8 @@ from mlint.cache import default_cache_dir
 from mlint.config import Config, ConfigError, split_selectors
 from mlint.config_file import load_config, resolve, settings_text, trusted_config, untrusted_config
 from mlint.diagnostics import Severity
-from mlint.engine import Report, check_paths
+from mlint.discovery import Discovery, changed_files, iter_units, refuse_remote
+from mlint.engine import Report, check_paths, walk_excluder
 from mlint.registry import Registry, RegistryError, load_registry
 from mlint.reporters import REPORTERS, Options
 from mlint.reporters.safe import text as safe_text
@@ -35,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     check = sub.add_parser("check", help="check model folders and tracking trees")
-    check.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+    # Strings, not Paths: `Path("s3://b/m")` is `s3:/b/m`, and a URI must be refused as typed.
+    check.add_argument("paths", nargs="*", metavar="PATH",
                        help="folders or files to check (default: `paths` from config, else .)")
     out = check.add_argument_group("output")
     out.add_argument("--format", action="append", metavar="NAME[:FILE]",
@@ -45,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--include-suppressed", action="store_true",
                      help="include suppressed and baselined findings, with their justification, "
                           "in json, jsonl and sarif output")
-    out.add_argument("-q", "--quiet", action="store_true", help="no progress display or status messages")
+    out.add_argument("-q", "--quiet", action="store_true",
+                     help="findings only: no summary line, progress display or status messages")
     sel = check.add_argument_group("rule selection (beats the config file)")
     sel.add_argument("--select", action="append", metavar="SELECTORS",
                      help="rules to run: codes, prefixes, names, @groups or ALL (comma-separated)")
@@ -59,7 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     cfg.add_argument("--config", type=Path, metavar="FILE",
                      help="use this config file (pyproject.toml, mlint.toml) instead of discovery")
     cfg.add_argument("--isolated", action="store_true", help="ignore all config files")
-    cfg.add_argument("--show-settings", action="store_true", help="print the resolved settings and exit")
+    cfg.add_argument("--show-settings", action="store_true",
+                     help="print the resolved settings, with the rules in force, and exit")
+    cfg.add_argument("--show-files", action="store_true",
+                     help="print what would be checked, one unit per line (`kind path`), and exit")
+    cfg.add_argument("--no-respect-gitignore", action="store_true",
+                     help="also walk into folders git ignores (default: skip them, like ruff)")
     cfg.add_argument("--no-force-exclude", action="store_true",
                      help="check explicitly given paths even when `exclude` matches them")
     cfg.add_argument("--changed-files", action="store_true",
@@ -89,9 +97,21 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _main(argv)
-    except BrokenPipeError:  # `mlint check … | head` is not an error
-        sys.stderr.close()
+    except BrokenPipeError:  # `mlint rules | head` is not an error
+        _silence_stdout()
         return EXIT_CLEAN
+
+
+def _silence_stdout() -> None:
+    """The reader went away (`| head`): send the rest of stdout, and the interpreter's final
+    flush, to /dev/null, so that Python prints no "Broken pipe" message at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    finally:
+        os.close(devnull)
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -151,6 +171,8 @@ def cli_config(args: argparse.Namespace, config: Config, registry: Registry) -> 
         changes["fail_on"] = Severity.parse(args.fail_on)
     if args.baseline:
         changes["baseline"] = args.baseline
+    if args.no_respect_gitignore:
+        changes["respect_gitignore"] = False
     if args.write_baseline:
         changes["baseline"] = None  # record everything, hide nothing
     anchor = args.write_baseline or changes.get("baseline", config.baseline)
@@ -164,14 +186,18 @@ def cli_config(args: argparse.Namespace, config: Config, registry: Registry) -> 
 
 def run_check(args: argparse.Namespace) -> int:
     try:
+        refuse_remote(args.paths)
         config = file_config(args)
         registry = load_registry(config.rules_paths)
         config = cli_config(args, resolve(config, registry), registry)
         outputs = parse_formats(args.format or [default_format()])
         if args.show_settings:
-            sys.stdout.write(settings_text(config))
+            sys.stdout.write(settings_text(config, registry))
             return EXIT_CLEAN
         paths = checked_paths(args, config)
+        if args.show_files:
+            sys.stdout.write(files_text(paths, config))
+            return EXIT_CLEAN
         progress = None if args.quiet else Progress.for_stream(sys.stderr)
         cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
         report = check_paths(paths, registry, config, progress, jobs=args.jobs, cache_dir=cache_dir)
@@ -184,16 +210,18 @@ def run_check(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"mlint: wrote {count} baseline entries to {args.write_baseline}", file=sys.stderr)
         return EXIT_ERROR if report.internal_error else EXIT_CLEAN
-    options = Options(include_suppressed=args.include_suppressed, registry=registry)
+    options = Options(include_suppressed=args.include_suppressed, registry=registry, quiet=args.quiet)
     try:
         emit(report, outputs, options, args.statistics)
+    except BrokenPipeError:  # `mlint check … | head`: the findings decide the exit code
+        _silence_stdout()
     except OSError as exc:
         return _error(f"cannot write output: {exc}")
     if report.internal_error:
         return EXIT_ERROR
     if args.exit_zero:
         return EXIT_CLEAN
-    return EXIT_FINDINGS if report.failed(config.fail_on) else EXIT_CLEAN
+    return report.exit_code
 
 
 def default_format() -> str:
@@ -202,22 +230,26 @@ def default_format() -> str:
 
 
 def checked_paths(args: argparse.Namespace, config: Config) -> list[Path]:
-    paths: list[Path] = list(args.paths) or list(config.paths) or [Path(".")]
-    if args.changed_files:
-        paths = [p for p in paths if _in_unit(p)]
+    paths: list[Path] = [Path(p) for p in args.paths] or list(config.paths) or [Path(".")]
     if not args.no_force_exclude and config.exclude:
         # pre-commit passes files explicitly; `exclude` must still apply (ruff's --force-exclude).
         paths = [p for p in paths if not _excluded(p, config)]
+    if args.changed_files:
+        # After `exclude`: the path kept for a unit must be one of its files that is checked.
+        paths = changed_files(paths)
     return paths
 
 
-def _in_unit(path: Path) -> bool:
+def files_text(paths: list[Path], config: Config) -> str:
+    """`--show-files`: each unit discovery finds, as `kind path` (what `check` would check)."""
+    from mlint.engine import display_path
     from mlint.filecache import FileCache
-    from mlint.layout import classify
-    from mlint.units import Context
 
-    folder = path if path.is_dir() else path.parent
-    return classify(folder, Context(folder, folder, FileCache()), search_up=True) is not None
+    found = Discovery()
+    lines = [f"{unit.kind.replace('_', ' ')}\t{display_path(unit.path)}"
+             for unit, _ in iter_units(paths, FileCache(), found, walk_excluder(paths, config))]
+    lines += [f"# {failure.code} {display_path(path)}: {failure.message}" for path, failure in found.problems]
+    return "".join(line + "\n" for line in lines)
 
 
 def _excluded(path: Path, config: Config) -> bool:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Mapping
+import functools
+import os
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ from mlint.registry import Registry, Rule
 from mlint.structure import MAX_EXPANDED_NODES, MAX_NESTING_DEPTH
 
 
-class ConfigError(Exception):
+class ConfigError(ValueError):
     """Bad configuration or usage; mlint exits 2 and names the offending key."""
 
 
@@ -43,6 +45,43 @@ class Config:
     paths: tuple[Path, ...] = ()
     # The config file these settings came from, if any (`--show-settings`).
     source: Path | None = None
+    # Directory walks skip what git ignores (`--no-respect-gitignore` turns it off).
+    respect_gitignore: bool = True
+
+    def __post_init__(self) -> None:
+        """Check and normalise the fields, so that `Config(fail_on="fatal")` or
+        `Config(select="RUN")` fails here with the field's name instead of misbehaving later.
+        Strings are accepted where the field holds a severity or a path."""
+        fix = functools.partial(object.__setattr__, self)  # frozen: assign through object
+        for name in ("select", "extend_select", "ignore", "exclude"):
+            fix(name, _texts(name, getattr(self, name)))
+        fix("fail_on", _severity("fail_on", self.fail_on))
+        fix("severity", _mapping("severity", self.severity, lambda k, v: _severity(f"severity[{k!r}]", v)))
+        fix("per_path_ignores", _mapping("per_path_ignores", self.per_path_ignores,
+                                         lambda k, v: _texts(f"per_path_ignores[{k!r}]", v)))
+        fix("rule_options", _mapping("rule_options", self.rule_options, _options))
+        for name in ("rules_paths", "paths"):
+            value = getattr(self, name)
+            if isinstance(value, (str, os.PathLike)) or not isinstance(value, Iterable):
+                raise ConfigError(f"Config.{name} must be a sequence of paths, not {value!r}")
+            fix(name, tuple(_path(name, p) for p in value))
+        for name in ("max_file_bytes", "max_yaml_nodes", "max_nesting_depth"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ConfigError(f"Config.{name} must be a positive integer, not {value!r}")
+        fix("base", _path("base", self.base))
+        for name in ("baseline", "fingerprint_root", "source"):
+            value = getattr(self, name)
+            fix(name, None if value is None else _path(name, value))
+        if not isinstance(self.respect_gitignore, bool):
+            raise ConfigError("Config.respect_gitignore must be True or False, "
+                              f"not {self.respect_gitignore!r}")
+        pairs = self.pickle_allow
+        if isinstance(pairs, str) or not isinstance(pairs, Iterable) or not all(
+                isinstance(p, (tuple, list)) and len(p) == 2 and all(isinstance(x, str) for x in p)
+                for p in pairs):
+            raise ConfigError(f"Config.pickle_allow must be (global, reason) string pairs, not {pairs!r}")
+        fix("pickle_allow", tuple(tuple(p) for p in pairs))
 
     def enabled(self, registry: Registry) -> dict[str, Rule]:
         """Rules that run: `select` (default: every default-on rule) + `extend_select` − `ignore`."""
@@ -98,6 +137,45 @@ class Config:
         except ValueError:
             rel = path.as_posix()
         return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(rel, p) for p in self.exclude)
+
+
+def _texts(name: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, Iterable) \
+            or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"Config.{name} must be a sequence of strings like ('RUN', 'MLM001'), "
+                          f"not {value!r}")
+    return tuple(value)
+
+
+def _severity(name: str, value: Any) -> Severity:
+    if isinstance(value, Severity):
+        return value
+    if isinstance(value, str):
+        try:
+            return Severity.parse(value)
+        except ValueError:
+            pass
+    raise ConfigError(f"Config.{name} must be one of error, warning, info (or a Severity), not {value!r}")
+
+
+def _path(name: str, value: Any) -> Path:
+    if isinstance(value, Path):
+        return value
+    if isinstance(value, (str, os.PathLike)):
+        return Path(value)
+    raise ConfigError(f"Config.{name} must be a path, not {value!r}")
+
+
+def _mapping(name: str, value: Any, check: Callable[[str, Any], Any]) -> dict[str, Any]:
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+        raise ConfigError(f"Config.{name} must be a mapping with string keys, not {value!r}")
+    return {k: check(k, v) for k, v in value.items()}
+
+
+def _options(key: str, value: Any) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"Config.rule_options[{key!r}] must be a mapping of option = value, not {value!r}")
+    return value
 
 
 def _resolve(registry: Registry, selector: str) -> list[Rule]:

@@ -56,7 +56,12 @@ def untrusted_config(paths: Sequence[str | os.PathLike[str]], trusted: Path | No
     trusted one (it is not on the working directory's chain; typically it lies inside a
     checked path). It is never read; the CLI names it so that a user who meant it knows to
     pass `--config`."""
-    found = find_config(paths) if paths else None
+    try:
+        found = find_config(paths) if paths else None
+    except ConfigError:
+        # A malformed pyproject.toml inside a checked path is artifact data, not a config
+        # error of the user's: it must not stop the check.
+        return None
     if found is None or found == trusted:
         return None
     start = Path(os.path.abspath(cwd if cwd is not None else Path.cwd()))
@@ -98,10 +103,16 @@ def _is_artifact(folder: Path) -> bool:
 
 
 def _has_tool_table(path: Path) -> bool:
+    # A pyproject.toml that does not parse may hold `[tool.mlint]`: ignoring it would drop
+    # its settings silently (a gate with the wrong rules), so it is an error, as in ruff.
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return False  # a broken pyproject.toml belongs to another tool; not ours to report
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     tool = data.get("tool")
     return isinstance(tool, dict) and "mlint" in tool
 
@@ -163,7 +174,14 @@ def load_config(path: Path, registry: Registry | None = None, base_config: Confi
         settings["rules_paths"] = tuple(folder / p for p in _strings(path, prefix, "rules-paths",
                                                                      table["rules-paths"]))
     if "paths" in table:
-        settings["paths"] = tuple(folder / p for p in _strings(path, prefix, "paths", table["paths"]))
+        from mlint.discovery import refuse_remote
+
+        given = _strings(path, prefix, "paths", table["paths"])
+        try:
+            refuse_remote(given)  # before joining: `folder / "s3://b"` would be a local path
+        except ConfigError as exc:
+            raise ConfigError(f"{where('paths')}: {exc}") from None
+        settings["paths"] = tuple(folder / p for p in given)
     if "baseline" in table:
         if not isinstance(table["baseline"], str):
             raise ConfigError(f"{where('baseline')} must be a path string")
@@ -280,11 +298,19 @@ def _typed(value: Any, default: Any, where: str) -> Any:
     return value
 
 
-def settings_text(config: Config) -> str:
-    """`--show-settings`: the resolved configuration, one `key = value` per line."""
+def settings_text(config: Config, registry: Registry | None = None) -> str:
+    """`--show-settings`: the resolved configuration, one `key = value` per line; with the
+    registry, first the rules in force (select + extend-select - ignore, resolved to codes)."""
     lines = [f"# config file: {config.source or '(none; defaults)'}"]
+    if registry is not None:
+        enabled = sorted(config.enabled(registry))
+        lines.append(f"# {len(enabled)} rules in force")
+        lines.append(f"rules-in-force = {enabled!r}")
     for item in dataclasses.fields(config):
         value = getattr(config, item.name)
+        if item.name == "select" and not value:
+            lines.append("select = 'default (every rule enabled by default)'")
+            continue
         if isinstance(value, Mapping):
             value = {k: _plain(v) for k, v in value.items()}
         lines.append(f"{item.name.replace('_', '-')} = {_plain(value)!r}")

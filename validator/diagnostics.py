@@ -25,6 +25,34 @@ class Severity(str, enum.Enum):
     def rank(self) -> int:
         return {"error": 3, "warning": 2, "info": 1}[self.value]
 
+    # A `str` enum compares as text ("error" < "warning"); severities compare by rank, and a
+    # plain string is taken as the severity it names ("error" > Severity.WARNING).
+    def _other_rank(self, other: object) -> int | None:
+        if isinstance(other, Severity):
+            return other.rank
+        if isinstance(other, str):
+            try:
+                return Severity(other.lower()).rank
+            except ValueError:  # not a severity: no silent text comparison either
+                raise TypeError(f"cannot compare a severity with {other!r}") from None
+        return None
+
+    def __lt__(self, other: object) -> bool:
+        rank = self._other_rank(other)
+        return NotImplemented if rank is None else self.rank < rank
+
+    def __le__(self, other: object) -> bool:
+        rank = self._other_rank(other)
+        return NotImplemented if rank is None else self.rank <= rank
+
+    def __gt__(self, other: object) -> bool:
+        rank = self._other_rank(other)
+        return NotImplemented if rank is None else self.rank > rank
+
+    def __ge__(self, other: object) -> bool:
+        rank = self._other_rank(other)
+        return NotImplemented if rank is None else self.rank >= rank
+
     @classmethod
     def parse(cls, text: str) -> Severity:
         try:

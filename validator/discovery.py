@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlint.filecache import FileCache
 from mlint.files import FileFailure, special_file
-from mlint.layout import classify, has_mlmodel
+from mlint.layout import classify, has_mlmodel, memoised
 from mlint.paths import forget_resolved
 from mlint.units import (
     EXPERIMENT_RESERVED,
@@ -40,6 +41,27 @@ SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".v
 
 Excluder = Callable[[Path], bool]
 
+# `scheme:/…`: an MLflow URI (`runs:/`, `models:/`), a cloud or web store (`s3://`, `gs://`,
+# `https://`) or a tracking database (`sqlite:///`, `postgresql://`). Two letters at least,
+# so that a Windows drive (`C:/models`) stays a path. `Path("s3://b/m")` is `s3:/b/m`: the
+# pattern matches that mangled form too.
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:/")
+
+
+def refuse_remote(paths: Iterable[str | os.PathLike[str]]) -> None:
+    """Raise ConfigError for an input that is a URI, not a local path: mlint reads local
+    files only, and such a string used to be taken as a (missing) relative folder (MLT001)."""
+    from mlint.config import ConfigError
+
+    for path in paths:
+        text = os.fspath(path)
+        if not isinstance(text, str) or not _URI.match(text):
+            continue
+        if text.lower().startswith("file:"):
+            raise ConfigError(f"{text}: give the local path, not a file: URI")
+        raise ConfigError(f"{text}: remote inputs are not supported yet; download the artifacts "
+                          "(e.g. `mlflow artifacts download`) and check the local copy")
+
 
 @dataclass
 class Discovery:
@@ -58,8 +80,12 @@ class Discovery:
     unit_dirs: set[int | None] = field(default_factory=set)
     # Filled by `discover` only (tools and tests); the engine streams and keeps none.
     units: list[Unit] = field(default_factory=list)
+    # Units met, duplicates included: an argument whose units were all met before (the
+    # second file of one model folder in a pre-commit batch) still found something.
+    met: int = 0
 
     def add(self, unit: Unit) -> bool:
+        self.met += 1
         if unit.identity in self.identities:
             return False
         self.identities.add(unit.identity)
@@ -77,14 +103,45 @@ def iter_units(paths: list[Path], cache: FileCache, found: Discovery,
     """Units in discovery order, as they are found (a generator: nothing is listed twice and
     no list of units is built); `found` collects problems and identities on the way."""
     forget_resolved()  # symlinks may have changed since the last check in this process
-    for arg in paths:
-        before = len(found.identities)
-        yield from _discover_one(arg, cache, excluded, found)
-        if len(found.identities) == before and not any(p == arg for p, _ in found.problems):
-            found.problems.append((arg, FileFailure(
-                "MLT007", "no MLflow model folder or tracking tree found here",
-                hint="Point mlint at a folder containing `MLmodel`, or at an `mlruns/` tree.",
-            )))
+    with memoised():  # layout answers per folder, for this check only
+        for arg in paths:
+            before = found.met
+            yield from _discover_one(arg, cache, excluded, found)
+            if found.met == before and not any(p == arg for p, _ in found.problems):
+                found.problems.append((arg, FileFailure(
+                    "MLT007", "no MLflow model folder or tracking tree found here",
+                    hint="Point mlint at a folder containing `MLmodel`, or at an `mlruns/` tree.",
+                )))
+
+
+def changed_files(paths: list[Path]) -> list[Path]:
+    """`--changed-files` (pre-commit): one path per unit holding the given files, in order;
+    files outside any MLflow unit are dropped. Folders are classified once each, however many
+    files they hold, so a commit of N files costs N dictionary look-ups plus checking the
+    units, not N walks up the tree."""
+    cache = FileCache()
+    by_folder: dict[str, tuple[str, str] | None] = {}
+    seen: set[tuple[str, str]] = set()
+    kept: list[Path] = []
+    with memoised():
+        for path in paths:
+            if os.path.isdir(path):
+                folder, file_name = path, False
+            else:
+                folder, file_name = path.parent, True
+            key = os.fspath(folder)
+            if key not in by_folder:
+                unit = classify(folder, Context(folder, folder, cache), search_up=True)
+                by_folder[key] = unit.identity if unit is not None else None
+            identity = by_folder[key]
+            if identity is None:
+                continue
+            # A folder argument expands to the units below it: keep every one of those.
+            if file_name and (identity in seen):
+                continue
+            seen.add(identity)
+            kept.append(path)
+    return kept
 
 
 def discover(paths: list[Path], cache: FileCache, excluded: Excluder = lambda p: False) -> Discovery:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from mlint.config import Config
 from mlint.diagnostics import Diagnostic, Problem, Severity, fingerprint
-from mlint.discovery import Discovery, iter_units
+from mlint.discovery import Discovery, iter_units, refuse_remote
 from mlint.filecache import FileCache
 from mlint.files import Document, FileFailure, iter_lines
 from mlint.filters import Filters
@@ -37,6 +37,20 @@ class Report:
     units: Counter[str] = field(default_factory=Counter)
     files: int = 0
     internal_error: bool = False
+    # The config's `fail_on` (set by the engine): what `exit_code` and `failing` judge by.
+    fail_on: Severity = Severity.ERROR
+
+    @property
+    def exit_code(self) -> int:
+        """What `mlint check` exits with for this report: 2 when a rule crashed (MLT900),
+        1 when a finding is at or above `fail_on`, else 0."""
+        if self.internal_error:
+            return 2
+        return 1 if self.failed(self.fail_on) else 0
+
+    def failing(self, diagnostic: Diagnostic) -> bool:
+        """Whether this finding, by its severity, fails the check (`fail_on`)."""
+        return diagnostic.severity.rank >= self.fail_on.rank
 
     def count(self, severity: Severity) -> int:
         return sum(1 for d in self.diagnostics if d.severity is severity and not d.suppressed)
@@ -70,8 +84,8 @@ class Engine:
         cache = FileCache(max_bytes=self.config.max_file_bytes, max_nodes=self.config.max_yaml_nodes,
                           max_depth=self.config.max_nesting_depth)
         found = Discovery()
-        units = iter_units(list(paths), cache, found, self.config.is_excluded)
-        report = Report()
+        units = iter_units(list(paths), cache, found, walk_excluder(paths, self.config))
+        report = Report(fail_on=self.config.fail_on)
         checked, candidates = Scheduler(self, paths).run(units, found, report)
         # Discovery is complete only now: its own problems, and what the units' special-file
         # scans found outside other units and not already reported by discovery. The order
@@ -193,6 +207,19 @@ class Engine:
         )
 
 
+def walk_excluder(paths: Sequence[Path], config: Config) -> Callable[[Path], bool]:
+    """What directory walks skip: `exclude` from the config, and (unless turned off) what
+    git ignores below the checked folders. Explicitly given paths are always checked."""
+    if not config.respect_gitignore:
+        return config.is_excluded
+    from mlint.gitignore import excluder
+
+    ignored = excluder(p for p in paths if os.path.isdir(p))
+    if ignored is None:
+        return config.is_excluded
+    return lambda path: ignored(path) or config.is_excluded(path)
+
+
 def _line_text(document: Document, line: int) -> str:
     # Lazily: splitlines() per finding turned 20 findings in a 10-million-line metric file
     # into 20 lists of 10 million strings (~1 GB, minutes).
@@ -229,5 +256,7 @@ def key_path(path: Path, root: Path) -> str:
 def check_paths(paths: Iterable[str | os.PathLike[str]], registry: Registry, config: Config,
                 progress: Progress | None = None, *, jobs: int = 1,
                 cache_dir: Path | None = None) -> Report:
+    paths = list(paths)
+    refuse_remote(paths)  # ConfigError: the CLI exits 2, the API raises
     return Engine(registry, config, progress, jobs=jobs, cache_dir=cache_dir).check(
         [Path(p) for p in paths])

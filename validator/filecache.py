@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from mlint.deps import Sig, Tracker, path_sig
 from mlint.files import (
@@ -42,6 +43,8 @@ class FileCache:
     # Set by the scheduler (mlint.parallel): the files one unit asked for, whatever the
     # cache state, so that the "files" count is the same serial, parallel and cached.
     accessed: set[Path] | None = None
+    # Per-check indexes of a tracking tree (mlint.tracking), by (index name, tree folder).
+    indexes: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     def record(self, path: Path, failure: FileFailure) -> None:
         """Queue `failure` for reporting, once per path (discovery and loading may both see it)."""

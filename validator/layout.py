@@ -6,7 +6,9 @@ config search and the grouped reporter.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from mlint.units import (
@@ -32,8 +34,42 @@ def has_mlmodel(folder: Path) -> bool:
     return os.path.lexists(path) and not os.path.isdir(path)
 
 
+# Tracking-root answers by folder, kept while a `memoised()` scope is open (one check, one
+# `--changed-files` mapping). Asking about an experiment folder lists every logged model in
+# its `models/` folder; without the memo, each changed file of a commit asked again (a
+# 300-run commit made 600k listings). Outside a scope nothing is kept: the tree may change.
+_tracking_roots: dict[str, bool] | None = None
+_scopes = 0
+
+
+@contextlib.contextmanager
+def memoised() -> Iterator[None]:
+    """Remember layout answers per folder until the outermost scope closes."""
+    global _tracking_roots, _scopes
+    if _scopes == 0:
+        _tracking_roots = {}
+    _scopes += 1
+    try:
+        yield
+    finally:
+        _scopes -= 1
+        if _scopes == 0:
+            _tracking_roots = None
+
+
 def is_tracking_root(folder: Path) -> bool:
     """True when `folder` looks like an MLflow file store root (`mlruns/`)."""
+    memo = _tracking_roots
+    if memo is None:
+        return _is_tracking_root(folder)
+    key = os.fspath(folder)
+    answer = memo.get(key)
+    if answer is None:
+        answer = memo[key] = _is_tracking_root(folder)
+    return answer
+
+
+def _is_tracking_root(folder: Path) -> bool:
     if not os.path.isdir(folder):
         return False
     if folder.name == "mlruns" or os.path.isdir(folder / TRASH):

@@ -129,12 +129,18 @@ def _parse_version(text: Any) -> tuple[int, int] | None:
 
 # --- tree-wide indexes ---------------------------------------------------------------------
 def _memo(tree: Tree, name: str) -> Any:
-    # The indexes list folders directly and are memoised on the Tree: the result cache cannot
-    # see what they depended on, so a unit that consults one is never cached (mlint.cache).
+    # The indexes list folders directly and are memoised per tree folder on the check's file
+    # cache (not on the Tree object: each file argument of a pre-commit batch builds its own
+    # Tree, and rebuilding the index per unit made a big commit quadratic). The result cache
+    # cannot see what they depended on, so a unit that consults one is never cached.
     tracker = tree.context.cache.tracker
     if tracker is not None:
         tracker.volatile = True
-    return tree.__dict__.get(name)
+    return tree.context.cache.indexes.get((name, os.fspath(tree.path)))
+
+
+def _remember(tree: Tree, name: str, index: dict[str, Path]) -> None:
+    tree.context.cache.indexes[(name, os.fspath(tree.path))] = index
 
 
 def run_index(tree: Tree) -> dict[str, Path]:
@@ -151,7 +157,7 @@ def run_index(tree: Tree) -> dict[str, Path]:
                 if name not in EXPERIMENT_RESERVED and not name.startswith(".") \
                         and os.path.isdir(exp / name):
                     found.setdefault(name, exp / name)
-        tree.__dict__["_mlint_run_index"] = found
+        _remember(tree, "_mlint_run_index", found)
     return found
 
 
@@ -167,7 +173,7 @@ def logged_model_index(tree: Tree) -> dict[str, Path]:
             for name in names:
                 if os.path.isdir(exp / REGISTRY / name):
                     found.setdefault(name, exp / REGISTRY / name)
-        tree.__dict__["_mlint_model_index"] = found
+        _remember(tree, "_mlint_model_index", found)
     return found
 
 

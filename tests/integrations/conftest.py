@@ -22,7 +22,8 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """cwd = tmp_path holding `models/good` (a real MLflow 3.17.2 sklearn model folder) and
     `models/broken` (the same without its `model.skops`: one MLM011 finding)."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    for variable in ("GITHUB_ACTIONS", "GITHUB_WORKSPACE", "CI_PROJECT_DIR"):  # report roots
+        monkeypatch.delenv(variable, raising=False)
     shutil.copytree(REAL_MODEL, tmp_path / "models" / "good")
     shutil.copytree(REAL_MODEL, tmp_path / "models" / "broken")
     (tmp_path / "models" / "broken" / "model.skops").unlink()

@@ -54,6 +54,10 @@ def test_real_pre_commit_runs_both_hooks(tmp_path: Path) -> None:
     shutil.copytree(REAL_MODEL, project / "models" / "iris")
     (project / "README.md").write_text("a project with a model\n")
     (project / "requirements.txt").write_text("mlflow\n")  # not part of any model: skipped
+    # A broken model in a git-ignored scratch folder: mlint-all must not walk into it.
+    shutil.copytree(REAL_MODEL, project / "scratch" / "broken")
+    (project / "scratch" / "broken" / "model.skops").unlink()
+    (project / ".gitignore").write_text("scratch/\n")
     config = {"repos": [{"repo": str(source), "rev": rev, "hooks": [{"id": "mlint"}, {"id": "mlint-all"}]}]}
     (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config))
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),

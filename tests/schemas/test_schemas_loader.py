@@ -21,6 +21,7 @@ EXPECTED = {
     "input-example-info",
     "logged-model-meta",
     "mlmodel",
+    "mlruns-meta",
     "model-version-meta",
     "python-env",
     "registered-model-meta",
@@ -46,7 +47,7 @@ def test_schema_is_valid_draft_2020_12(name: str) -> None:
     schema = load(name)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     jsonschema.Draft202012Validator.check_schema(schema)
-    assert schema["$id"] == f"urn:mlint:schema:{name}"
+    assert schema["$id"] == f"https://mlint.dev/schemas/{name}.json"
     assert schema.get("title")
     assert schema.get("description")
 

@@ -49,7 +49,8 @@ def render(report: Report, out: TextIO = sys.stdout, options: Options = DEFAULT)
         if d.hint:
             out.write(f"  help: {d.hint}\n")
         out.write("\n")
-    out.write(summary_line(report) + "\n")
+    if not options.quiet:
+        out.write(summary_line(report) + "\n")
 
 
 def summary_line(report: Report) -> str:

@@ -2,7 +2,8 @@
 
 Fields GitLab reads: `description`, `check_name`, `fingerprint` (unique per issue),
 `severity` (info, minor, major, critical, blocker) and `location.path` +
-`location.lines.begin`. Use it as `artifacts: reports: codequality: gl-code-quality.json`.
+`location.lines.begin` (the path relative to the repository root, `mlint.reporters.paths`).
+Use it as `artifacts: reports: codequality: gl-code-quality.json`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any, TextIO
 
 from mlint.engine import Report
 from mlint.reporters.options import DEFAULT, Options
+from mlint.reporters.paths import repo_path, repo_root
 from mlint.reporters.safe import dump_json
 
 SEVERITY = {"error": "major", "warning": "minor", "info": "info"}
@@ -20,6 +22,7 @@ SEVERITY = {"error": "major", "warning": "minor", "info": "info"}
 def issues(report: Report) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
+    root = repo_root()
     for d in report.diagnostics:
         if d.suppressed:
             continue
@@ -36,7 +39,7 @@ def issues(report: Report) -> list[dict[str, Any]]:
             "categories": ["Bug Risk"],
             "severity": SEVERITY[d.severity.value],
             "fingerprint": fp,
-            "location": {"path": d.path, "lines": {"begin": max(d.line, 1)}},
+            "location": {"path": repo_path(d.path, root), "lines": {"begin": max(d.line, 1)}},
         })
     return out
 

@@ -39,4 +39,5 @@ def render(report: Report, out: TextIO, options: Options = DEFAULT) -> None:
             rel = d.path
             out.write(f"  {rel}:{d.line}:{d.column}: {d.code} [{d.severity.value}] {d.message}\n")
         out.write("\n")
-    out.write(summary_line(report) + "\n")
+    if not options.quiet:
+        out.write(summary_line(report) + "\n")

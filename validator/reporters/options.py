@@ -15,6 +15,8 @@ class Options:
     # their justification.
     include_suppressed: bool = False
     registry: Registry | None = field(default=None, repr=False)
+    # `-q`: findings only, no summary line (the human formats).
+    quiet: bool = False
 
     def rules(self) -> Registry:
         if self.registry is None:

@@ -6,6 +6,13 @@ whole-file findings have line 0: mapped to 1). Rules carry their docstring as de
 `helpUri` to their documentation. `partialFingerprints` is the line-free fingerprint, so code
 scanning tracks a finding across edits. A finding about a binary file (a pickle) is anchored
 at the referencing `MLmodel`, with the binary as a related location.
+
+Paths are relative to the repository root (`mlint.reporters.paths`: `GITHUB_WORKSPACE`,
+`CI_PROJECT_DIR`, git's top level, else the working directory), which `%SRCROOT%` names.
+Security rules (the `@security` group and the PKL family) carry `security-severity`, which
+code scanning needs to rank them as security alerts. `invocations[0].executionSuccessful` is
+false when a rule crashed (exit code 2). GitHub accepts at most 25,000 results per run: past
+that, the most severe are kept and a notification in the invocation says how many were left out.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from mlint.diagnostics import Diagnostic
 from mlint.engine import Report
 from mlint.registry import Rule
 from mlint.reporters.options import DEFAULT, Options
+from mlint.reporters.paths import repo_path, repo_root
 from mlint.reporters.safe import dump_json, uri_path
 from mlint.ruledocs import help_uri
 
@@ -27,23 +35,33 @@ INFORMATION_URI = "https://github.com/mlint-dev/mlint"
 BASE_ID = "%SRCROOT%"
 LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 FINGERPRINT_KEY = "mlintFingerprint/v1"
+# GitHub code scanning rejects a run with more results than this.
+MAX_RESULTS = 25_000
+# CVSS-like scores (GitHub: >= 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, < 4 low).
+SECURITY_SEVERITY = {"error": "9.0", "warning": "6.5", "info": "3.0"}
 
 
-def artifact_location(path: str) -> dict[str, Any]:
-    """Relative paths (below the working directory) get `uriBaseId`; others a file URI."""
-    posix = path.replace(os.sep, "/")
-    # From the raw bytes: a non-UTF-8 name percent-encodes losslessly (it used to crash).
-    if os.path.isabs(path):
-        drive = "" if posix.startswith("/") else "/"  # Windows: file:///C:/...
-        return {"uri": "file://" + drive + uri_path(posix).replace("%3A", ":", 1)}
+def artifact_location(path: str, root: str | None = None) -> dict[str, Any]:
+    """Paths below the repository root get a relative URI with `uriBaseId`; others a file URI.
+
+    URIs are built from the raw bytes: a non-UTF-8 name percent-encodes losslessly (it used
+    to crash the reporter)."""
+    posix = repo_path(path, root).replace(os.sep, "/")
+    if os.path.isabs(posix) or posix.startswith("/"):
+        return {"uri": _file_uri(posix)}
     return {"uri": uri_path(posix), "uriBaseId": BASE_ID}
 
 
-def physical(path: str, line: int, column: int) -> dict[str, Any]:
+def _file_uri(posix: str) -> str:
+    drive = "" if posix.startswith("/") else "/"  # Windows: file:///C:/...
+    return "file://" + drive + uri_path(posix).replace("%3A", ":", 1)
+
+
+def physical(path: str, line: int, column: int, root: str | None = None) -> dict[str, Any]:
     region: dict[str, Any] = {"startLine": max(line, 1)}
     if line and column:
         region["startColumn"] = column
-    return {"artifactLocation": artifact_location(path), "region": region}
+    return {"artifactLocation": artifact_location(path, root), "region": region}
 
 
 BINARY_SUFFIXES = frozenset({".pkl", ".pickle", ".joblib", ".pt", ".pth", ".npy", ".npz", ".skops",
@@ -67,7 +85,7 @@ def _is_binary(path: str) -> bool:
         return False
 
 
-def locations(d: Diagnostic) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def locations(d: Diagnostic, root: str | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Primary location and related locations of a finding."""
     related = list(d.related)
     primary = (d.path, d.line, d.column)
@@ -77,12 +95,21 @@ def locations(d: Diagnostic) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         related.remove(anchor)
         related.insert(0, d.path)
         primary = (anchor, 1, 0)
-    extra = [{"id": i, "physicalLocation": physical(r, 0, 0),
+    extra = [{"id": i, "physicalLocation": physical(r, 0, 0, root),
               "message": {"text": "related file"}} for i, r in enumerate(related, 1)]
-    return {"physicalLocation": physical(*primary)}, extra
+    return {"physicalLocation": physical(*primary, root)}, extra
+
+
+def is_security(meta: Rule) -> bool:
+    return "security" in meta.groups or meta.family == "PKL"
 
 
 def rule_descriptor(meta: Rule) -> dict[str, Any]:
+    properties: dict[str, Any] = {"tags": [meta.family, *sorted(meta.groups)]}
+    if is_security(meta):
+        if "security" not in properties["tags"]:
+            properties["tags"].append("security")
+        properties["security-severity"] = SECURITY_SEVERITY[meta.severity.value]
     return {
         "id": meta.code,
         "name": meta.name,
@@ -91,13 +118,17 @@ def rule_descriptor(meta: Rule) -> dict[str, Any]:
         "help": {"text": meta.doc, "markdown": meta.doc},
         "helpUri": help_uri(meta),
         "defaultConfiguration": {"level": LEVEL[meta.severity.value]},
-        "properties": {"tags": [meta.family, *sorted(meta.groups)]},
+        "properties": properties,
     }
 
 
 def document(report: Report, options: Options = DEFAULT) -> dict[str, Any]:
     registry = options.rules()
+    root = repo_root()
     shown = options.shown(report)
+    omitted = max(len(shown) - MAX_RESULTS, 0)
+    if omitted:  # most severe first; the order of equals is kept (sorted is stable)
+        shown = sorted(shown, key=lambda d: -d.severity.rank)[:MAX_RESULTS]
     codes = sorted({d.code for d in shown})
     index = {code: i for i, code in enumerate(codes)}
     rules = []
@@ -107,7 +138,7 @@ def document(report: Report, options: Options = DEFAULT) -> dict[str, Any]:
                      else {"id": code, "shortDescription": {"text": code}})
     results = []
     for d in shown:
-        primary, related = locations(d)
+        primary, related = locations(d, root)
         text = d.message + (f"\nhelp: {d.hint}" if d.hint else "")
         result: dict[str, Any] = {
             "ruleId": d.code,
@@ -125,17 +156,33 @@ def document(report: Report, options: Options = DEFAULT) -> dict[str, Any]:
             kind = "external" if d.suppressed.startswith(BASELINE) else "inSource"
             result["suppressions"] = [{"kind": kind, "justification": d.suppressed}]
         results.append(result)
+    invocation: dict[str, Any] = {"executionSuccessful": not report.internal_error}
+    if omitted:
+        invocation["toolExecutionNotifications"] = [{
+            "level": "warning",
+            "descriptor": {"id": "mlint/results-truncated"},
+            "message": {"text": f"{omitted} of {omitted + MAX_RESULTS} results left out: GitHub code "
+                                f"scanning accepts at most {MAX_RESULTS} per run; the most severe are "
+                                "kept. Run mlint with another format to see them all."},
+        }]
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {"name": "mlint", "version": __version__, "semanticVersion": __version__,
                                 "informationUri": INFORMATION_URI, "rules": rules}},
-            "originalUriBaseIds": {BASE_ID: {"uri": "file://" + uri_path(os.getcwd().rstrip("/")) + "/"}},
+            "invocations": [invocation],
+            "originalUriBaseIds": {BASE_ID: {"uri": _folder_uri(root)}},
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],
     }
+
+
+def _folder_uri(folder: str) -> str:
+    """A folder's file URI with the trailing slash SARIF needs (`/` itself is `file:///`)."""
+    uri = _file_uri(os.path.abspath(folder).replace(os.sep, "/"))
+    return uri if uri.endswith("/") else uri + "/"
 
 
 def render(report: Report, out: TextIO, options: Options = DEFAULT) -> None:

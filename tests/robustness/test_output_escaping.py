@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from mlint.diagnostics import Diagnostic, Severity
 from mlint.engine import Report
 from mlint.reporters import REPORTERS, Options
+from mlint.reporters.paths import repo_path
 from mlint.reporters.safe import text
 
 TEXT_FORMATS = ("full", "concise", "grouped", "github", "junit")
@@ -135,7 +136,9 @@ def test_every_format_escapes_generated_hostile_fields(path: str, message: str, 
         assert "##[error" not in rendered, (fmt, rendered)  # the runner's legacy syntax, anywhere
         if fmt in JSON_FORMATS:
             documents = rendered.splitlines() if fmt == "jsonl" else [rendered]
-            assert _message_and_path(fmt, [json.loads(doc) for doc in documents]) == (message, path or "p")
+            # SARIF and GitLab speak in paths relative to the repository root (normalised).
+            shown_path = repo_path(path or "p") if fmt in ("sarif", "gitlab") else path or "p"
+            assert _message_and_path(fmt, [json.loads(doc) for doc in documents]) == (message, shown_path)
         if fmt in TEXT_FORMATS and "\n" not in text(message):
             assert text(message) in rendered or fmt in ("github", "junit")
 

@@ -11,6 +11,12 @@ from mlint.units import ModelDir
 
 PYFUNC = "python_function"
 PYTHON_MODEL_LOADER = "mlflow.pyfunc.model"
+# Loaders that unpickle `python_model` (all go through `_load_context_model_and_signature`):
+# pyfunc.save_model picks the one matching the PythonModel subclass (`_get_pyfunc_loader_module`).
+PYTHON_MODEL_LOADERS = frozenset({
+    PYTHON_MODEL_LOADER, "mlflow.pyfunc.loaders.chat_model", "mlflow.pyfunc.loaders.chat_agent",
+    "mlflow.pyfunc.loaders.responses_agent",
+})
 # `mlflow.<module>` loader → the flavor its `_load_pyfunc` reads the configuration of.
 LOADER_FLAVORS = {
     f"mlflow.{name}": name for name in (
@@ -74,10 +80,13 @@ def loader_module_has_flavor(model: ModelDir, options: Mapping[str, Any]) -> Ite
 
 @rule("MLM112", "python-model-loader-mismatch", scope=ModelDir, severity=ERROR)
 def python_model_with_its_loader(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Problem]:
-    """`python_model` belongs to `loader_module: mlflow.pyfunc.model`, and that loader needs it.
+    """`python_model` belongs to the loaders of a PythonModel saved as an object
+    (`mlflow.pyfunc.model`, and for ChatModel, ChatAgent and ResponsesAgent
+    `mlflow.pyfunc.loaders.chat_model`, `…chat_agent`, `…responses_agent`), and they need it.
 
-    Why: `mlflow.pyfunc.model._load_pyfunc` raises "Python model path was not specified" without
-    `python_model`; any other loader ignores the key, so the pickled PythonModel is never used.
+    Why: these loaders raise "Python model path was not specified" without `python_model`
+    (unless the model is saved as code, `model_code_path`); any other loader ignores the key,
+    so the pickled PythonModel is never used.
     Fix: re-log the PythonModel with `mlflow.pyfunc.log_model(python_model=…)`.
     """
     pyfunc = flavors(model).get(PYFUNC)
@@ -85,12 +94,13 @@ def python_model_with_its_loader(model: ModelDir, options: Mapping[str, Any]) ->
         return
     loader = pyfunc.get("loader_module")
     has_model = "python_model" in pyfunc and pyfunc.get("python_model") is not None
-    if has_model and isinstance(loader, str) and loader != PYTHON_MODEL_LOADER:
+    from_code = pyfunc.get("model_code_path") is not None
+    if has_model and isinstance(loader, str) and loader not in PYTHON_MODEL_LOADERS:
         yield Problem(f"python_model is set but loader_module is '{loader}', which ignores it",
                       file="MLmodel", pointer="/flavors/python_function/python_model",
                       hint=f"Use loader_module '{PYTHON_MODEL_LOADER}' or drop python_model.")
-    elif loader == PYTHON_MODEL_LOADER and not has_model:
-        yield Problem(f"loader_module '{PYTHON_MODEL_LOADER}' needs python_model, which is missing",
+    elif loader in PYTHON_MODEL_LOADERS and not has_model and not from_code:
+        yield Problem(f"loader_module '{loader}' needs python_model, which is missing",
                       file="MLmodel", pointer="/flavors/python_function/loader_module",
                       hint="Re-log the model with mlflow.pyfunc.log_model(python_model=...).")
 

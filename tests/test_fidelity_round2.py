@@ -1,0 +1,116 @@
+"""Issue 15 (fidelity round 2): what real MLflow 3.17.2 writes and reads, and single-defect copies.
+
+The fixtures come from tests/data/generate_fidelity_fixtures.py: the clean tree
+`tests/data/mlflow/fidelity-3.17.2/` (also checked by every "real tree is clean" test) and
+`tests/data/fidelity/` (a ResponsesAgent model and a tree with a metrics-only logged-model
+folder). Every MLflow behaviour asserted here is recorded in the generator's GENERATE_LOG.json.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from mlint import Config, run
+from tests.data.fixture_tree import MLFLOW_FIXTURES, materialize
+
+CLEAN = MLFLOW_FIXTURES / "fidelity-3.17.2"
+EXTRA = MLFLOW_FIXTURES.parent / "fidelity"
+
+
+def check(paths: list[Path], *select: str) -> list[tuple[str, str, str, str]]:
+    config = dataclasses.replace(Config(), select=select) if select else Config()
+    return [(d.code, d.severity, Path(d.path).name, d.message)
+            for d in run([str(p) for p in paths], config).diagnostics]
+
+
+def steps() -> dict[str, dict[str, object]]:
+    log = json.loads((CLEAN / "GENERATE_LOG.json").read_text())
+    return {s["step"]: s for s in log["steps"]}
+
+
+@pytest.fixture
+def clean(tmp_path: Path) -> Path:
+    return materialize(CLEAN, tmp_path / "clean")
+
+
+def test_generator_log_records_what_mlflow_did() -> None:
+    done = steps()
+    for name in ("load+predict pyfunc_code_paths", "load+predict chat_model",
+                 "load+predict responses_agent", "load models:/fid/1", "load models:/fid/3"):
+        assert done[name]["ok"] is True, name
+    assert done["search versions"]["result"] == "[1, 3]"  # v2 deleted, folder kept
+    assert "not found" in str(done["get v2 (deleted: expected to fail)"]["trace"])
+    assert "MissingConfigException" in str(done["get_logged_model of that model"]["trace"])
+
+
+def test_fidelity_tree_is_clean_with_every_mlm_env_reg_run_rule(clean: Path) -> None:
+    """MLM124 (code_paths copied after measuring), MLM112 (chat_model loader), REG002/REG100
+    (Deleted_Internal) all fired here before."""
+    assert check([clean]) == []
+
+
+def test_deleted_version_folder_is_what_mlflow_wrote(clean: Path) -> None:
+    meta = (clean / "mlruns/models/fid/version-2/meta.yaml").read_text()
+    assert "current_stage: Deleted_Internal" in meta
+
+
+def test_pyfunc_code_is_not_counted_but_other_extra_files_are(clean: Path) -> None:
+    model = clean / "models/pyfunc_code_paths"
+    assert (model / "code/helper.py").is_file()
+    assert check([model], "MLM124") == []
+    (model / "extra.bin").write_bytes(b"x" * 10)
+    assert [c[0] for c in check([model], "MLM124")] == ["MLM124"]
+
+
+def test_code_of_an_sklearn_style_flavor_still_counts(clean: Path) -> None:
+    """Only a plain pyfunc model copies code after measuring; with another flavor present
+    (sklearn, xgboost, lightgbm copy first) a code folder MLflow did not measure is a change."""
+    model = clean / "models/pyfunc_code_paths"
+    text = (model / "MLmodel").read_text()
+    (model / "MLmodel").write_text(text.replace("flavors:\n", "flavors:\n  custom_flavor: {}\n", 1))
+    assert [c[0] for c in check([model], "MLM124")] == ["MLM124"]
+
+
+@pytest.mark.parametrize("loader", ["chat_model", "responses_agent"])
+def test_chat_and_responses_loaders_read_python_model(tmp_path: Path, loader: str) -> None:
+    extra = materialize(EXTRA, tmp_path / "extra")
+    model = tmp_path / "clean/models/chat_model" if loader == "chat_model" else extra / "responses_agent"
+    if loader == "chat_model":
+        materialize(CLEAN, tmp_path / "clean")
+    assert f"loader_module: mlflow.pyfunc.loaders.{loader}" in (model / "MLmodel").read_text()
+    assert check([model], "MLM") == []
+    # a single-defect copy: without python_model these loaders fail ("Python model path was
+    # not specified"), so MLM112 still reports it
+    text = (model / "MLmodel").read_text()
+    (model / "MLmodel").write_text(re.sub(r"\n    python_model: python_model.pkl", "", text))
+    assert [c[0] for c in check([model], "MLM112")] == ["MLM112"]
+
+
+def test_stale_source_is_not_read_when_mlflow3_resolves_through_storage_location(clean: Path) -> None:
+    """Verified with 3.17.2: `models:/fid/3` loads from `storage_location` even when `source`
+    names a run folder that does not exist (get_model_version_download_uri)."""
+    meta = clean / "mlruns/models/fid/version-3/meta.yaml"
+    text = meta.read_text()
+    stale = re.sub(r"^source: .*$", "source: file:///old/mlruns/1/0123456789abcdef0123456789abcdef"
+                   "/artifacts/model", text, flags=re.M)
+    meta.write_text(stale)
+    assert check([clean / "mlruns"], "REG102") == []
+    # ... but a model_id naming no logged model of the tree is still reported, at model_id
+    model_id = re.search(r"^model_id: (m-\w+)$", text, re.M).group(1)  # type: ignore[union-attr]
+    meta.write_text(stale.replace(f"model_id: {model_id}", "model_id: m-" + "0" * 32))
+    found = check([clean / "mlruns"], "REG102")
+    assert [c[0] for c in found] == ["REG102"] and "model_id" in found[0][3]
+
+
+def test_metrics_only_logged_model_folder_explains_itself(tmp_path: Path) -> None:
+    """MLflow wrote it (log_metric with the model_id of another experiment's model); it is a
+    true hazard, not a false finding: get_logged_model of that model failed on it."""
+    tree = materialize(EXTRA, tmp_path / "extra") / "metric-ghost" / "mlruns"
+    found = check([tree])
+    assert [(c[0], c[1]) for c in found] == [("RUN003", "warning")]
+    assert "only metrics/" in found[0][3] and "get_logged_model" in found[0][3]

@@ -134,7 +134,7 @@ def _code_after_size(model: ModelDir) -> str | None:
 def _folder_size(model: ModelDir) -> int | None:
     total = 0
     code = _code_after_size(model)
-    for current, dirs, files in walk(model.path):  # iterative: no RecursionError when deep
+    for current, _dirs, files in walk(model.path):  # iterative: no RecursionError when deep
         rel = os.path.relpath(current, model.path)
         if code is not None and (rel == code or rel.startswith(code + os.sep)):
             continue

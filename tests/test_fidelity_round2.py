@@ -114,3 +114,39 @@ def test_metrics_only_logged_model_folder_explains_itself(tmp_path: Path) -> Non
     found = check([tree])
     assert [(c[0], c[1]) for c in found] == [("RUN003", "warning")]
     assert "only metrics/" in found[0][3] and "get_logged_model" in found[0][3]
+
+
+def test_xgboost_model_format_alone_is_not_reported_by_default(tmp_path: Path) -> None:
+    """mlflow.xgboost._load_model reads only `data` (and `model_class`), never `model_format`."""
+    model = Path(__file__).parent / "rules/MLM115/bad/model"
+    assert "model_format: ubj" in (model / "MLmodel").read_text()
+    assert "MLM115" not in [c[0] for c in check([model])]
+    assert [(c[0], c[1]) for c in check([model], "MLM115")] == [("MLM115", "info")]
+
+
+def test_mlflow_loader_list_covers_the_installed_mlflow() -> None:
+    """Every `loader_module="mlflow.…"` MLflow 3.17.2 writes, and every PythonModel loader, is
+    known to MLM111; and every known module that 3.17.2 still ships defines `_load_pyfunc` or
+    re-exports it (read from the source, nothing imported)."""
+    import importlib.util
+
+    from mlint.rules.mlmodel_flavors import MLFLOW_LOADERS
+
+    spec = importlib.util.find_spec("mlflow")
+    assert spec is not None and spec.origin is not None
+    root = Path(spec.origin).parent
+    written = set()
+    for source in root.rglob("*.py"):
+        written |= set(re.findall(r'loader_module="(mlflow\.[\w.]+)"', source.read_text(errors="replace")))
+    written |= {f"mlflow.pyfunc.loaders.{p.stem}" for p in (root / "pyfunc/loaders").glob("*.py")
+                if p.stem != "__init__"}
+    assert len(written) > 25
+    assert written - MLFLOW_LOADERS == set()
+    removed = {"mlflow.gluon", "mlflow.fastai", "mlflow.diviner", "mlflow.promptflow", "mlflow.mleap"}
+    for name in MLFLOW_LOADERS - removed:
+        rel = Path(*name.split("."))
+        module = root.parent / rel.with_suffix(".py")
+        package = root.parent / rel / "__init__.py"
+        assert module.is_file() or package.is_file(), name
+        text = (module if module.is_file() else package).read_text()
+        assert "_load_pyfunc" in text, name

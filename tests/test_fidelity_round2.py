@@ -150,3 +150,14 @@ def test_mlflow_loader_list_covers_the_installed_mlflow() -> None:
         assert module.is_file() or package.is_file(), name
         text = (module if module.is_file() else package).read_text()
         assert "_load_pyfunc" in text, name
+
+
+def test_param_and_tag_files_that_are_not_utf8_are_reported_by_default(clean: Path) -> None:
+    """Verified with 3.17.2: an invalid byte inside makes get_run and search_runs raise
+    UnicodeDecodeError; an incomplete sequence at the end is silently dropped."""
+    run_dir = next(p.parent.parent for p in (clean / "mlruns").glob("*/*/tags/mlflow.runName")
+                   if p.read_text() == "params-only")
+    (run_dir / "params/q").write_bytes(b"caf\xe9s")
+    (run_dir / "tags/owner").write_bytes(b"caf\xe9")
+    found = sorted((c[0], c[1], c[2]) for c in check([clean / "mlruns"]))
+    assert found == [("MLT006", "error", "owner"), ("MLT006", "error", "q")]

@@ -40,6 +40,8 @@ LENIENT_LOADERS = frozenset({"mlflow.sklearn"})
 # mlflow/sklearn/__init__.py SUPPORTED pyfunc predict functions.
 SKLEARN_PREDICT_FNS = ("predict", "predict_proba", "predict_log_proba", "predict_joint_log_proba", "score")
 ZIP_MAGIC = b"PK\x03\x04"
+# `python_model_compression` values (mlflow.pyfunc.model._COMPRESSION_INFO) → file magic.
+COMPRESSION_MAGIC = {"gzip": b"\x1f\x8b", "lzma": b"\xfd7zXZ\x00", "bzip2": b"BZh"}
 LFS_MAGIC = b"version https://git-lfs"
 
 
@@ -176,11 +178,16 @@ def _content_kind(head: bytes) -> str:
 def serialization_matches_content(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Problem]:
     """The sklearn (or lightgbm scikit-learn API) `serialization_format` must match the model
     file's content: `skops` files are zip archives, `pickle`/`cloudpickle` files start with a
-    pickle opcode. Only the first bytes are read.
+    pickle opcode. Likewise a PythonModel's `python_model_compression` (`gzip`, `lzma`,
+    `bzip2`, or none) must match how `python_model` is compressed. Only the first bytes are
+    read.
 
-    Why: MLflow picks the deserializer from `serialization_format` (missing means `pickle`);
-    a skops zip fed to pickle, or a pickle fed to skops, fails at load time.
-    Fix: set `serialization_format` to what the file is, or re-save the model.
+    Why: MLflow picks the deserializer from `serialization_format` (missing means `pickle`)
+    and the decompressor from `python_model_compression` (missing or unknown means none); a
+    skops zip fed to pickle, a pickle fed to skops, a gzip file read as lzma or as a plain
+    pickle fails at load time (verified with 3.17.2: LZMAError, "invalid load key '\\x1f'",
+    BadGzipFile).
+    Fix: set the key to what the file is, or re-save the model.
     """
     for flavor, key in (("sklearn", "pickled_model"), ("lightgbm", "data")):
         conf = flavors(model).get(flavor)
@@ -210,6 +217,32 @@ def serialization_matches_content(model: ModelDir, options: Mapping[str, Any]) -
             yield Problem(f"serialization_format is '{declared}' but '{rel}' is {actual}",
                           file="MLmodel", pointer=pointer, subject=rel, related=(rel,),
                           hint="Make serialization_format match the file, or re-save the model.")
+    yield from _compression_matches(model)
+
+
+def _compression_matches(model: ModelDir) -> Iterator[Problem]:
+    pyfunc = flavors(model).get(PYFUNC, {})
+    rel = pyfunc.get("python_model")
+    if pyfunc.get("loader_module") not in PYTHON_MODEL_LOADERS or not isinstance(rel, str) or not rel:
+        return
+    head = head_bytes(model, rel, 8)
+    if not head or head.startswith(LFS_MAGIC):
+        return  # missing or empty: MLM011 / the pickle scanner; LFS pointers: MLM102
+    actual = next((name for name, magic in COMPRESSION_MAGIC.items() if head.startswith(magic)), None)
+    declared = pyfunc.get("python_model_compression")
+    # MLflow falls back to an uncompressed read for a missing or unknown method (with a warning).
+    expected = declared if declared in COMPRESSION_MAGIC else None
+    if actual == expected:
+        return
+    what = f"{actual}-compressed" if actual else ("a plain pickle" if head[:1] == b"\x80"
+                                                   else "not compressed")
+    said = f"python_model_compression is '{declared}'" if declared is not None \
+        else "python_model_compression is not set"
+    pointer = "/flavors/python_function/python_model_compression" \
+        if "python_model_compression" in pyfunc else "/flavors/python_function/python_model"
+    yield Problem(f"{said} but '{rel}' is {what}; MLflow fails to load it",
+                  file="MLmodel", pointer=pointer, subject=rel, related=(rel,),
+                  hint="Make python_model_compression match the file, or re-save the model.")
 
 
 @rule("MLM115", "xgboost-format-mismatch", scope=ModelDir, severity=INFO, default=False)

@@ -161,3 +161,17 @@ def test_param_and_tag_files_that_are_not_utf8_are_reported_by_default(clean: Pa
     (run_dir / "tags/owner").write_bytes(b"caf\xe9")
     found = sorted((c[0], c[1], c[2]) for c in check([clean / "mlruns"]))
     assert found == [("MLT006", "error", "owner"), ("MLT006", "error", "q")]
+
+
+def test_generator_log_records_the_single_defect_failures() -> None:
+    done = steps()
+    expected = {
+        "load+predict copy: compression lzma on a gzip file": "LZMAError",
+        "load+predict copy: compression key dropped on a gzip file": "invalid load key",
+        "load+predict copy: compression gzip on a plain pickle": "BadGzipFile",
+        "load+predict copy: no flavors": "python_function",
+        "load+predict copy: loader_module mlflow.sklern": "ModuleNotFoundError",
+    }
+    for name, error in expected.items():
+        assert done[name]["ok"] is False and error in str(done[name]["trace"]), name
+    assert done["load+predict pyfunc_gzip"]["ok"] is True

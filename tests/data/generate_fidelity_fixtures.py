@@ -11,6 +11,9 @@ tests/data/mlflow/ and require no error and no warning:
 
 * `models/pyfunc_code_paths`: a PythonModel saved with `code_paths` (MLflow measures
   `model_size_bytes` BEFORE it copies `code/`, so the size excludes the code files).
+* `models/pyfunc_gzip|lzma|bzip2`: PythonModels saved with `MLFLOW_LOG_MODEL_COMPRESSION`; single-
+  defect copies (wrong or missing `python_model_compression`, no flavors, an unknown
+  `mlflow.*` loader module) are loaded in a scratch folder and the failures logged.
 * `models/chat_model`, `models/responses_agent`: a ChatModel and a ResponsesAgent saved as
   objects (loader modules `mlflow.pyfunc.loaders.chat_model` / `…responses_agent` read
   `python_model`).
@@ -99,6 +102,16 @@ def child(root: Path) -> None:
     step("save responses_agent", lambda: mlflow.pyfunc.save_model(
         extra / "responses_agent", python_model=Agent()))
 
+    # python_model_compression (MLFLOW_LOG_MODEL_COMPRESSION): python_model.pkl.gz / .xz / .bz2
+    for method in ("gzip", "lzma", "bzip2"):
+        os.environ["MLFLOW_LOG_MODEL_COMPRESSION"] = method
+        step(f"save pyfunc_{method}", lambda m=method: mlflow.pyfunc.save_model(
+            models / f"pyfunc_{m}", python_model=Echo(), code_paths=[str(root / "helper.py")]))
+    del os.environ["MLFLOW_LOG_MODEL_COMPRESSION"]
+    step("load+predict pyfunc_gzip",
+         lambda: mlflow.pyfunc.load_model(str(models / "pyfunc_gzip")).predict(example))
+    verify_copies(root / "scratch", models, example, step)
+
     chat_input = {"messages": [{"role": "user", "content": "hi"}]}
     agent_input = {"input": [{"role": "user", "content": "hi"}]}
     checks = {models / "pyfunc_code_paths": example, models / "chat_model": chat_input,
@@ -146,6 +159,50 @@ def child(root: Path) -> None:
     (root / "GENERATE_LOG.json").write_text(json.dumps({
         "mlflow": mlflow.__version__, "python": sys.version.split()[0], "steps": log}, indent=1))
     os.remove(root / "helper.py")
+
+
+def verify_copies(scratch: Path, models: Path, example: object, step) -> None:
+    """Single-defect copies of the models above, loaded with MLflow: what fails and how (the
+    copies are not kept; tests/rules and tests/test_fidelity_round2.py rebuild them)."""
+    import json as _json
+
+    import mlflow
+    import yaml
+    from mlflow.models import Model
+
+    def copy(name: str, src: str, edit) -> Path:
+        dst = scratch / name
+        shutil.copytree(models / src, dst)
+        data = yaml.safe_load((dst / "MLmodel").read_text())
+        edit(data)
+        (dst / "MLmodel").write_text(yaml.safe_dump(data))
+        return dst
+
+    def pyfunc(data: dict) -> dict:
+        return data["flavors"]["python_function"]
+
+    cases = {
+        "compression lzma on a gzip file": copy(
+            "gz_as_lzma", "pyfunc_gzip", lambda d: pyfunc(d).update(python_model_compression="lzma")),
+        "compression key dropped on a gzip file": copy(
+            "gz_plain", "pyfunc_gzip", lambda d: pyfunc(d).pop("python_model_compression")),
+        "compression gzip on a plain pickle": copy(
+            "plain_as_gzip", "pyfunc_code_paths", lambda d: pyfunc(d).update(python_model_compression="gzip")),
+        "no flavors": copy("no_flavors", "pyfunc_code_paths", lambda d: d.pop("flavors")),
+        "loader_module mlflow.sklern": copy(
+            "sklern", "pyfunc_code_paths", lambda d: pyfunc(d).update(loader_module="mlflow.sklern")),
+    }
+    for what, folder in cases.items():
+        step(f"load+predict copy: {what}",
+             lambda f=folder: mlflow.pyfunc.load_model(str(f)).predict(example))
+
+    def two_columns(d: dict) -> None:
+        d["signature"] = {"inputs": _json.dumps([{"type": "string", "name": "text", "required": True},
+                                                 {"type": "string", "name": "text", "required": True}]),
+                          "outputs": None, "params": None}
+
+    dup = copy("dup_columns", "pyfunc_code_paths", two_columns)
+    step("Model.load copy: duplicate input column", lambda: Model.load(str(dup)).signature.inputs)
 
 
 def main() -> None:

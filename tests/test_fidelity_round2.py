@@ -175,3 +175,29 @@ def test_generator_log_records_the_single_defect_failures() -> None:
     for name, error in expected.items():
         assert done[name]["ok"] is False and error in str(done[name]["trace"]), name
     assert done["load+predict pyfunc_gzip"]["ok"] is True
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("a: 1\nb:\n  c: 1\n  c: 2\n", [("/b/c", 4, 3)]),
+    ("a: 1\nb: 2\na: 3\n", [("/a", 3, 1)]),
+    ("l:\n- a: 1\n  a: 2\n- a: 3\n", [("/l/0/a", 3, 3)]),
+    ("x:\n  c: 1\ny:\n  c: 2\n", []),  # same key in two different mappings
+])
+def test_duplicate_yaml_keys_are_found_where_they_are(text: str, expected: list[object]) -> None:
+    from mlint.rules.mlmodel_yaml import duplicate_candidates, duplicates
+
+    assert duplicate_candidates(text) is bool(expected)
+    assert duplicates(text) == expected
+
+
+def test_duplicate_key_check_composes_no_clean_mlmodel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast path: MLmodel files MLflow wrote (wrapped signature strings included) never
+    reach the composer."""
+    import yaml
+
+    from mlint.rules.mlmodel_yaml import duplicate_candidates
+
+    texts = [p.read_text() for p in MLFLOW_FIXTURES.parent.rglob("MLmodel")]
+    assert len(texts) > 40 and any("signature:" in t for t in texts)
+    monkeypatch.setattr(yaml, "compose", None)
+    assert [t[:40] for t in texts if duplicate_candidates(t)] == []

@@ -45,7 +45,8 @@ def test_generator_log_records_what_mlflow_did() -> None:
         assert done[name]["ok"] is True, name
     assert done["search versions"]["result"] == "[1, 3]"  # v2 deleted, folder kept
     assert "not found" in str(done["get v2 (deleted: expected to fail)"]["trace"])
-    assert "MissingConfigException" in str(done["get_logged_model of that model"]["trace"])
+    ghost = done["read the metrics-only folder as get_logged_model does when it meets it first"]
+    assert "MissingConfigException" in str(ghost["trace"])
 
 
 def test_fidelity_tree_is_clean_with_every_mlm_env_reg_run_rule(clean: Path) -> None:
@@ -109,7 +110,8 @@ def test_stale_source_is_not_read_when_mlflow3_resolves_through_storage_location
 
 def test_metrics_only_logged_model_folder_explains_itself(tmp_path: Path) -> None:
     """MLflow wrote it (log_metric with the model_id of another experiment's model); it is a
-    true hazard, not a false finding: get_logged_model of that model failed on it."""
+    true hazard, not a false finding: get_logged_model fails on it whenever it meets it before
+    the model's own folder."""
     tree = materialize(EXTRA, tmp_path / "extra") / "metric-ghost" / "mlruns"
     found = check([tree])
     assert [(c[0], c[1]) for c in found] == [("RUN003", "warning")]
@@ -201,3 +203,22 @@ def test_duplicate_key_check_composes_no_clean_mlmodel(monkeypatch: pytest.Monke
     assert len(texts) > 40 and any("signature:" in t for t in texts)
     monkeypatch.setattr(yaml, "compose", None)
     assert [t[:40] for t in texts if duplicate_candidates(t)] == []
+
+
+def test_symlink_out_of_a_model_folder_is_an_error(tmp_path: Path) -> None:
+    """Verified with 3.17.2 (GENERATE_LOG): log_artifacts of a folder with `leak -> secret`
+    logs a regular file holding the secret."""
+    assert "content: 'SECRET'" in str(steps()["log_artifacts of a model folder with a symlink out of it"]
+                                       ["result"])
+    root = materialize(CLEAN, tmp_path / "clean")
+    model = root / "models/chat_model"
+    (tmp_path / "secret.txt").write_text("SECRET")
+    (model / "leak").symlink_to(tmp_path / "secret.txt")
+    (model / "inside").symlink_to(model / "conda.yaml")  # stays in the folder: fine
+    (model / "dangling").symlink_to(tmp_path / "nowhere")
+    found = sorted((c[2], c[1]) for c in check([model], "MLT005"))
+    assert found == [("dangling", "warning"), ("leak", "error")]
+    # inside the checked tree but outside the model folder: shipped with the model too
+    logged = next((root / "mlruns").glob("*/models/m-*/artifacts"))
+    (logged / "up").symlink_to(logged.parent / "meta.yaml")
+    assert [(c[0], c[1], c[2]) for c in check([root / "mlruns"], "MLT005")] == [("MLT005", "error", "up")]

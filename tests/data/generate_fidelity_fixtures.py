@@ -153,7 +153,15 @@ def child(root: Path) -> None:
     with mlflow.start_run(run_name="scorer"):
         step("log_metric for a model of another experiment",
              lambda: mlflow.log_metric("foreign_score", 0.25, model_id=owned.model_id))
-    step("get_logged_model of that model", lambda: client.get_logged_model(owned.model_id).metrics)
+    # get_logged_model searches the experiments in os.listdir order and reads the first
+    # models/<id>/ it meets: whether it meets the metrics-only folder first depends on the
+    # file system, so what it does then is recorded directly too.
+    step("get_logged_model of that model (depends on folder order)",
+         lambda: client.get_logged_model(owned.model_id).metrics)
+    store = client._tracking_client.store
+    ghost = extra / "metric-ghost" / "mlruns" / ghost_exp.experiment_id / "models" / owned.model_id
+    step("read the metrics-only folder as get_logged_model does when it meets it first",
+         lambda: store._get_model_from_dir(str(ghost)))
     step("search_logged_models of the run's experiment",
          lambda: [m.model_id for m in client.search_logged_models([ghost_exp.experiment_id])])
     (root / "GENERATE_LOG.json").write_text(json.dumps({
@@ -203,6 +211,35 @@ def verify_copies(scratch: Path, models: Path, example: object, step) -> None:
 
     dup = copy("dup_columns", "pyfunc_code_paths", two_columns)
     step("Model.load copy: duplicate input column", lambda: Model.load(str(dup)).signature.inputs)
+
+    def duplicate_key() -> str:
+        dst = scratch / "dup_key"
+        shutil.copytree(models / "chat_model", dst)
+        text = (dst / "MLmodel").read_text()
+        (dst / "MLmodel").write_text(text.replace(
+            "    loader_module: mlflow.pyfunc.loaders.chat_model\n",
+            "    loader_module: mlflow.pyfunc.loaders.chat_model\n    loader_module: mlflow.sklearn\n"))
+        return Model.load(str(dst)).flavors["python_function"]["loader_module"]
+
+    step("Model.load copy: duplicate loader_module key (which wins)", duplicate_key)
+
+    def symlink_shipped() -> str:
+        secret = scratch / "secret.txt"
+        secret.write_text("SECRET")
+        folder = scratch / "linked"
+        shutil.copytree(models / "chat_model", folder)
+        os.symlink(secret, folder / "leak")
+        kept = mlflow.get_tracking_uri()
+        mlflow.set_tracking_uri(f"file:{scratch / 'mlruns'}")  # not in the kept trees
+        try:
+            with mlflow.start_run() as r:
+                mlflow.log_artifacts(str(folder), "model")
+            logged = Path(mlflow.get_run(r.info.run_id).info.artifact_uri.replace("file://", "")) / "model/leak"
+        finally:
+            mlflow.set_tracking_uri(kept)
+        return f"logged leak is a symlink: {logged.is_symlink()}, content: {logged.read_text()!r}"
+
+    step("log_artifacts of a model folder with a symlink out of it", symlink_shipped)
 
 
 def main() -> None:

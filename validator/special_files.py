@@ -75,7 +75,7 @@ def scan(unit: Unit, expanded: bool,
                 if entry.is_symlink():
                     failure = check_symlink(path, root)
                     if isinstance(unit, ModelDir):
-                        failure = _model_link(path, unit.path, failure)
+                        failure = model_link(path, unit.path, failure)
                     if failure is not None and not excluded(path):
                         yield path, failure, chain
                     continue
@@ -93,7 +93,7 @@ def scan(unit: Unit, expanded: bool,
                 continue
 
 
-def _model_link(path: Path, model: Path, failure: FileFailure | None) -> FileFailure | None:
+def model_link(path: Path, model: Path, failure: FileFailure | None) -> FileFailure | None:
     """A symlink in a model folder that leads out of it is an error, not a warning: MLflow's
     log_model/log_artifacts, `cp -r`, and uploads follow it and ship the target (a key, a
     password file) with the model. Dangling and looping links stay warnings."""

@@ -22,7 +22,7 @@ from mlint.engine import key_path
 from mlint.filecache import FileCache
 from mlint.files import FileFailure, check_symlink, special_file
 from mlint.layout import has_mlmodel
-from mlint.special_files import model_link, keep, scan
+from mlint.special_files import keep, model_link, scan
 from mlint.units import Experiment, ModelDir, Run, Tree, Unit
 from tests.perf.test_parallel_cache import EXP, make_tree
 

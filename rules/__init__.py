@@ -13,6 +13,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "mlint.rules.mlmodel_paths",
     "mlint.rules.mlmodel_flavors",
     "mlint.rules.mlmodel_metadata",
+    "mlint.rules.mlmodel_yaml",
     "mlint.rules.env_requirements",
     "mlint.rules.env_consistency",
     "mlint.rules.pickle_safety",

@@ -151,15 +151,16 @@ def _mm(version: str) -> tuple[str, ...]:
     return tuple(version.strip().split("."))
 
 
-@rule("ENV113", "python-version-mismatch", scope=ModelDir, severity=ERROR)
+@rule("ENV113", "python-version-mismatch", scope=ModelDir, severity=WARNING)
 def python_versions_agree(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Problem]:
     """The Python version must agree across `python_function.python_version`, conda.yaml's
-    `python` pin and python_env.yaml's `python`: a major.minor difference is an error, a patch
+    `python` pin and python_env.yaml's `python`: a major.minor difference is a warning, a patch
     difference is reported as info.
 
     Why: MLflow writes the same interpreter version in all three; the rebuilt environment uses
     the env file's version while pickles were written by the MLmodel's, and a pickle from
-    another minor version often fails to load.
+    another minor version often fails to load. MLflow itself only logs a warning at load
+    (`_warn_potentially_incompatible_py_version_if_necessary`), so this is a warning too.
     Fix: make all three name the interpreter the model was saved with.
     """
     data = mlmodel_data(model)

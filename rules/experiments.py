@@ -63,7 +63,9 @@ def experiment_lifecycle_matches_folder(experiment: Experiment,
 
     Why: `mlflow.delete_experiment` sets `deleted` AND moves the folder to `.trash/`; restore does
     both in reverse. A folder moved by hand (or a meta edited by hand) shows up in the wrong
-    list, and `restore_experiment`/`delete_experiment` then fail to find it.
+    list, and `restore_experiment`/`delete_experiment` then fail to find it. An `active`
+    experiment in `.trash/` (what MLflow 1.x wrote) comes back, with its runs, as an active
+    experiment after `mlflow migrate-filestore`.
     Fix: use `mlflow experiments delete|restore`, or move the folder to match `lifecycle_stage`.
     """
     meta = meta_of(experiment)
@@ -72,7 +74,10 @@ def experiment_lifecycle_matches_folder(experiment: Experiment,
         return  # missing or invalid: the schema rule reports it
     trashed = in_trash(experiment)
     if trashed and stage == "active":
-        yield Problem("experiment is in .trash but its lifecycle_stage is 'active'",
+        # MLflow 1.x left deleted experiments so; the migration keys on lifecycle_stage, not
+        # on the folder, so the "deleted" experiment and its runs come back active.
+        yield Problem("experiment is in .trash but its lifecycle_stage is 'active': "
+                      "`mlflow migrate-filestore` brings it back as an active experiment",
                       file="meta.yaml", pointer="/lifecycle_stage",
                       hint="Restore it with `mlflow experiments restore` or set 'deleted'.")
     elif not trashed and stage == "deleted":

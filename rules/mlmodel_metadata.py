@@ -8,7 +8,7 @@ from typing import Any
 
 from mlint.diagnostics import INFO, WARNING, Problem
 from mlint.files import walk
-from mlint.mlmodel import mlmodel_data, references
+from mlint.mlmodel import flavors, mlmodel_data, references
 from mlint.registry import rule
 from mlint.units import ModelDir
 
@@ -119,10 +119,25 @@ def artifact_path_matches_location(model: ModelDir, options: Mapping[str, Any]) 
                           "logged model's artifacts are", file="MLmodel", pointer="/artifact_path")
 
 
+def _code_after_size(model: ModelDir) -> str | None:
+    """The `code` folder of a model saved by `mlflow.pyfunc.save_model`, which copies
+    `code_paths` AFTER measuring model_size_bytes (`_save_model_with_class_artifacts_params`,
+    `_save_model_with_loader_module_and_data_path`); flavors such as sklearn, xgboost and
+    lightgbm copy their code first, so it is counted there."""
+    found = flavors(model)
+    code = found.get("python_function", {}).get("code")
+    if set(found) != {"python_function"} or not isinstance(code, str) or not code:
+        return None
+    return os.path.normpath(code)
+
+
 def _folder_size(model: ModelDir) -> int | None:
     total = 0
+    code = _code_after_size(model)
     for current, _dirs, files in walk(model.path):  # iterative: no RecursionError when deep
         rel = os.path.relpath(current, model.path)
+        if code is not None and (rel == code or rel.startswith(code + os.sep)):
+            continue
         for name in files:
             if (rel == "." and name in WRITTEN_AFTER_SIZE) or (rel == "metadata" and name in METADATA_COPIES):
                 continue
@@ -138,8 +153,9 @@ def model_size_matches(model: ModelDir, options: Mapping[str, Any]) -> Iterator[
     """`model_size_bytes` must equal the size of the model folder as MLflow measured it (every
     file except those MLflow writes after measuring: `MLmodel`, `conda.yaml`,
     `python_env.yaml`, `requirements.txt`, `constraints.txt`, `environment_variables.txt`,
-    `registered_model_meta`, and the copies of the metadata files in `metadata/`). Not
-    reported when a referenced file is missing (MLM011).
+    `registered_model_meta`, the copies of the metadata files in `metadata/`, and the `code`
+    folder of a plain pyfunc model, which `mlflow.pyfunc.save_model` copies after measuring).
+    Not reported when a referenced file is missing (MLM011).
 
     Why: a different size means files were added, removed, truncated or replaced after the
     model was saved (a partial upload or copy, a swapped model file).

@@ -75,3 +75,40 @@ def values_within_limits(run: Run, options: Mapping[str, Any]) -> Iterator[Probl
             yield Problem(f"{folder[:-1]} {key!r} is {len(doc.text)} characters, over the "
                           f"{limit} allowed by {why}", file=rel, line=1, subject=key,
                           hint="Log long values as an artifact (mlflow.log_text) instead.")
+
+
+# Free text that users (and the UI's note editor) end with a newline: MLflow stores it as given.
+FREE_TEXT_TAGS = frozenset({"mlflow.note.content"})
+
+
+@rule("RUN114", "entity-value-misread", scope=(Run, LoggedModel, Experiment), severity=WARNING)
+def values_read_back(unit: Run | LoggedModel | Experiment, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """A param or tag file must hold the value exactly as MLflow writes it: no trailing newline
+    (`mlflow.note.content`, free text, may end with one). Every param and tag file is read, so
+    one that is not UTF-8 is reported too, as MLT006 (error).
+
+    Why: MLflow writes the value verbatim and reads the whole file back: a file saved by an
+    editor or `echo` gets a newline that becomes part of the value (`'0.1\n'`), so filters
+    and comparisons miss it and `log_param` with the real value fails ("Changing param values
+    is not allowed"). An invalid UTF-8 byte makes `get_run`, `search_runs` over the whole
+    experiment and `mlflow migrate-filestore` fail with UnicodeDecodeError, and an incomplete
+    sequence at the very end is silently cut off (verified with MLflow 3.17.2).
+    Fix: rewrite the file with the exact value, as UTF-8: `printf '%s' VALUE > FILE`.
+    """
+    folders = ("tags",) if isinstance(unit, Experiment) else ("params", "tags")
+    for folder in folders:
+        for key, size in leaf_sizes(unit, folder).items():
+            if size == 0:
+                continue
+            rel = f"{folder}/{key}"
+            doc = unit.text(rel)  # a file that is not UTF-8 is reported by the engine (MLT006)
+            if doc is None or not doc.text.endswith(("\n", "\r")):
+                continue
+            if folder == "tags" and key in FREE_TEXT_TAGS:
+                continue
+            text = doc.text
+            value = text.rstrip("\r\n")
+            yield Problem(f"{folder[:-1]} {key!r} ends with a newline, which MLflow reads back as "
+                          f"part of the value ({text[-40:]!r}, not {value[-40:]!r}); MLflow never "
+                          "adds one", file=rel, line=1, subject=key,
+                          hint="Rewrite the file without the newline: printf '%s' VALUE > FILE")

@@ -13,6 +13,9 @@ from mlint.tracking import local_path, logged_model_exists, meta_of, run_index, 
 from mlint.units import RegisteredModel
 
 STAGES = ("None", "Staging", "Production", "Archived")
+# The file registry's delete_model_version keeps the folder and writes this stage; the client
+# then reports the version as not found, and the migration skips it.
+DELETED = "Deleted_Internal"
 STATUSES = ("READY", "PENDING_REGISTRATION", "FAILED_REGISTRATION")
 VERSION_DIR = re.compile(r"^version-([0-9]+)$")
 ALIAS = re.compile(r"^[\w\-]*$")
@@ -31,8 +34,9 @@ def versions(model: RegisteredModel) -> dict[str, dict[str, Any]]:
 @rule("REG100", "model-version-inconsistent", scope=RegisteredModel, severity=ERROR)
 def model_versions_consistent(model: RegisteredModel, options: Mapping[str, Any]) -> Iterator[Problem]:
     """Each `version-<N>/meta.yaml` must say `version: N` and name its registered model, with a
-    `current_stage` in None/Staging/Production/Archived and a `status` in READY,
-    PENDING_REGISTRATION, FAILED_REGISTRATION.
+    `current_stage` in None/Staging/Production/Archived (or `Deleted_Internal`, which
+    `MlflowClient.delete_model_version` writes) and a `status` in READY, PENDING_REGISTRATION,
+    FAILED_REGISTRATION.
 
     Why: the registry finds version N by the folder `version-N` and trusts the meta: a mismatch
     makes `models:/<name>/<N>` load another version's files, and two folders claiming the same
@@ -55,7 +59,7 @@ def model_versions_consistent(model: RegisteredModel, options: Mapping[str, Any]
             yield Problem(f"name {name!r} does not match the registered model folder {model.name!r}",
                           file=rel, pointer="/name")
         stage, status = meta.get("current_stage"), meta.get("status")
-        if stage is not None and stage not in STAGES:
+        if stage is not None and stage not in STAGES and stage != DELETED:
             yield Problem(f"current_stage {stage!r} is not one of {', '.join(STAGES)}", file=rel,
                           pointer="/current_stage")
         if status is not None and status not in STATUSES:
@@ -95,8 +99,24 @@ def registered_model_name_valid(model: RegisteredModel, options: Mapping[str, An
                       pointer="/name" if "name" in meta else "")
 
 
-def _source_problem(model: RegisteredModel, meta: dict[str, Any]) -> str:
-    source, run_id = meta.get("source"), meta.get("run_id")
+def _source_problem(model: RegisteredModel, meta: dict[str, Any]) -> tuple[str, str]:
+    """(why, pointer) when the version's files cannot be found in the tree."""
+    source, run_id, model_id = meta.get("source"), meta.get("run_id"), meta.get("model_id")
+    tree = tree_of(model)
+    if tree is None:
+        return "", ""
+    if isinstance(model_id, str) and model_id.startswith("m-") and meta.get("storage_location"):
+        # MLflow 3: `models:/<name>/<version>` downloads from `storage_location or source`, and
+        # registration set storage_location to the logged model's artifacts (from model_id):
+        # a stale `source` is never read (verified: load_model works with one).
+        if logged_model_exists(model, model_id) is False:
+            return f"model_id {model_id!r} names a logged model that does not exist in this tree", \
+                "/model_id"
+        return "", ""
+    return _plain_source_problem(model, source, run_id), "/source"
+
+
+def _plain_source_problem(model: RegisteredModel, source: Any, run_id: Any) -> str:
     tree = tree_of(model)
     if not isinstance(source, str) or not source or tree is None:
         return ""
@@ -127,7 +147,9 @@ def _source_problem(model: RegisteredModel, meta: dict[str, Any]) -> str:
 def model_version_sources_exist(model: RegisteredModel, options: Mapping[str, Any]) -> Iterator[Problem]:
     """A model version's `source` must resolve inside the tree — in 2.x a run artifact folder
     with an MLmodel, in 3.x `models:/m-…` an existing logged model — and its `run_id` must be
-    an existing run.
+    an existing run. When an MLflow 3 version has a `model_id` and a `storage_location`, MLflow
+    loads from there and never reads `source`, so the logged model is checked instead. Deleted
+    versions (`current_stage: Deleted_Internal`) are skipped.
 
     Why: `mlflow.pyfunc.load_model("models:/<name>/<version>")` and serving read the version's
     source; if the run or logged model was deleted and garbage-collected, or its artifacts never
@@ -136,10 +158,12 @@ def model_version_sources_exist(model: RegisteredModel, options: Mapping[str, An
     """
     tree = tree_of(model)
     for folder, meta in versions(model).items():
+        if meta.get("current_stage") == DELETED:
+            continue  # deleted: MLflow never resolves it again, its source may well be gone
         rel = f"{folder}/meta.yaml"
-        why = _source_problem(model, meta)
+        why, pointer = _source_problem(model, meta)
         if why:
-            yield Problem(why, file=rel, pointer="/source")
+            yield Problem(why, file=rel, pointer=pointer)
         run_id = meta.get("run_id")
         if tree is not None and isinstance(run_id, str) and run_id and run_id not in run_index(tree):
             yield Problem(f"run_id {run_id!r} does not exist in this tree", file=rel,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlint import schemas
-from mlint.diagnostics import ERROR, Problem
+from mlint.diagnostics import ERROR, WARNING, Problem
 from mlint.envfiles import env_file
 from mlint.linemap import split_pointer
 from mlint.mlmodel import signature_parts
@@ -80,7 +80,9 @@ TABLE: tuple[SchemaCheck, ...] = (
 def check_file(check: SchemaCheck, unit: Unit) -> Iterator[Problem]:
     for rel in check.files(unit):
         if not unit.exists(rel):
-            if check.required:
+            if check.required and isinstance(unit, LoggedModel) and unit.entries() == ["metrics"]:
+                yield _metrics_only_model(unit, rel)
+            elif check.required:
                 yield Problem(f"'{rel}' is missing", file=rel,
                               hint="MLflow cannot read this entity without it.")
             continue
@@ -96,6 +98,24 @@ def check_file(check: SchemaCheck, unit: Unit) -> Iterator[Problem]:
             continue
         for error in schemas.best_errors(check.schema, doc.data):
             yield Problem(_at(error.pointer, error.message), file=rel, pointer=error.pointer)
+
+
+def _metrics_only_model(unit: LoggedModel, rel: str) -> Problem:
+    """A `models/<id>/` folder that holds only `metrics/` is what MLflow's file store writes for
+    `log_metric(..., model_id=<id>)` when the logged model belongs to ANOTHER experiment than the
+    run: it writes below the run's experiment. The logged model is intact in its own
+    experiment, but `get_logged_model(<id>)` searches the experiments in folder order and fails
+    with MissingConfigException when it meets this folder first (verified with 3.17.2)."""
+    tree = unit.experiment.tree if unit.experiment is not None else None
+    owners = [exp.name for exp in (tree.experiment_dirs() if tree is not None else [])
+              if (exp / "models" / unit.name / "meta.yaml").is_file()]
+    where = f" (the model itself is in experiment {owners[0]})" if owners else ""
+    return Problem(f"'{rel}' is missing: this folder holds only metrics/, which MLflow writes for "
+                   f"a metric logged for model {unit.name} from a run of another experiment"
+                   f"{where}; get_logged_model fails with MissingConfigException if it finds "
+                   "this folder first", file=rel, severity=WARNING,
+                   hint="Move the metric files into the model's own metrics/ folder (append the "
+                        "lines) and remove this folder.")
 
 
 def _at(pointer: str, message: str, prefix: str = "") -> str:

@@ -138,13 +138,15 @@ def complex_column_implicitly_optional(model: ModelDir, options: Mapping[str, An
                 hint='Add "required": true (or false if the column may be absent).')
 
 
-@rule("SIG103", "signature-duplicate-name", scope=ModelDir, severity=WARNING)
+@rule("SIG103", "signature-duplicate-name", scope=ModelDir, severity=ERROR)
 def signature_duplicate_name(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Problem]:
-    """Input and output names in a signature should be unique.
+    """Input and output names in a signature must be unique: a duplicate input name is an
+    error, a duplicate output name (outputs are not enforced) a warning.
 
-    Why: MLflow accepts duplicate names, but enforcement looks columns up by name and keeps only
-    the last spec, so the first declaration (its type, its `required` flag) is silently ignored
-    and the input example or payload is checked against the other one.
+    Why: MLflow accepts duplicate names, but enforcement builds the model's input from the
+    signature's names, so one column is silently lost: with inputs `a` and `a` (was `b`),
+    `predict` on the model's own input example (columns `a`, `b`) hands the model only `a`
+    (verified with MLflow 3.17.2), and a model that needs both fails or predicts wrongly.
     Fix: rename or remove the duplicate; `mlflow.models.infer_signature` never produces them.
     """
     for part_name in ("inputs", "outputs"):
@@ -157,10 +159,13 @@ def signature_duplicate_name(model: ModelDir, options: Mapping[str, Any]) -> Ite
                 continue
             key = repr(x["name"])
             if key in first:
+                effect = "enforcement passes the model only one column of that name" \
+                    if part_name == "inputs" else "MLflow keeps only the last declaration"
                 yield Problem(
                     f"signature.{part_name}/{i}: name {short(x['name'])} is already used by element "
-                    f"{first[key]}; MLflow keeps only the last declaration",
-                    file="MLmodel", pointer=f"{part.pointer}/{i}/name", subject=f"{part_name}/{i}")
+                    f"{first[key]}; {effect}",
+                    file="MLmodel", pointer=f"{part.pointer}/{i}/name", subject=f"{part_name}/{i}",
+                    severity=None if part_name == "inputs" else WARNING)
             else:
                 first[key] = i
 

@@ -59,10 +59,14 @@ def file_too_large(unit: Any, options: Mapping[str, Any]) -> Iterator[Problem]:
 @rule("MLT005", "unsafe-symlink", scope=None, severity=WARNING, groups=["security"])
 def unsafe_symlink(unit: Any, options: Mapping[str, Any]) -> Iterator[Problem]:
     """A symlink is dangling, loops, or leads outside the checked folder; it is not followed.
+    Inside a model folder, a symlink that leads out of the model folder is an error.
 
     Why: an artifact that depends on a path outside itself breaks when copied or registered,
-    and following links out of the tree could make mlint read arbitrary files.
-    Fix: replace the link with a copy of its target inside the artifact.
+    and following links out of the tree could make mlint read arbitrary files. From a model
+    folder it is worse: `log_model`/`log_artifacts`, `cp -r` and uploads follow the link and
+    ship its target with the model (verified with MLflow 3.17.2: `leak -> secret` is logged as
+    a regular file holding the secret).
+    Fix: replace the link with a copy of its target inside the artifact, or delete it.
     """
     yield from ()
 

@@ -182,7 +182,7 @@ class Engine:
             column=failure.column,
             code=meta.code,
             name=meta.name,
-            severity=self.config.severity_of(meta, None),
+            severity=self.config.severity_of(meta, failure.severity),
             message=failure.message,
             hint=failure.hint,
             fingerprint=fingerprint(meta.code, key_path(path, self.key_root(key_root)), "", ""),

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from mlint.diagnostics import Severity
 from mlint.quoting import clip
 from mlint.structure import MAX_EXPANDED_NODES, MAX_NESTING_DEPTH, structure_problem
 
@@ -33,13 +34,15 @@ DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
 @dataclass(frozen=True)
 class FileFailure:
-    """Why a file could not be read or parsed. `code` is an MLT rule code."""
+    """Why a file could not be read or parsed. `code` is an MLT rule code; `severity`
+    overrides the rule's default for this one failure (config overrides still win)."""
 
     code: str
     message: str
     line: int = 0
     column: int = 0
     hint: str = ""
+    severity: Severity | None = None
 
 
 @dataclass

@@ -24,11 +24,11 @@ import os
 from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 
-from mlint.diagnostics import Diagnostic
+from mlint.diagnostics import Diagnostic, Severity
 from mlint.discovery import inode_key
 from mlint.files import FileFailure, check_symlink, special_file
 from mlint.layout import has_mlmodel
-from mlint.units import Experiment, LoggedModel, Run, Tree, Unit
+from mlint.units import Experiment, LoggedModel, ModelDir, Run, Tree, Unit
 
 # A candidate finding: the located diagnostic, its path, and the folders entered to reach it.
 Candidate = tuple[Diagnostic, str, tuple[int | None, ...]]
@@ -74,6 +74,8 @@ def scan(unit: Unit, expanded: bool,
                 path = Path(entry.path)
                 if entry.is_symlink():
                     failure = check_symlink(path, root)
+                    if isinstance(unit, ModelDir):
+                        failure = model_link(path, unit.path, failure)
                     if failure is not None and not excluded(path):
                         yield path, failure, chain
                     continue
@@ -89,6 +91,25 @@ def scan(unit: Unit, expanded: bool,
                     yield path, special_file(path, os.lstat(path).st_mode), chain
             except OSError:
                 continue
+
+
+def model_link(path: Path, model: Path, failure: FileFailure | None) -> FileFailure | None:
+    """A symlink in a model folder that leads out of it is an error, not a warning: MLflow's
+    log_model/log_artifacts, `cp -r`, and uploads follow it and ship the target (a key, a
+    password file) with the model. Dangling and looping links stay warnings."""
+    if failure is not None and "outside" not in failure.message:
+        return failure
+    if failure is None and check_symlink(path, model) is None:
+        return None  # resolves inside the model folder
+    try:
+        target = os.readlink(path)
+    except OSError:
+        target = "?"
+    return FileFailure(
+        "MLT005", f"'{path.name}' is a symlink to {target}, outside the model folder: logging, "
+                  "copying or uploading the model follows it and ships the target; not followed",
+        hint="Replace the link with a copy of the file if it belongs to the model, else delete it.",
+        severity=Severity.ERROR)
 
 
 def keep(candidates: Iterable[Candidate], already: Collection[str],

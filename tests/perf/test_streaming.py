@@ -22,8 +22,8 @@ from mlint.engine import key_path
 from mlint.filecache import FileCache
 from mlint.files import FileFailure, check_symlink, special_file
 from mlint.layout import has_mlmodel
-from mlint.special_files import keep, scan
-from mlint.units import Experiment, Run, Tree, Unit
+from mlint.special_files import keep, model_link, scan
+from mlint.units import Experiment, ModelDir, Run, Tree, Unit
 from tests.perf.test_parallel_cache import EXP, make_tree
 
 SPECIAL = ("MLT003", "MLT005")
@@ -117,6 +117,8 @@ def oracle(paths: list[Path]) -> Expected:
                 path = Path(entry.path)
                 if entry.is_symlink():
                     failure = None if path in already else check_symlink(path, unit.context.root)
+                    if path not in already and isinstance(unit, ModelDir):
+                        failure = model_link(path, unit.path, failure)  # judged by the model folder
                     if failure is not None:
                         record(path, failure)
                 elif entry.is_dir(follow_symlinks=False):

@@ -11,17 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from mlint import formats
+from mlint import formats, wireformats
 from mlint.formats import OK, TRUNCATED, WRONG, Reader, Verdict, check_file
 
 FLAVORS = Path(__file__).resolve().parent / "data" / "flavors" / "3.17.2"
 
 REAL = [
     ("lightgbm_booster/model.lgb", formats.lightgbm_text),
-    ("xgboost_ubj/model.ubj", formats.ubjson_object),
+    ("xgboost_ubj/model.ubj", wireformats.ubjson_object),
     ("xgboost_json/model.json", formats.json_document),
     ("catboost_classifier/model.cb", formats.catboost_binary),
-    ("onnx_external_data/model.onnx", formats.onnx_model),
+    ("onnx_external_data/model.onnx", wireformats.onnx_model),
     ("pytorch_pt2/data/model.pt2", formats.zip_archive),
     ("pytorch_pickle/data/model.pth", formats.zip_archive),
     ("pytorch_torchscript/data/model.pth", formats.zip_archive),
@@ -57,7 +57,7 @@ def test_every_cut_of_a_real_file_is_reported(rel: str, check: Callable[[Reader]
 
 
 def test_onnx_names_its_external_data() -> None:
-    verdict = check_file(FLAVORS / "onnx_external_data" / "model.onnx", FLAVORS, formats.onnx_model)
+    verdict = check_file(FLAVORS / "onnx_external_data" / "model.onnx", FLAVORS, wireformats.onnx_model)
     assert isinstance(verdict, Verdict)
     [(location, needed)] = verdict.needs
     assert (FLAVORS / "onnx_external_data" / location).stat().st_size == needed == 1600
@@ -77,12 +77,12 @@ def test_zip64_and_empty_archives(tmp_path: Path) -> None:
 def test_wrong_formats(tmp_path: Path) -> None:
     ubj = (FLAVORS / "xgboost_ubj" / "model.ubj").read_bytes()
     text = (FLAVORS / "xgboost_json" / "model.json").read_bytes()
-    assert _verdict(tmp_path, text, formats.ubjson_object).state == WRONG
+    assert _verdict(tmp_path, text, wireformats.ubjson_object).state == WRONG
     assert _verdict(tmp_path, ubj, formats.json_document).state == WRONG
     assert _verdict(tmp_path, text, formats.lightgbm_text).state == WRONG
     assert _verdict(tmp_path, text, formats.catboost_binary).state == WRONG
-    assert _verdict(tmp_path, text, formats.onnx_model).state == WRONG
-    assert _verdict(tmp_path, b"tree\nversion=v4\n", formats.onnx_model).state == WRONG
+    assert _verdict(tmp_path, text, wireformats.onnx_model).state == WRONG
+    assert _verdict(tmp_path, b"tree\nversion=v4\n", wireformats.onnx_model).state == WRONG
     assert _verdict(tmp_path, b'{"a": 1,, }', formats.json_document).state == WRONG
     assert _verdict(tmp_path, json.dumps({"a": [1] * 10}).encode(), formats.json_document).state == OK
 

@@ -49,7 +49,7 @@ class Reader:
         self.fd, self.size = fd, size
 
     def read(self, offset: int, count: int) -> bytes:
-        if offset >= self.size or count <= 0:
+        if offset < 0 or offset >= self.size or count <= 0:
             return b""
         return os.pread(self.fd, min(count, self.size - offset), offset)
 

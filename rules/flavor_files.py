@@ -153,9 +153,9 @@ def flavor_file_empty(model: ModelDir, options: Mapping[str, Any]) -> Iterator[P
 def flavor_file_truncated(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Problem]:
     """A flavor model file is cut short: a zip archive (PyTorch `pth`/`pt2`/TorchScript,
     `.keras`) without its central directory, a LightGBM text model without its `end of
-    trees` line, XGBoost JSON that ends early or UBJSON without its closing `}`, a CatBoost
-    or HDF5 file shorter than its header says, an ONNX protobuf whose fields run past the end,
-    or an ONNX external data file shorter than the tensors it holds.
+    trees` line, XGBoost JSON or UBJSON that ends early, a CatBoost or HDF5 file shorter than
+    its header says, an ONNX protobuf whose fields run past the end, an ONNX external data
+    file shorter than the tensors it holds, spaCy msgpack weights that end early.
 
     Why: the loader fails on it, and a truncated LightGBM model does worse: `lightgbm.Booster`
     crashes the whole Python process (SIGSEGV) instead of raising, so one bad file takes a

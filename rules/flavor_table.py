@@ -22,7 +22,7 @@ from mlint.formats import (
 )
 from mlint.mlmodel import head_bytes
 from mlint.units import ModelDir
-from mlint.wireformats import onnx_model, ubjson_object
+from mlint.wireformats import msgpack_value, onnx_model, ubjson_object
 
 Check = Callable[[Reader], Verdict]
 
@@ -126,7 +126,7 @@ def _pytorch(model: ModelDir, conf: dict[str, Any]) -> Iterator[Expected]:
         yield Expected(pth, pointer, "a torch.save or TorchScript zip archive", _torch_file,
                        loader="torch.load")
         yield Expected(_join(data, "pickle_module_info.txt"), pointer,
-                       "the name of the pickle module", loader="mlflow.pytorch.load_model")
+                       "the file naming the pickle module", loader="mlflow.pytorch.load_model")
     else:
         yield Expected(_join(data, "model.pt2"), pointer, "a torch.export archive (pt2)",
                        zip_archive, loader="torch.export.load")
@@ -177,7 +177,8 @@ def _spacy(model: ModelDir, conf: dict[str, Any]) -> Iterator[Expected]:
                    loader=loader)
     yield Expected(_join(data, "meta.json"), pointer, "the spaCy pipeline meta", json_document,
                    loader=loader)
-    yield Expected(_join(data, "tokenizer"), pointer, "the spaCy tokenizer", loader=loader)
+    yield Expected(_join(data, "tokenizer"), pointer, "the spaCy tokenizer (msgpack)",
+                   msgpack_value, loader=loader)
     yield Expected(_join(data, "vocab", "strings.json"), pointer, "the spaCy string store",
                    json_document, loader=loader)
     # A trainable component (TrainablePipe: textcat, ner, tagger...) is serialized as a folder
@@ -188,9 +189,11 @@ def _spacy(model: ModelDir, conf: dict[str, Any]) -> Iterator[Expected]:
             yield Expected(_join(data, name), pointer, f"the folder of spaCy component {name!r}",
                            loader=loader, folder=True, within=data)
             continue
-        for part in ("cfg", "model"):
-            yield Expected(_join(data, name, part), pointer,
-                           f"the {part} file of spaCy component {name!r}", loader=loader)
+        yield Expected(_join(data, name, "cfg"), pointer,
+                       f"the cfg file of spaCy component {name!r}", json_document, loader=loader)
+        yield Expected(_join(data, name, "model"), pointer,
+                       f"the model file of spaCy component {name!r} (msgpack)", msgpack_value,
+                       loader=loader)
 
 
 SPACY_TRAINABLE = frozenset({

@@ -241,3 +241,59 @@ def onnx_model(r: Reader) -> Verdict:
     if missing:
         return Verdict(TRUNCATED, f"the model has no {' and no '.join(missing)}")
     return Verdict(OK, needs=tuple(sorted(needs.items())))
+
+
+# --- msgpack (spaCy tokenizer and component weights, thinc's Model.to_bytes) --------------------
+
+# marker → (bytes of the length/count field, fixed payload bytes, kind: v value, s sized
+# payload, a array, m map)
+_MSGPACK: dict[int, tuple[int, int, str]] = {
+    0xC0: (0, 0, "v"), 0xC2: (0, 0, "v"), 0xC3: (0, 0, "v"),
+    0xC4: (1, 0, "s"), 0xC5: (2, 0, "s"), 0xC6: (4, 0, "s"),  # bin
+    0xC7: (1, 1, "s"), 0xC8: (2, 1, "s"), 0xC9: (4, 1, "s"),  # ext: length, type byte
+    0xCA: (0, 4, "v"), 0xCB: (0, 8, "v"),
+    0xCC: (0, 1, "v"), 0xCD: (0, 2, "v"), 0xCE: (0, 4, "v"), 0xCF: (0, 8, "v"),
+    0xD0: (0, 1, "v"), 0xD1: (0, 2, "v"), 0xD2: (0, 4, "v"), 0xD3: (0, 8, "v"),
+    0xD4: (0, 2, "v"), 0xD5: (0, 3, "v"), 0xD6: (0, 5, "v"), 0xD7: (0, 9, "v"), 0xD8: (0, 17, "v"),
+    0xD9: (1, 0, "s"), 0xDA: (2, 0, "s"), 0xDB: (4, 0, "s"),  # str
+    0xDC: (2, 0, "a"), 0xDD: (4, 0, "a"), 0xDE: (2, 0, "m"), 0xDF: (4, 0, "m"),
+}
+
+
+def msgpack_value(r: Reader) -> Verdict:
+    """One complete msgpack value (spaCy's `tokenizer` and component `model` files)."""
+    if r.size > MAX_PARSE_BYTES:
+        return Verdict(OK)  # not walked; say nothing rather than guess
+    data = r.read(0, r.size)
+    pending, pos = 1, 0
+    while pending:
+        if pos >= len(data):
+            return Verdict(TRUNCATED, "the msgpack data ends early")
+        marker = data[pos]
+        pos += 1
+        pending -= 1
+        if marker <= 0x7F or marker >= 0xE0:
+            continue  # fixint
+        if 0x80 <= marker <= 0x9F:  # fixmap, fixarray
+            pending += (marker & 0x0F) * 2 if marker < 0x90 else marker & 0x0F
+            continue
+        if 0xA0 <= marker <= 0xBF:  # fixstr
+            pos += marker & 0x1F
+            continue
+        spec = _MSGPACK.get(marker)
+        if spec is None:
+            return Verdict(WRONG, f"not msgpack (byte 0x{marker:02x} at {pos - 1})")
+        width, fixed, kind = spec
+        if pos + width > len(data):
+            return Verdict(TRUNCATED, "the msgpack data ends early")
+        count = int.from_bytes(data[pos:pos + width], "big")
+        pos += width + fixed
+        if kind == "s":
+            pos += count
+        elif kind == "a":
+            pending += count
+        elif kind == "m":
+            pending += 2 * count
+    if pos > len(data):
+        return Verdict(TRUNCATED, "the msgpack data ends early")
+    return Verdict(OK)

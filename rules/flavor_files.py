@@ -64,7 +64,11 @@ def _examine(model: ModelDir, exp: Expected) -> Iterator[Defect]:
         ext = Expected(posixpath.normpath(posixpath.join(folder, location)), exp.pointer,
                        "ONNX external tensor data",
                        loader=exp.loader)
-        if escapes(model, ext.rel) or not os.path.lexists(model.file(ext.rel)):
+        outside = escapes(model, ext.rel)
+        if outside:  # onnx refuses these too ("External data path validation failed")
+            yield Defect(MISSING, ext, f"{outside}, where onnx refuses to read external data")
+            continue
+        if not os.path.lexists(model.file(ext.rel)):
             yield Defect(MISSING, ext)
             continue
         try:
@@ -125,10 +129,11 @@ def flavor_file_missing(model: ModelDir, options: Mapping[str, Any]) -> Iterator
     """
     yield from _problems(
         model, MISSING,
-        lambda d: (f"{d.expected.shown} exists" if d.expected.shown
-                   else f"'{d.expected.rel}' does not exist")
-                  + f": {d.expected.loader} opens {d.expected.fmt} there"
-                  f"{_siblings(model, d.expected.rel)}",
+        lambda d: f"'{d.expected.rel}' ({d.expected.fmt}) {d.detail}" if d.detail else (
+            (f"{d.expected.shown} exists" if d.expected.shown
+             else f"'{d.expected.rel}' does not exist")
+            + f": {d.expected.loader} opens {d.expected.fmt} there"
+            f"{_siblings(model, d.expected.rel)}"),
         "Restore the file under the name MLflow expects, or re-save the model.")
 
 

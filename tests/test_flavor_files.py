@@ -55,3 +55,18 @@ def test_every_defect_real_mlflow_fails_on_is_reported(tmp_path: Path) -> None:
         report = mlint.run([work], Config(select=RULES))
         codes = [d.code for d in report.diagnostics]
         assert len(codes) == 1, (case, [d.message for d in report.diagnostics])
+
+
+def test_onnx_external_data_outside_the_model_folder(tmp_path: Path) -> None:
+    """onnx.load refuses an absolute (or climbing) external data location: ValidationError
+    "should be a relative path" (checked with onnx 1.23)."""
+    work = tmp_path / "onnx"
+    shutil.copytree(FLAVORS / "onnx_external_data", work)
+    model = work / "model.onnx"
+    [location] = [p.name for p in work.glob("*.data")]
+    raw = model.read_bytes()
+    outside = ("/etc/" + "x" * (len(location) - 5)).encode()
+    model.write_bytes(raw.replace(location.encode(), outside))
+    report = mlint.run([work], Config(select=RULES))
+    assert [(d.code, "is an absolute path, where onnx refuses" in d.message)
+            for d in report.diagnostics] == [("MLM130", True)]

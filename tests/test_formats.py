@@ -27,6 +27,8 @@ REAL = [
     ("pytorch_torchscript/data/model.pth", formats.zip_archive),
     ("keras_v3/data/model.keras", formats.zip_archive),
     ("spacy_textcat/model.spacy/meta.json", formats.json_document),
+    ("tensorflow_keras/data/model.keras", formats.zip_archive),
+    ("tensorflow_keras_h5/data/model.h5", formats.hdf5_file),
     ("spacy_textcat/model.spacy/tokenizer", wireformats.msgpack_value),
     ("spacy_textcat/model.spacy/textcat/model", wireformats.msgpack_value),
 ]

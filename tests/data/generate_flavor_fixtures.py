@@ -15,8 +15,12 @@ MLflow 3.17.2 plus lightgbm, xgboost, catboost, onnx + onnxruntime, torch, keras
 Every model is saved with `mlflow.<flavor>.save_model` (no run, so no absolute URI), seeded,
 and then loaded back with `mlflow.pyfunc.load_model(...).predict(input_example)` (or the
 flavor's own `load_model` when the flavor has no pyfunc), so each folder is known to load.
-Keras runs on the torch backend (`KERAS_BACKEND=torch`): no tensorflow is installed, so the
-`tensorflow` flavor (h5 / SavedModel) is not written here.
+Keras runs on the torch backend (`KERAS_BACKEND=torch`) for `keras_v3`; the two `tensorflow`
+flavor models need `pip install tensorflow-cpu` and a second, partial run with the tensorflow
+backend (a partial run updates GENERATE_LOG.json in place):
+
+    KERAS_BACKEND=tensorflow /tmp/ff-venv/bin/python tests/data/generate_flavor_fixtures.py \
+        tensorflow_keras tensorflow_keras_h5
 
 `GENERATE_LOG.json` records the versions and what each load returned. Never load these files
 in mlint tests: they are read as bytes only.
@@ -167,6 +171,32 @@ def keras_v3(path: Path):
     return x[:2]
 
 
+def _tf_keras_model():
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(0)
+    return tf.keras.Sequential([tf.keras.Input((4,)), tf.keras.layers.Dense(2)])
+
+
+def tensorflow_keras(path: Path):
+    """mlflow.tensorflow with a Keras model: TF >= 2.16 writes `data/model.keras`."""
+    import mlflow.tensorflow
+
+    x, _ = _features()
+    mlflow.tensorflow.save_model(_tf_keras_model(), str(path), input_example=x[:2])
+    return x[:2]
+
+
+def tensorflow_keras_h5(path: Path):
+    """mlflow.tensorflow with `save_format: h5` (what MLflow < 2.x wrote by default)."""
+    import mlflow.tensorflow
+
+    x, _ = _features()
+    mlflow.tensorflow.save_model(_tf_keras_model(), str(path), input_example=x[:2],
+                                 keras_model_kwargs={"save_format": "h5"})
+    return x[:2]
+
+
 def spacy_textcat(path: Path):
     """A blank English pipeline with a bag-of-words text classifier (pyfunc needs `textcat`)."""
     import mlflow.spacy
@@ -197,6 +227,9 @@ MODELS = {
     "pytorch_torchscript": pytorch_torchscript,
     "keras_v3": keras_v3,
     "spacy_textcat": spacy_textcat,
+    # KERAS_BACKEND=tensorflow runs only (the other Keras model uses the torch backend)
+    "tensorflow_keras": tensorflow_keras,
+    "tensorflow_keras_h5": tensorflow_keras_h5,
 }
 
 
@@ -205,7 +238,7 @@ def _versions() -> dict[str, str | None]:
 
     out: dict[str, str | None] = {"python": platform.python_version()}
     for dist in ("mlflow", "numpy", "pandas", "lightgbm", "xgboost", "catboost", "onnx",
-                 "onnxruntime", "torch", "keras", "spacy"):
+                 "onnxruntime", "torch", "keras", "spacy", "tensorflow-cpu", "h5py"):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
@@ -244,8 +277,15 @@ def main() -> int:
         if (target / name).exists():
             shutil.rmtree(target / name)
         shutil.copytree(GEN_ROOT / name, target / name)
-    if not only:
-        (target / "GENERATE_LOG.json").write_text(json.dumps(log, indent=2, sort_keys=True) + "\n")
+    log_file = target / "GENERATE_LOG.json"
+    if only and log_file.exists():  # a partial run updates the entries it re-made
+        old = json.loads(log_file.read_text())
+        names = {s["name"] for s in log["steps"]}
+        old["steps"] = [s for s in old["steps"] if s["name"] not in names] + log["steps"]
+        old.setdefault("partial_runs", []).append({"models": sorted(names), **log})
+        del old["partial_runs"][-1]["steps"]
+        log = old
+    log_file.write_text(json.dumps(log, indent=2, sort_keys=True) + "\n")
     return 1 if failed else 0
 
 

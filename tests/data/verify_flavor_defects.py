@@ -90,6 +90,11 @@ CASES: list[tuple[str, str, object]] = [
     ("keras_v3", "data/model.keras", empty),
     ("keras_v3", "data/model.keras", rename),
     ("keras_v3", "data/model.keras", as_json),
+    ("tensorflow_keras_h5", "data/model.h5", truncate),
+    ("tensorflow_keras_h5", "data/model.h5", empty),
+    ("tensorflow_keras_h5", "data/model.h5", as_json),
+    ("tensorflow_keras", "data/model.keras", truncate),
+    ("tensorflow_keras", "data/model.keras", rename),
     ("spacy_textcat", "model.spacy/config.cfg", delete),
     ("spacy_textcat", "model.spacy/meta.json", delete),
     ("spacy_textcat", "model.spacy/meta.json", truncate),
@@ -102,9 +107,14 @@ CASES: list[tuple[str, str, object]] = [
 
 
 def main() -> int:
+    """With model names as arguments, only their cases run and DEFECTS.json is updated in
+    place (the tensorflow models need `KERAS_BACKEND=tensorflow`, the others torch)."""
     source = HERE / "flavors" / "3.17.2"
+    only = set(sys.argv[1:])
     results = []
     for name, rel, defect in CASES:
+        if only and name not in only:
+            continue
         work = WORK / f"{name}-{rel.replace('/', '_').replace('*', 'x')}-{defect.__name__}"
         if work.exists():
             shutil.rmtree(work)
@@ -122,6 +132,10 @@ def main() -> int:
                         "last_error": (errors or lines or [""])[-1][:300]})
         print(f"{name:22} {rel:32} {defect.__name__:9} {outcome:28} {results[-1]['last_error'][:120]}",
               flush=True)
+    if only:
+        kept = [r for r in json.loads((source / "DEFECTS.json").read_text())
+                if r["model"] not in only]
+        results = kept + results
     (source / "DEFECTS.json").write_text(json.dumps(results, indent=1) + "\n")
     return 0
 

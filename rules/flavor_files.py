@@ -181,11 +181,13 @@ def flavor_file_wrong_format(model: ModelDir, options: Mapping[str, Any]) -> Ite
     """A flavor model file is not the format its loader parses: e.g. a `model.lgb` that is no
     LightGBM text model, a `model.ubj` holding JSON or text, a `model.cb` without the `CBM1`
     magic, a `model.onnx` that is no protobuf, a `.keras` or `model.pt2` that is no zip
-    archive. Only the first bytes and the file's framing are read.
+    archive, a `.keras` archive without `config.json`. Only the first bytes and the file's
+    framing are read.
 
     Why: the file was replaced or renamed (a JSON dump saved as `.ubj`, a pickle saved as
     `model.lgb`), and the loader fails on it ("Check failed: str[0] == '{'", "Unknown model
-    format", "Incorrect model file descriptor", INVALID_PROTOBUF).
+    format", "Incorrect model file descriptor", INVALID_PROTOBUF, Keras "There is no item
+    named 'config.json' in the archive").
     Fix: save the model again with the flavor's `save_model` so that content and name agree.
     """
     yield from _problems(

@@ -17,6 +17,7 @@ from mlint.formats import (
     catboost_binary,
     hdf5_file,
     json_document,
+    keras_archive,
     lightgbm_text,
     zip_archive,
 )
@@ -142,7 +143,7 @@ def _keras(model: ModelDir, conf: dict[str, Any]) -> Iterator[Expected]:
         yield Expected(_join(base, "saved_model.pb"), pointer, "a TensorFlow SavedModel",
                        loader="tf.saved_model.load")
     else:
-        yield Expected(base + ".keras", pointer, "a Keras 3 .keras archive", zip_archive,
+        yield Expected(base + ".keras", pointer, "a Keras 3 .keras archive", keras_archive,
                        loader="keras.saving.load_model")
 
 
@@ -157,7 +158,7 @@ def _tensorflow(model: ModelDir, conf: dict[str, Any]) -> Iterator[Expected]:
         if conf.get("save_format", "h5") == "h5":
             yield Expected(base + ".h5", pointer, "a Keras HDF5 model", hdf5_file, loader=loader)
         elif _exists(model, base + ".keras") or not is_dir(model, base):
-            yield Expected(base + ".keras", pointer, "a Keras .keras archive", zip_archive,
+            yield Expected(base + ".keras", pointer, "a Keras .keras archive", keras_archive,
                            loader=loader)
         else:
             yield Expected(_join(base, "saved_model.pb"), pointer, "a TensorFlow SavedModel",

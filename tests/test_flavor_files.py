@@ -45,7 +45,8 @@ def test_every_defect_real_mlflow_fails_on_is_reported(tmp_path: Path) -> None:
     outcomes = json.loads((FLAVORS / "DEFECTS.json").read_text())
     assert outcomes and all(o["outcome"] != "predict ok" for o in outcomes)
     defects = {d.__name__: d for d in (verify.truncate, verify.empty, verify.delete,
-                                       verify.rename, verify.as_json, verify.as_text)}
+                                       verify.rename, verify.as_json, verify.as_text,
+                                       verify.drop_config)}
     for i, case in enumerate(outcomes):
         work = tmp_path / f"{i}-{case['model']}"
         shutil.copytree(FLAVORS / case["model"], work)

@@ -117,3 +117,21 @@ def test_special_files_are_never_opened(tmp_path: Path) -> None:
 
     os.mkfifo(tmp_path / "pipe")
     assert not isinstance(check_file(tmp_path / "pipe", tmp_path, formats.zip_archive), Verdict)
+
+
+def test_zip_names_and_keras_archives(tmp_path: Path) -> None:
+    real = FLAVORS / "keras_v3" / "data" / "model.keras"
+    reader = formats.open_reader(real, FLAVORS)
+    assert isinstance(reader, Reader)
+    try:
+        assert sorted(formats.zip_names(reader) or []) == [
+            "config.json", "metadata.json", "model.weights.h5"]
+        assert formats.keras_archive(reader).state == OK
+    finally:
+        import os
+
+        os.close(reader.fd)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("metadata.json", "{}")
+    assert _verdict(tmp_path, buffer.getvalue(), formats.keras_archive).state == WRONG

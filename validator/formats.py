@@ -125,6 +125,42 @@ def zip_archive(r: Reader) -> Verdict:
     return Verdict(OK)
 
 
+MAX_ZIP_ENTRIES = 100_000
+
+
+def zip_names(r: Reader) -> list[str] | None:
+    """Member names from the central directory of an archive `zip_archive` found whole (None
+    when the directory cannot be walked or is longer than MAX_ZIP_ENTRIES)."""
+    tail = r.tail(65536 + 22)
+    at = tail.rfind(ZIP_END)
+    if at < 0 or len(tail) - at < 22:
+        return None
+    entries, cd_size, cd_offset = struct.unpack_from("<HII", tail, at + 10)
+    if entries == 0xFFFF or 0xFFFFFFFF in (cd_size, cd_offset) or entries > MAX_ZIP_ENTRIES:
+        return None
+    directory = r.read(cd_offset, cd_size)
+    names, pos = [], 0
+    for _ in range(entries):
+        if directory[pos:pos + 4] != ZIP_CENTRAL or pos + 46 > len(directory):
+            return None
+        name_len, extra_len, comment_len = struct.unpack_from("<HHH", directory, pos + 28)
+        names.append(directory[pos + 46:pos + 46 + name_len].decode("utf-8", "replace"))
+        pos += 46 + name_len + extra_len + comment_len
+    return names
+
+
+def keras_archive(r: Reader) -> Verdict:
+    """A Keras 3 `.keras` file: a whole zip archive with the `config.json` that
+    `keras.saving.load_model` reads first (KeyError without it)."""
+    verdict = zip_archive(r)
+    if verdict.state != OK:
+        return verdict
+    names = zip_names(r)
+    if names is not None and "config.json" not in names:
+        return Verdict(WRONG, "a zip archive without config.json")
+    return verdict
+
+
 # --- LightGBM text model ----------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from verify_flavor_defects import as_json, as_text, delete, empty, rename, truncate
+from verify_flavor_defects import as_json, as_text, delete, drop_config, empty, rename, truncate
 
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "flavors" / "3.17.2"
@@ -47,7 +47,8 @@ FIXTURES = {
                ("catboost_classifier", "model.cb", as_json),
                ("onnx_external_data", "model.onnx", as_text),
                ("keras_v3", "data/model.keras", as_json),
-               ("tensorflow_keras_h5", "data/model.h5", as_json)],
+               ("tensorflow_keras_h5", "data/model.h5", as_json),
+               ("keras_v3", "data/model.keras", drop_config)],
 }
 
 

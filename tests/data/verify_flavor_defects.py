@@ -60,6 +60,20 @@ def as_text(path: Path) -> None:
     path.write_text("tree\nversion=v4\n")
 
 
+def drop_config(path: Path) -> None:
+    """Rewrite a .keras zip without its config.json member."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        members = {n: archive.read(n) for n in archive.namelist() if n != "config.json"}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    path.write_bytes(buffer.getvalue())
+
+
 CASES: list[tuple[str, str, object]] = [
     ("lightgbm_booster", "model.lgb", truncate),
     ("lightgbm_booster", "model.lgb", empty),
@@ -90,6 +104,7 @@ CASES: list[tuple[str, str, object]] = [
     ("keras_v3", "data/model.keras", empty),
     ("keras_v3", "data/model.keras", rename),
     ("keras_v3", "data/model.keras", as_json),
+    ("keras_v3", "data/model.keras", drop_config),
     ("tensorflow_keras_h5", "data/model.h5", truncate),
     ("tensorflow_keras_h5", "data/model.h5", empty),
     ("tensorflow_keras_h5", "data/model.h5", as_json),

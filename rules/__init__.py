@@ -12,6 +12,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "mlint.rules.model_references",
     "mlint.rules.mlmodel_paths",
     "mlint.rules.mlmodel_flavors",
+    "mlint.rules.flavor_files",
     "mlint.rules.mlmodel_metadata",
     "mlint.rules.mlmodel_yaml",
     "mlint.rules.env_requirements",

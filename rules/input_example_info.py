@@ -85,3 +85,70 @@ def input_example_legacy_tf_serving(model: ModelDir, options: Mapping[str, Any])
                   file="MLmodel", pointer=f"{INFO_POINTER}/format", related=(view.rel,),
                   severity=None if has_inputs else WARNING,
                   hint="Replace the file's content by the value of its 'inputs' key and drop `format`.")
+
+
+def _int_list(value: Any) -> list[int] | None:
+    if isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        return value
+    return None
+
+
+def _sparse_problem(kind: str, data: dict[str, Any]) -> tuple[str, str]:
+    """(message, key) for the first check of scipy's compressed-matrix constructor (its
+    `check_format(full_check=False)`, which is what MLflow's load_input_example runs) that the
+    example fails, or ("", "")."""
+    shape, indptr, indices = _int_list(data.get("shape")), _int_list(data.get("indptr")), \
+        _int_list(data.get("indices"))
+    values = data.get("data")
+    if shape is None or len(shape) != 2 or min(shape) < 0 or indptr is None or indices is None \
+            or not isinstance(values, list):
+        return "", ""  # other shapes: scipy's own conversion errors, not checked here
+    major = shape[0] if kind == "sparse_matrix_csr" else shape[1]
+    if len(indptr) != major + 1:
+        return (f"indptr has {len(indptr)} entries but shape {shape} needs {major + 1} "
+                f"(scipy: 'index pointer size {len(indptr)} should be {major + 1}')", "indptr")
+    if indptr and indptr[0] != 0:
+        return "indptr does not start with 0 (scipy: 'index pointer should start with 0')", "indptr"
+    if len(indices) != len(values):
+        return (f"indices has {len(indices)} entries but data {len(values)} "
+                "(scipy: 'indices and data should have the same size')", "indices")
+    if indptr and indptr[-1] > len(indices):
+        return (f"indptr ends at {indptr[-1]}, past the {len(indices)} stored values (scipy: "
+                "'Last value of index pointer should be less than the size of index and data "
+                "arrays')", "indptr")
+    return "", ""
+
+
+@rule("SIG113", "input-example-inconsistent", scope=ModelDir, severity=ERROR)
+def input_example_inconsistent(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """The arrays of an input example must agree with each other: for `sparse_matrix_csr`/`csc`,
+    `indptr` has one entry per row (csr) or column (csc) plus one, starts at 0 and ends within
+    `indices`, and `indices` and `data` have the same length; for `dataframe`, no row of `data`
+    is shorter than `columns` (a longer row or a wrong `index` length is SIG120).
+
+    Why: `Model.load_input_example` builds the scipy matrix, which raises ValueError ("index
+    pointer size 2 should be 3", "indices and data should have the same size"), so the model
+    cannot be run on its own example. A short DataFrame row loads, but pandas pads it with NaN:
+    the example no longer says what it was (`predict` of a scikit-learn model then fails with
+    "Input X contains NaN"), reported as a warning.
+    Fix: re-log the model with the example (`input_example=`), or repair the arrays.
+    """
+    view = example_view(model)
+    if view is None or not view.consistent or shape_problem(view) or not isinstance(view.data, dict):
+        return  # SIG110-SIG112 own layouts and flags
+    base = view.data_pointer()
+    if view.type.startswith("sparse_matrix"):
+        message, key = _sparse_problem(view.type, view.data)
+        if message:
+            yield Problem(f"'{view.rel}': {message}; MLflow cannot load the example",
+                          file=view.rel, pointer=f"{base}/{key}")
+    elif view.type == "dataframe":
+        columns, rows = view.data.get("columns"), view.data.get("data")
+        if not isinstance(columns, list) or not isinstance(rows, list):
+            return
+        for i, row in enumerate(rows):
+            if isinstance(row, list) and len(row) < len(columns):
+                yield Problem(f"'{view.rel}': row {i} has {len(row)} values for {len(columns)} "
+                              "columns; pandas pads it with NaN when MLflow loads the example",
+                              file=view.rel, pointer=f"{base}/data/{i}", severity=WARNING)
+                return

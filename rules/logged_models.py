@@ -11,6 +11,10 @@ from mlint.registry import rule
 from mlint.tracking import canonical_metric_file, leaf_files, logged_model_exists, meta_of, run_exists
 from mlint.units import Experiment, LoggedModel, Run
 
+# mlflow.entities.TraceInfo's required constructor arguments (MLflow 3).
+TRACE_INFO_REQUIRED = ("trace_id", "trace_location", "request_time", "state")
+SPANS_LOCATION_TAG = "mlflow.trace.spansLocation"
+
 READY = 2
 MODEL_STATUSES = {0: "UNSPECIFIED", 1: "PENDING", 2: "READY", 3: "UPLOAD_FAILED"}
 
@@ -105,11 +109,14 @@ TRACE_STATES = ("OK", "ERROR", "IN_PROGRESS", "STATE_UNSPECIFIED")
 def trace_info_valid(experiment: Experiment, options: Mapping[str, Any]) -> Iterator[Problem]:
     """Each `traces/<trace_id>/trace_info.yaml` of an experiment must exist and be a mapping
     whose `trace_id` (MLflow 2.x: `request_id`) equals the folder name, whose experiment is this
-    one, and whose `state` (2.x: `status`) is OK, ERROR, IN_PROGRESS or STATE_UNSPECIFIED.
+    one, and whose `state` (2.x: `status`) is OK, ERROR, IN_PROGRESS or STATE_UNSPECIFIED. An
+    MLflow 3 trace_info (it has `trace_id` or `trace_location`) must have all four keys
+    `TraceInfo` requires: `trace_id`, `trace_location`, `request_time`, `state`.
 
     Why: the file store finds traces by folder and reads trace_info.yaml for every trace
     search; a missing or foreign trace_info makes the trace invisible or shown under the wrong
-    id, and `mlflow migrate-filestore` skips it.
+    id, and `mlflow migrate-filestore` skips it. Without a required key, `get_trace` raises
+    `TypeError: TraceInfo.__init__() missing 1 required positional argument`.
     Fix: restore trace_info.yaml from the trace's `artifacts/traces.json`, or delete the trace
     folder (`MlflowClient().delete_traces`).
     """
@@ -141,3 +148,55 @@ def trace_info_valid(experiment: Experiment, options: Mapping[str, Any]) -> Iter
         if state_key in info and state not in TRACE_STATES:
             yield Problem(f"{state_key} {state!r} is not one of {', '.join(TRACE_STATES)}", file=rel,
                           pointer=f"/{state_key}")
+        if "trace_id" in info or "trace_location" in info:  # MLflow 3's TraceInfo
+            missing = [k for k in TRACE_INFO_REQUIRED if k not in info]
+            if missing:
+                yield Problem(f"trace_info.yaml lacks {', '.join(missing)}, which MLflow's TraceInfo "
+                              "requires: get_trace raises TypeError", file=rel, subject="required")
+
+
+@rule("RUN123", "trace-spans-unreadable", scope=Experiment, severity=ERROR)
+def trace_spans_readable(experiment: Experiment, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """A finished trace whose spans live in its artifacts (the file store's default) must have
+    `traces/<trace_id>/artifacts/traces.json`, a JSON object whose `spans` (when present) is a
+    list of span objects. A file that does not parse is reported as MLT002.
+
+    Why: `MlflowClient.get_trace` (and the UI) read the spans from there: a missing file raises
+    "cannot be loaded because it is missing span data", an unparsable one "its span data is
+    corrupted", and a wrong shape `TypeError`/"Failed to create a Span object".
+    Fix: restore `traces.json` from a backup, or delete the trace (`MlflowClient().delete_traces`).
+    """
+    for trace in experiment.subdirs("traces"):
+        base = f"traces/{trace}"
+        info_doc = experiment.yaml(f"{base}/trace_info.yaml") if experiment.exists(
+            f"{base}/trace_info.yaml") else None
+        info = info_doc.data if info_doc is not None else None
+        if not isinstance(info, dict) or info.get("state", info.get("status")) == "IN_PROGRESS":
+            continue  # RUN122 reports unusable trace_info; spans are written when a trace ends
+        where = experiment.text(f"{base}/tags/{SPANS_LOCATION_TAG}") if experiment.exists(
+            f"{base}/tags/{SPANS_LOCATION_TAG}") else None
+        if where is not None and where.text.strip() not in ("", "ARTIFACT_REPO"):
+            continue  # spans kept in the tracking store or an archive, not in the artifacts
+        rel = f"{base}/artifacts/traces.json"
+        if not experiment.exists(rel):
+            yield Problem(f"trace {trace!r} has no artifacts/traces.json: get_trace fails with "
+                          "'missing span data'", file=base, subject=trace)
+            continue
+        doc = experiment.json(rel)
+        if doc is None:
+            continue  # unreadable or unparsable: MLT
+        data = doc.data
+        if not isinstance(data, dict):
+            yield Problem(f"traces.json is a {type(data).__name__}, not an object: get_trace "
+                          "raises TypeError", file=rel)
+            continue
+        spans = data.get("spans")
+        if "spans" in data and not isinstance(spans, list):
+            yield Problem("`spans` is not a list: get_trace cannot rebuild the trace", file=rel,
+                          pointer="/spans")
+        elif isinstance(spans, list):
+            for i, span in enumerate(spans):
+                if not isinstance(span, dict):
+                    yield Problem(f"span {i} is not an object: get_trace cannot rebuild it",
+                                  file=rel, pointer=f"/spans/{i}")
+                    break

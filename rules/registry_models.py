@@ -217,3 +217,31 @@ def aliases_resolve(model: RegisteredModel, options: Mapping[str, Any]) -> Itera
                 yield Problem(f"alias {alias!r} is version {version} here but "
                               f"{files[str(alias)]} in aliases/{alias}", file="meta.yaml",
                               pointer=f"/aliases/{alias}", subject=str(alias))
+
+
+PROMPT_FLAG, PROMPT_TEXT = "mlflow.prompt.is_prompt", "mlflow.prompt.text"
+
+
+@rule("REG104", "prompt-version-incomplete", scope=RegisteredModel, severity=ERROR)
+def prompt_versions_complete(model: RegisteredModel, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """Each version of a prompt (a registered model tagged `mlflow.prompt.is_prompt: true`,
+    as `mlflow.genai.register_prompt` writes it) must carry the version tags
+    `mlflow.prompt.is_prompt` and `mlflow.prompt.text` (the template).
+
+    Why: `mlflow.genai.load_prompt` reads the template from the version's
+    `mlflow.prompt.text` tag ("Prompt ... does not contain a prompt text") and finds prompt
+    versions by their `mlflow.prompt.is_prompt` tag (without it, load_prompt fails with
+    AttributeError).
+    Fix: restore the version's `tags/` files, or register the prompt version again.
+    """
+    flag = model.text(f"tags/{PROMPT_FLAG}") if model.exists(f"tags/{PROMPT_FLAG}") else None
+    if flag is None or flag.text.strip().lower() != "true":
+        return
+    for folder, meta in versions(model).items():
+        if meta.get("current_stage") == "Deleted_Internal":
+            continue  # what delete_model_version leaves behind; never loaded
+        missing = [tag for tag in (PROMPT_FLAG, PROMPT_TEXT) if not model.exists(f"{folder}/tags/{tag}")]
+        if missing:
+            yield Problem(f"prompt version {folder!r} has no {' and no '.join(missing)} tag: "
+                          "mlflow.genai.load_prompt fails on it", file=f"{folder}/meta.yaml",
+                          subject=",".join(missing))

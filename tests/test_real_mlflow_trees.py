@@ -67,3 +67,12 @@ def test_real_signature_fixture_models_have_no_finding(tmp_path: Path) -> None:
     report = mlint.run([sig / "models", tree])
     assert [f"{d.path}: {d.code} {d.message}" for d in report.diagnostics] == []
     assert report.units["model"] >= 8 and report.units["logged_model"] == 1
+
+
+def test_real_tracing_tree_has_no_finding(tmp_path: Path) -> None:
+    """tests/data/tracing: a trace and a prompt written by MLflow 3.17.2's file store."""
+    tree = materialize(MLFLOW_FIXTURES.parent / "tracing" / "3.17.2", tmp_path / "tracing")
+    report = mlint.run([tree / "mlruns"])
+    assert [f"{d.path}: {d.code} {d.message}" for d in report.diagnostics] == []
+    assert list((tree / "mlruns").glob("*/traces/tr-*/artifacts/traces.json"))
+    assert report.units["registered_model"] == 1

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -27,7 +27,9 @@ from tests.robustness.engine_helpers import assert_no_crash, run_all
 
 MB = 1024 * 1024
 MEMORY_BOUND = 500 * MB
-TIME_BOUND = 60.0
+# Not a timing assertion (timings belong in benchmarks/): a check still running after this
+# long is taken to hang, killed, and the test fails on that.
+HANG_LIMIT = 600.0
 
 
 # The child reports its own peak RSS (VmHWM) on exit. ru_maxrss from wait4 is no good here: Linux
@@ -49,13 +51,12 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
-def measured_check(args: list[str], cwd: Path) -> tuple[int, str, int, float]:
-    """Run `mlint check ARGS` in a subprocess: (exit code, stdout, peak RSS bytes, seconds)."""
-    start = time.monotonic()
+def measured_check(args: list[str], cwd: Path) -> tuple[int, str, int]:
+    """Run `mlint check ARGS` in a subprocess: (exit code, stdout, peak RSS bytes)."""
     with tempfile.TemporaryFile() as err:  # outside the checked tree
         proc = subprocess.Popen([sys.executable, "-c", _REPORT_PEAK, "check", "--format", "concise",
                                  *args], cwd=cwd, stdout=subprocess.PIPE, stderr=err)
-        killer = threading.Timer(2 * TIME_BOUND, proc.kill)
+        killer = threading.Timer(HANG_LIMIT, proc.kill)
         killer.start()
         try:
             assert proc.stdout is not None
@@ -64,11 +65,12 @@ def measured_check(args: list[str], cwd: Path) -> tuple[int, str, int, float]:
         finally:
             killer.cancel()
         proc.returncode = os.waitstatus_to_exitcode(status)
+        assert proc.returncode != -signal.SIGKILL, f"mlint check {args} hung (killed after {HANG_LIMIT} s)"
         err.seek(0)
         reported = [line.split()[1] for line in err.read().decode(errors="replace").splitlines()
                     if line.startswith("MLINT_PEAK_KB ")]
     peak_kb = int(reported[-1]) if reported else usage.ru_maxrss
-    return proc.returncode, out, peak_kb * 1024, time.monotonic() - start
+    return proc.returncode, out, peak_kb * 1024
 
 
 @pytest.fixture
@@ -91,11 +93,11 @@ BOMBED = ["saved_pyfunc/MLmodel", "saved_pyfunc/conda.yaml", f"mlruns/{EXP}/{RUN
 def test_yaml_alias_bombs(tree: Path) -> None:
     for rel in BOMBED:
         (tree / rel).write_text(billion_laughs())  # 10**9 nodes when expanded
-    _, out, rss, seconds = measured_check(["."], tree)
+    _, out, rss = measured_check(["."], tree)
     for rel in BOMBED:
         assert f"{rel}:0:0: MLT004" in out, out
     assert "expands to over" in out
-    assert rss < MEMORY_BOUND and seconds < TIME_BOUND
+    assert rss < MEMORY_BOUND
 
 
 def test_alias_cap_is_configurable(tree: Path) -> None:
@@ -124,8 +126,8 @@ def test_one_gigabyte_files_are_not_read(tree: Path) -> None:
     for rel in GIANTS:
         with open(tree / rel, "r+b") as handle:
             handle.truncate(1024 * MB)  # sparse: costs no disk
-    _, out, rss, seconds = measured_check(["."], tree)
-    assert rss < MEMORY_BOUND and seconds < TIME_BOUND
+    _, out, rss = measured_check(["."], tree)
+    assert rss < MEMORY_BOUND
     for rel in GIANTS:
         mentioned = [line for line in out.splitlines() if line.startswith(rel + ":")]
         if rel in ALWAYS_READ or mentioned:  # others only when a rule of this checkout reads them
@@ -150,10 +152,10 @@ def test_ten_million_metric_lines(tree: Path) -> None:
         with open(metrics / name, "wb") as handle:  # 60 MB (under the size cap) and 350 MB
             for _ in range(10):
                 handle.write(line * 1_000_000)
-    code, out, rss, seconds = measured_check([str(metrics / "short")], tree)
+    code, out, rss = measured_check([str(metrics / "short")], tree)
     assert code != 2 and "MLT900" not in out, out
     # The 60 MB file may be parsed: allow its text plus bounded per-line work, never per-line objects.
-    assert rss < MEMORY_BOUND and seconds < TIME_BOUND, (rss, seconds)
+    assert rss < MEMORY_BOUND, rss
 
 
 def nested_json(depth: int) -> str:
@@ -211,12 +213,10 @@ def _frame(length: int, body: bytes = b"") -> bytes:
 ], ids=["frame-4EiB", "frame-max", "binbytes8", "binunicode8", "binbytes-2GiB", "marks", "lists"])
 def test_pickle_declared_lengths_do_not_allocate(payload: bytes) -> None:
     before = _rss()
-    start = time.monotonic()
     report = pickles.scan_bytes(payload, name="model.pkl")
-    seconds = time.monotonic() - start
     assert report.findings, "a truncated or capped pickle must give a finding, never a clean pass"
     # ru_maxrss is the process's peak so far: growth past it is what this scan allocated.
-    assert _rss() - before < MEMORY_BOUND and seconds < TIME_BOUND, (_rss() - before, seconds)
+    assert _rss() - before < MEMORY_BOUND, _rss() - before
     if len(payload) < 100_000:  # tracemalloc is slow: only on the short declared-length payloads
         tracemalloc.start()
         try:
@@ -260,10 +260,10 @@ def test_pickle_scanner_never_opens_special_files_for_reading(tmp_path: Path, ki
     ("max-nesting-depth", 2, "MLmodel"),
 ])
 def test_caps_are_config_keys(tree: Path, setting: str, value: int, file: str) -> None:
-    code, out, _, _ = measured_check(["saved_pyfunc"], tree)
+    code, out, _ = measured_check(["saved_pyfunc"], tree)
     assert "MLT004" not in out
     # The project's config, above the artifact (one inside it is never read: see
     # test_never_executes.py::test_config_shipped_inside_the_artifact_is_not_trusted).
     (tree / "mlint.toml").write_text(f"[tool.mlint]\n{setting} = {value}\n")
-    code, out, _, _ = measured_check(["saved_pyfunc"], tree)
+    code, out, _ = measured_check(["saved_pyfunc"], tree)
     assert f"saved_pyfunc/{file}:0:0: MLT004" in out and code == 1, out

@@ -17,7 +17,16 @@ from .model import Kind, Severity
 from .policy import state_version_keys
 from .stackops import StackError, StackOps
 from .stream import CapReached, Reader
-from .values import GlobalVal, Map, Obj, Seq, Unknown, describe
+from .model import Verdict
+from .policy import normalize
+from .values import BoundMethod, GetattrVal, GlobalVal, Map, Obj, Seq, Unknown, describe
+
+_GETATTR = ("builtins", "getattr")
+# Code-tier globals whose result is a callable made of code from the stream (cloudpickle's
+# by-value functions and classes, types.FunctionType).
+_FUNCTION_MAKERS = frozenset({"_make_function", "_fill_function", "_make_skel_func",
+                              "FunctionType", "LambdaType", "MethodType",
+                              "_make_skeleton_class"})
 
 _TABLES: dict[type, list[Any]] = {}
 
@@ -174,6 +183,8 @@ class Machine(StackOps):
             self.col.add(Kind.MEMO, Severity.ERROR,
                          f"GET of memo index {arg}, which was never set: loading fails here", off)
             v = Unknown("unset memo entry")
+        elif isinstance(v, GetattrVal):
+            v.pushes += 1
         self.stack.append(v)
 
     op_BINGET = op_LONG_BINGET = op_GET
@@ -181,6 +192,12 @@ class Machine(StackOps):
     # imports and calls
     def op_GLOBAL(self, arg: Any, off: int) -> None:
         module, name = arg
+        if normalize(module, name) == _GETATTR:
+            # Judged where it is called (op_REDUCE) or, failing that, at the end of the scan.
+            val = GetattrVal(module, name, off)
+            self.col.getattrs.append(val)
+            self.stack.append(val)
+            return
         self.col.on_global(module, name, off)
         if wrapper_class(module, name):
             # From here on, any BUILD whose class we cannot name might be a wrapper built in
@@ -210,7 +227,60 @@ class Machine(StackOps):
     def op_REDUCE(self, arg: Any, off: int) -> None:
         args = self.pop(off)
         func = self.pop(off)
+        if isinstance(func, GetattrVal):
+            got = self.getattr_result(args, off)
+            if got is not None:
+                func.safe += 1
+                self.stack.append(got)
+                return
+        elif isinstance(func, BoundMethod):
+            # A method of a rebuilt object called while loading: judged as that exact method.
+            self.col.on_global(func.module, func.qualname, off)
+        elif isinstance(func, Obj) and self.built_code(func):
+            self.col.add(Kind.CODE_CALLED, Severity.ERROR,
+                         f"calls a function rebuilt from code in the stream "
+                         f"({describe(func.func)}) while loading: the pickle runs its own code",
+                         off)
         self.stack.append(Obj(func, args, off, "reduce"))
+
+    def built_code(self, obj: Obj) -> bool:
+        """`obj` is a function (or class) rebuilt from code in this stream. cloudpickle only
+        ever stores such functions; calling one while loading runs the pickle's own code."""
+        f = obj.func
+        if isinstance(f, GlobalVal) and f.resolved and f.name in _FUNCTION_MAKERS:
+            return self.col.verdict_of(f.module, f.name) is Verdict.CODE
+        if isinstance(f, Obj) and isinstance(f.func, GlobalVal) and f.func.resolved \
+                and f.func.name == "_builtin_type" and isinstance(f.args, tuple) \
+                and f.args[:1] in (("FunctionType",), ("LambdaType",), ("MethodType",)):
+            return self.col.verdict_of(f.func.module, f.func.name) is Verdict.CODE
+        return False
+
+    def getattr_result(self, args: Any, off: int) -> Any:
+        """The value of `getattr(target, name)` when it is one of the two shapes pickle itself
+        writes, else None (then the getattr is reported as dangerous).
+
+        * `getattr(AllowedClass, "attr")` (zoneinfo, classmethod reducers): becomes the exact
+          global `module:Class.attr`, classified like any import (so only an exact allowlist
+          entry allows it; the denylist is checked on every sub-path).
+        * `getattr(instance_of_AllowedClass, "name")` (bound methods): a BoundMethod value;
+          calling it later while loading is judged as `module:Class.name`.
+        Names must be plain identifiers, never dunders (`__globals__`, `__class__`...)."""
+        if not (isinstance(args, tuple) and len(args) == 2 and isinstance(args[1], str)):
+            return None
+        target, name = args
+        if not name.isidentifier() or name.startswith("__"):
+            return None
+        if isinstance(target, GlobalVal) and not isinstance(target, GetattrVal) \
+                and target.resolved \
+                and self.col.verdict_of(target.module, target.name) is Verdict.ALLOWED:
+            qual = f"{target.name}.{name}"
+            self.col.on_global(target.module, qual, off)
+            return GlobalVal(target.module, qual, off)
+        cls = target.cls() if isinstance(target, Obj) else None
+        if cls is not None and not isinstance(cls, GetattrVal) and cls.resolved \
+                and self.col.verdict_of(cls.module, cls.name) is Verdict.ALLOWED:
+            return BoundMethod(cls.module, f"{cls.name}.{name}")
+        return None
 
     def op_NEWOBJ(self, arg: Any, off: int) -> None:
         args = self.pop(off)

@@ -45,6 +45,7 @@ class Kind:
     UNRESOLVED_GLOBAL = "unresolved-global"
     CODE_OBJECT = "code-object"
     EXPECTED_CODE = "expected-code"
+    CODE_CALLED = "code-called"
     TRUNCATED = "truncated"
     UNSUPPORTED_CONTAINER = "unsupported-container"
     NOT_SERIALIZED = "not-serialized"

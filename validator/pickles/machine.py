@@ -13,12 +13,10 @@ from typing import Any
 from . import opcodes as oc
 from .collect import Collector
 from .joblibfmt import JoblibFrameError, skip_wrapper_payload, wrapper_class
-from .model import Kind, Severity
-from .policy import state_version_keys
+from .model import Kind, Severity, Verdict
+from .policy import normalize, state_version_keys
 from .stackops import StackError, StackOps
 from .stream import CapReached, Reader
-from .model import Verdict
-from .policy import normalize
 from .values import BoundMethod, GetattrVal, GlobalVal, Map, Obj, Seq, Unknown, describe
 
 _GETATTR = ("builtins", "getattr")

@@ -71,8 +71,8 @@ def _check_pattern(pattern: str, *, exact: bool = False) -> None:
         return
     mod, sep, name = pattern.partition(":")
     if not sep or not mod or not name:
-        raise ValueError(f"bad policy pattern {pattern!r}: use " + ("an exact " if exact else "") + "'mod:name'"
-                         + ("" if exact else ", 'mod:*' or 'mod.*'"))
+        raise ValueError(f"bad policy pattern {pattern!r}: use "
+                         + ("an exact 'mod:name'" if exact else "'mod:name', 'mod:*' or 'mod.*'"))
     if exact and ("*" in pattern or not all(p.isidentifier() for p in
                                            mod.split(".") + name.split("."))):
         raise ValueError(f"allowlist entry {pattern!r} must be an exact 'module:qualname' "

@@ -14,6 +14,7 @@ hand in allowlist.yaml. This script imports only our own installed libraries, ne
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
 import pkgutil
@@ -55,9 +56,7 @@ def _skipped(modname: str, root: str) -> bool:
         return True
     if root == "scipy.stats" and not any(p in SKIP_SCIPY_STATS for p in parts):
         return True
-    if root == "scipy.spatial" and not any("kdtree" in p for p in parts):
-        return True
-    return False
+    return root == "scipy.spatial" and not any("kdtree" in p for p in parts)
 
 
 def _modules(root: str) -> list[str]:
@@ -100,10 +99,8 @@ def main() -> None:
       "# module that defines it. Classes only (plus Cython __pyx_unpickle_* state restorers).\n")
     versions = []
     for lib in ("sklearn", "pandas", "scipy", "statsmodels", "torch", "mlflow"):
-        try:
+        with contextlib.suppress(Exception):
             versions.append(f"{lib} {importlib.import_module(lib).__version__}")
-        except Exception:
-            pass
     w(f"# Generated from: {', '.join(versions)}\n")
     w("groups:\n")
     for group, flavors, root, reason in LIBS:
@@ -112,7 +109,8 @@ def main() -> None:
             continue
         w(f"  {group}:\n    flavors: {flavors}\n    reason: \"{reason}\"\n    entries:\n")
         for m, n, kind in entries:
-            extra = "" if kind == "class" else ', reason: "Cython state restorer of a class in the same module"'
+            extra = "" if kind == "class" else \
+                ', reason: "Cython state restorer of a class in the same module"'
             w(f"      - {{pattern: \"{m}:{n}\"{extra}}}\n")
 
 

@@ -161,14 +161,20 @@ class _Scan:
             # np.save pickles object arrays right after the header.
             self.walk_streams(r, depth, single=True)
             return
+        if size is None:
+            # Not guessed: np.load may well read it as an object array (= unpickle it).
+            col.incomplete(Kind.UNSUPPORTED_CONTAINER,
+                           f".npy dtype {str(hdr['descr'])[:80]!r} is not understood, so the "
+                           "data after the header cannot be shown to be raw numbers", 0)
+            return
         count = 1
         for d in hdr["shape"] if isinstance(hdr["shape"], tuple) else ():
             count *= d if isinstance(d, int) else 0
-        want = None if size is None else size * count
-        got = r.skip(want if want is not None else 1 << 62)
-        if want is not None and got < want:
+        want = size * count
+        got = r.skip(want)
+        if got < want:
             col.incomplete(Kind.TRUNCATED, f".npy data ends after {got} of {want} bytes", r.pos)
-        elif want is not None and not r.at_end():
+        elif not r.at_end():
             col.add(Kind.TRAILING_DATA, Severity.WARNING, "bytes after the .npy array data", r.pos)
 
     def walk_streams(self, r: Reader, depth: int, single: bool = False) -> None:

@@ -21,8 +21,16 @@ LFS_MAGIC = b"version https://git-lfs.github.com/spec/"
 HEAD = 64
 
 
+TAR_MAGIC_AT = 257  # "ustar" in a POSIX/GNU tar header
+
+
+def sniff_tar(head: bytes) -> bool:
+    return head[TAR_MAGIC_AT:TAR_MAGIC_AT + 5] == b"ustar"
+
+
 def sniff_head(head: bytes) -> Container:
-    """Container kind from the first bytes; protocol 0/1 pickles need `looks_like_pickle`."""
+    """Container kind from the first bytes; protocol 0/1 pickles need `looks_like_pickle`.
+    A tar archive is recognised by `sniff_tar` on a longer head (its magic sits at 257)."""
     if not head:
         return Container.EMPTY
     if head.startswith(LFS_MAGIC):
@@ -41,7 +49,9 @@ def sniff_head(head: bytes) -> Container:
         return Container.BZ2
     if head.startswith(b"\xfd7zXZ\x00"):
         return Container.XZ
-    if head.startswith(b"\x5d\x00\x00"):
+    if head.startswith(b"\x5d\x00"):
+        # joblib's own test (_LZMA_PREFIX): properties 0x5d and a dictionary size whose low
+        # byte is 0; the rest of the size is free (a custom dict_size gives \x5d\x00\x01...).
         return Container.LZMA
     if head.startswith(b"\x04\x22\x4d\x18"):
         return Container.LZ4

@@ -87,6 +87,7 @@ class Container(str, Enum):
     SKOPS = "skops"
     NPZ = "npz"
     NPY = "npy"
+    TAR = "tar"  # torch.save's legacy (< 0.4) tar layout: members storages/tensors/pickle
     LFS_POINTER = "lfs-pointer"
     EMPTY = "empty"
     UNKNOWN = "unknown"

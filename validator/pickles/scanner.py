@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 import stat
+import tarfile
 import tempfile
 from typing import Any, BinaryIO
 
@@ -21,6 +22,7 @@ from .containers import (
     parse_lfs_pointer,
     parse_npy_header,
     sniff_head,
+    sniff_tar,
 )
 from .joblibfmt import JoblibFrameError
 from .machine import Machine, StackError
@@ -52,6 +54,8 @@ def sniff(path: str | os.PathLike[str]) -> Container:
     with open(path, "rb") as f:
         head = f.read(_TRIAL)
         kind = sniff_head(head[:HEAD])
+        if kind is Container.UNKNOWN and sniff_tar(head):
+            return Container.TAR
         if kind is Container.ZIP:
             from .zipscan import classify_zip
             try:
@@ -68,6 +72,8 @@ def sniff(path: str | os.PathLike[str]) -> Container:
 
 def sniff_bytes(data: bytes) -> Container:
     kind = sniff_head(data[:HEAD])
+    if kind is Container.UNKNOWN and sniff_tar(data):
+        return Container.TAR
     if kind is Container.UNKNOWN and looks_like_pickle(data[:_TRIAL]):
         return Container.PICKLE
     return kind
@@ -88,7 +94,9 @@ class _Scan:
         r = Reader(raw, col.budget, seekable=seekable)
         head = r.peek(_TRIAL)
         kind = sniff_head(head[:HEAD])
-        if kind is Container.UNKNOWN and looks_like_pickle(head):
+        if kind is Container.UNKNOWN and sniff_tar(head):
+            kind = Container.TAR
+        elif kind is Container.UNKNOWN and looks_like_pickle(head):
             kind = Container.PICKLE
         self.layers.append(kind)
         if kind is Container.PICKLE:
@@ -99,7 +107,10 @@ class _Scan:
         if kind is Container.ZIP:
             f = raw if seekable else self.spool(r)
             return scan_zip(f, col, depth, self.member)
-        if kind is Container.NPY:
+        if kind is Container.TAR:
+            f = raw if seekable else self.spool(r)
+            self.tar(f, depth)
+        elif kind is Container.NPY:
             self.npy(r, depth)
         elif kind is Container.LFS_POINTER:
             info = parse_lfs_pointer(r.read(1024))
@@ -146,6 +157,43 @@ class _Scan:
             tmp.write(chunk)
         tmp.seek(0)
         return tmp  # type: ignore[return-value]
+
+    def tar(self, f: Any, depth: int) -> None:
+        """torch.load's legacy tar layout (`storages`, `tensors`, `pickle` members, all read
+        with pickle). Every regular member is dispatched by content; in that layout a member
+        that is not a pickle is an error (mlint does not decode the legacy storage framing).
+        In other tar archives, members that are not serialized containers are data."""
+        col = self.col
+        outer = col.member
+        try:
+            f.seek(0)
+            with tarfile.open(fileobj=f, mode="r:") as tar:
+                legacy = None
+                for n, info in enumerate(tar):
+                    if n >= col.limits.max_members:
+                        col.incomplete(Kind.CAP_REACHED,
+                                       f"tar archive has more than {col.limits.max_members} members")
+                        return
+                    if not info.isreg():
+                        continue
+                    if legacy is None:
+                        legacy = info.name in ("storages", "tensors", "pickle", "sys_info")
+                    col.member = info.name if outer is None else f"{outer}!{info.name}"
+                    col.members.append(col.member)
+                    stream = tar.extractfile(info)
+                    if stream is None:
+                        continue
+                    col.persistent_ids_expected = True
+                    kind = self.dispatch(stream, True, depth + 1)
+                    if kind is Container.UNKNOWN and legacy:
+                        col.incomplete(Kind.UNSUPPORTED_CONTAINER,
+                                       "tar member is not a pickle: legacy torch.save storages "
+                                       "are not decoded by mlint", 0)
+        except (tarfile.TarError, OSError, EOFError) as exc:
+            col.incomplete(Kind.UNSUPPORTED_CONTAINER, f"unreadable tar archive: {exc}", 0)
+        finally:
+            col.member = outer
+            col.persistent_ids_expected = False
 
     def npy(self, r: Reader, depth: int) -> None:
         col = self.col

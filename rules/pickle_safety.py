@@ -11,7 +11,10 @@ from mlint.mlmodel import flavors
 from mlint.pickle_targets import locate, targets
 from mlint.pickles import Finding, Kind, Verdict, default_policy
 from mlint.registry import rule
-from mlint.units import ModelDir
+from mlint.units import LoggedModel, ModelDir, Run
+
+# Model folders, and the artifacts of runs / logged models outside any model folder.
+PICKLE_UNITS = (ModelDir, Run, LoggedModel)
 
 ANCHOR_NOTE = "findings about a referenced file sit on the MLmodel key that references it"
 
@@ -24,8 +27,8 @@ def _severity(finding: Finding) -> Any:
     return {"error": ERROR, "warning": WARNING, "info": INFO}[finding.severity.value]
 
 
-@rule("PKL100", "pickle-dangerous-global", scope=ModelDir, severity=ERROR, groups=["security"])
-def dangerous_global(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Problem]:
+@rule("PKL100", "pickle-dangerous-global", scope=PICKLE_UNITS, severity=ERROR, groups=["security"])
+def dangerous_global(model: ModelDir | Run | LoggedModel, options: Mapping[str, Any]) -> Iterator[Problem]:
     """A pickle in the model folder imports a known-dangerous callable (`os.system`,
     `subprocess.*`, `builtins.eval`, `importlib` trampolines...) or an import the scanner
     cannot resolve statically (`STACK_GLOBAL` on computed strings, the `EXT` registry).
@@ -50,8 +53,8 @@ def dangerous_global(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Pr
                           **target.where(f"{f.kind}|{_shown(f)}|{f.member or ''}"))
 
 
-@rule("PKL101", "pickle-code-in-data", scope=ModelDir, severity=ERROR, groups=["security"])
-def code_in_data(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Problem]:
+@rule("PKL101", "pickle-code-in-data", scope=PICKLE_UNITS, severity=ERROR, groups=["security"])
+def code_in_data(model: ModelDir | Run | LoggedModel, options: Mapping[str, Any]) -> Iterator[Problem]:
     """A pickle rebuilds code (functions, classes or code objects by value: cloudpickle,
     `types.CodeType`, `builtins.type`...) where its flavor promises plain data, e.g. a
     scikit-learn `pickled_model` saved with `serialization_format: pickle`.
@@ -92,9 +95,9 @@ def code_in_data(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Proble
                       severity=severity, **target.where(Kind.CODE_OBJECT))
 
 
-@rule("PKL102", "pickle-carries-code", scope=ModelDir, severity=INFO, default=False,
+@rule("PKL102", "pickle-carries-code", scope=PICKLE_UNITS, severity=INFO, default=False,
       groups=["security"])
-def carries_code(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Problem]:
+def carries_code(model: ModelDir | Run | LoggedModel, options: Mapping[str, Any]) -> Iterator[Problem]:
     """A pickle carries code by design (pyfunc `python_model.pkl`, cloudpickle-format models,
     PyTorch models): loading it runs that code. Off by default; enable it with
     `extend-select = ["PKL102"]` to audit which models execute code at load.
@@ -154,9 +157,9 @@ def allowed(entries: set[tuple[str, str]], module: str, name: str) -> bool:
     return (module, name) in entries
 
 
-@rule("PKL103", "pickle-unknown-global", scope=ModelDir, severity=ERROR,
+@rule("PKL103", "pickle-unknown-global", scope=PICKLE_UNITS, severity=ERROR,
       options={"strict": True, "allow": []}, groups=["security"])
-def unknown_global(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Problem]:
+def unknown_global(model: ModelDir | Run | LoggedModel, options: Mapping[str, Any]) -> Iterator[Problem]:
     """A pickle imports a class or function that is not positively known to be safe for its
     flavor: neither on mlint's allowlist nor on the project's `allow` list. The policy is
     fail-closed: loading runs that import and whatever the class does when rebuilt, so an

@@ -13,9 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1].parent / "pickles"))
 
-from malicious import cases  # noqa: E402
+from malicious import cases
 
-from mlint.pickles import scan_bytes  # noqa: E402
+from mlint.pickles import scan_bytes
 
 
 def main() -> None:

@@ -83,7 +83,9 @@ def _entries(root: str) -> list[tuple[str, str, str]]:
         except Exception:
             continue
         for attr, obj in sorted(vars(mod).items()):
-            if attr.startswith("__pyx_unpickle_") and callable(obj):
+            # Cython pickling helpers: __pyx_unpickle_X restores an X from its state; sklearn's
+            # newObj(cls) is cls.__new__(cls) (BinaryTree, DistanceMetric), cls judged itself.
+            if (attr.startswith("__pyx_unpickle_") or attr == "newObj") and callable(obj):
                 out[(modname, attr)] = "pyx"
                 continue
             if not inspect.isclass(obj) or issubclass(obj, BaseException) or attr in NAME_SKIP \
@@ -115,7 +117,7 @@ def main() -> None:
         w(f"  {group}:\n    flavors: {flavors}\n    reason: \"{reason}\"\n    entries:\n")
         for m, n, kind in entries:
             extra = "" if kind == "class" else \
-                ', reason: "Cython state restorer of a class in the same module"'
+                ', reason: "Cython pickling helper of a class in the same module"'
             w(f"      - {{pattern: \"{m}:{n}\"{extra}}}\n")
 
 

@@ -20,7 +20,7 @@ from mlint.pickles import Limits
 from tests.conftest import REPO
 
 sys.path.insert(0, str(REPO / "tests" / "pickles"))
-from malicious import build_folders  # noqa: E402
+from malicious import build_folders
 
 DATA = REPO / "tests" / "data" / "pickles"
 

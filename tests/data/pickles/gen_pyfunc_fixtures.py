@@ -1,5 +1,7 @@
-"""Write the real-MLflow pyfunc fixtures of tests/rules/test_pickle_fidelity.py (project venv):
-    MLFLOW_ALLOW_FILE_STORE=true .venv/bin/python tests/data/pickles/gen_pyfunc_fixtures.py tests/data/pickles/pyfunc
+"""Write the real-MLflow pyfunc fixtures of tests/rules/test_pickle_placement.py (project venv),
+from the repository root:
+    MLFLOW_ALLOW_FILE_STORE=true .venv/bin/python tests/data/pickles/gen_pyfunc_fixtures.py \
+        tests/data/pickles/pyfunc
 
 `responses_agent/`: a ResponsesAgent saved as an object (its pickle imports inspect's signature
 classes); `chat_model/`: a ChatModel; `code_paths/`: a PythonModel whose class lives in

@@ -1,4 +1,4 @@
-"""Write the real-MLflow PyTorch fixtures of tests/rules/test_pickle_fidelity.py.
+"""Write the real-MLflow PyTorch fixtures of tests/rules/test_pickle_placement.py.
 
 Needs a scratch venv with torch and mlflow (never the project's deps):
     /tmp/venv/bin/python tests/data/pickles/gen_torch_fixtures.py tests/data/pickles/torch

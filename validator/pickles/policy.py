@@ -98,16 +98,31 @@ class _Index:
 
     def __init__(self, rules: Iterable[Rule], *, dotted_wildcards: bool = False) -> None:
         self.dotted = dotted_wildcards
-        self.by_top: dict[str, list[Rule]] = {}
-        for r in rules:
-            top = r.pattern.split(":")[0].split(".")[0]
-            self.by_top.setdefault(top, []).append(r)
+        # Exact entries (thousands, generated) in a dict; wildcards (denylist, code tier)
+        # in short lists per top-level module. First rule wins, as in file order.
+        self.exact: dict[tuple[str, str], Rule] = {}
+        self.by_top: dict[str, list[tuple[int, Rule]]] = {}
+        self.order: dict[int, int] = {}
+        for i, r in enumerate(rules):
+            if "*" in r.pattern:
+                top = r.pattern.split(":")[0].split(".")[0]
+                self.by_top.setdefault(top, []).append((i, r))
+            else:
+                mod, _, name = r.pattern.partition(":")
+                if (mod, name) not in self.exact:
+                    self.exact[(mod, name)] = r
+                    self.order[id(r)] = i
 
     def find(self, module: str, name: str) -> Rule | None:
-        for r in self.by_top.get(module.split(".")[0], ()):
+        exact = self.exact.get((module, name))
+        best = None if exact is None else (self.order[id(exact)], exact)
+        for i, r in self.by_top.get(module.split(".")[0], ()):
+            if best is not None and i > best[0]:
+                break
             if _match(r.pattern, module, name, self.dotted):
-                return r
-        return None
+                best = (i, r)
+                break
+        return None if best is None else best[1]
 
 
 def normalize(module: str, name: str) -> tuple[str, str]:

@@ -45,6 +45,7 @@ def dangerous_global(model: ModelDir | Run | LoggedModel, options: Mapping[str, 
             if f.kind not in (Kind.DANGEROUS_GLOBAL, Kind.UNRESOLVED_GLOBAL):
                 continue
             what = f"imports dangerous {_shown(f)}" if f.kind == Kind.DANGEROUS_GLOBAL \
+                else f.message if f.message.startswith("calls the result") \
                 else "imports a global that cannot be resolved statically"
             reason = f" ({f.reason})" if f.reason else ""
             yield Problem(f"'{target.rel}' {what}{reason}: loading it runs that code",

@@ -157,6 +157,11 @@ def cases() -> list[Case]:
         Case("getattr-method-write", "getattr",
              p2(call("builtins", "getattr", glob("numpy", "ndarray"), s0("tofile"))
                 + b"(" + s0(CANARY) + b"tR")),
+        Case("getattr-bound-method-via-partial", "getattr",
+             p2(glob("functools", "partial") + b"("
+                + call("builtins", "getattr", call("pathlib", "PosixPath", s0(CANARY)),
+                       s0("write_text"))
+                + s0("payload") + b"tR" + b")R")),
         # 5. a by-value function called while loading, where code is otherwise expected
         Case("code-called-at-load", "code called",
              p2(call("cloudpickle.cloudpickle", "_make_function", b"N", b"}", b"N", b"N")

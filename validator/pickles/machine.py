@@ -234,12 +234,31 @@ class Machine(StackOps):
         elif isinstance(func, BoundMethod):
             # A method of a rebuilt object called while loading: judged as that exact method.
             self.col.on_global(func.module, func.qualname, off)
-        elif isinstance(func, Obj) and self.built_code(func):
-            self.col.add(Kind.CODE_CALLED, Severity.ERROR,
-                         f"calls a function rebuilt from code in the stream "
-                         f"({describe(func.func)}) while loading: the pickle runs its own code",
-                         off)
+        elif isinstance(func, Obj):
+            if self.built_code(func):
+                self.col.add(Kind.CODE_CALLED, Severity.ERROR,
+                             f"calls a function rebuilt from code in the stream "
+                             f"({describe(func.func)}) while loading: the pickle runs its own "
+                             "code", off)
+            elif not self.made_by_code(func, 8):
+                # Calling the *result* of another call (functools.partial(f, ...)(), a bound
+                # method held in a partial...) runs something no import names: plain-data
+                # pickles never do it, and nothing about the callee can be verified.
+                self.col.add(Kind.UNRESOLVED_GLOBAL, Severity.ERROR,
+                             f"calls the result of {describe(func.func)}(...) while loading: "
+                             "the callee cannot be verified statically", off, dedupe=False)
         self.stack.append(Obj(func, args, off, "reduce"))
+
+    def made_by_code(self, obj: Obj, depth: int) -> bool:
+        """`obj` comes out of a code-tier global (cloudpickle's `_builtin_type("CodeType")`,
+        skeleton enums...): calling it is how cloudpickle rebuilds by-value objects, already
+        reported as code (expected or not)."""
+        f = obj.func
+        if isinstance(f, GlobalVal) and f.resolved:
+            return self.col.verdict_of(f.module, f.name) is Verdict.CODE
+        if isinstance(f, Obj) and depth > 0:
+            return self.made_by_code(f, depth - 1)
+        return False
 
     def built_code(self, obj: Obj) -> bool:
         """`obj` is a function (or class) rebuilt from code in this stream. cloudpickle only

@@ -88,3 +88,14 @@ def test_sklearn_pipeline_of_many_estimators() -> None:
     iso = IsolationForest(n_estimators=3, random_state=0).fit(X[["n"]])
     rep = scan_bytes(pickle.dumps(iso), flavor="sklearn")
     assert rep.clean and not rep.findings, rep.findings
+
+
+def test_skops_function_transformer_with_a_ufunc_is_clean() -> None:
+    """skops names the ufunc `numpy.log1p` itself; it is allowlisted on its own merit (a pure
+    element-wise function). The MLmodel's `skops_trusted_types` is never consulted: the
+    artifact does not get to vouch for itself."""
+    sio = pytest.importorskip("skops.io")
+    data = sio.dumps(sklearn_pre.FunctionTransformer(np.log1p))
+    rep = scan_bytes(data, flavor="sklearn", role="pickled_model")
+    assert rep.clean and not rep.findings, rep.findings
+    assert ("numpy", "log1p") in {(g.module, g.name) for g in rep.globals}

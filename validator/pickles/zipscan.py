@@ -75,7 +75,7 @@ def scan_zip(f: BinaryIO, col: Collector, depth: int, scan_member: MemberScan) -
         infos = infos[: col.limits.max_members]
     try:
         for info in infos:
-            if info.is_dir():
+            if info.filename.endswith("/"):  # ZipInfo.is_dir() raises on an empty name
                 continue
             label = info.filename if outer is None else f"{outer}!{info.filename}"
             col.member = label

@@ -5,7 +5,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mlint.diagnostics import ERROR, WARNING, Problem
-from mlint.pickle_targets import UNIT_LIMITS, budget_skipped, capped_walks, locate, targets
+from mlint.pickle_budget import UNIT_LIMITS, budget_skipped
+from mlint.pickle_targets import capped_walks, locate, targets
 from mlint.pickles import Kind
 from mlint.registry import rule
 from mlint.units import LoggedModel, ModelDir, Run
@@ -51,6 +52,7 @@ def not_fully_scanned(model: ModelDir | Run | LoggedModel, options: Mapping[str,
                           hint=(f"Stopped {locate(f)}. " if locate(f) else "")
                           + "Re-copy or re-save the model; nothing unread is ever reported clean.",
                           severity=severity, **target.where(f"{f.kind}|{f.member or ''}"))
+    targets(model)
     skipped = budget_skipped(model)
     if skipped:
         where = "the model folder" if isinstance(model, ModelDir) else "the run's artifacts"

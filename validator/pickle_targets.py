@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import os
 import stat
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,17 +21,14 @@ from mlint.files import FileFailure, stat_regular, walk
 from mlint.layout import has_mlmodel
 from mlint.mlmodel import Reference, flavors, mlmodel_data, references
 from mlint.paths import real_child, real_path
-from mlint.pickles import Container, Finding, Limits, ScanReport, scan_file, sniff
+from mlint.pickle_budget import budget_for
+from mlint.pickles import Container, Finding, ScanReport, scan_file, sniff
 from mlint.units import ModelDir, Unit
 
 # Sniffed containers worth scanning when nothing promised a pickle (UNKNOWN/EMPTY are not).
 SCANNABLE = frozenset(Container) - {Container.UNKNOWN, Container.EMPTY}
 # Walk bounds: a huge checkpoint folder still costs at most this many 4 KiB sniffs.
 MAX_FILES = 5000
-# Caps per file (the scanner's defaults) and per unit (all files of one model folder or one
-# run's artifacts together): each file gets what is left of the unit's budget, at most its own.
-FILE_LIMITS = Limits()
-UNIT_LIMITS = Limits(max_bytes=16 * 1024**3, max_seconds=60.0)
 # (flavor, key) whose value MLflow hands straight to a pickle/joblib/torch loader: there,
 # content the scanner does not recognise is a finding, not "some other file".
 PICKLE_PROMISED = frozenset({
@@ -183,40 +179,6 @@ def capped_walks(model: Unit) -> list[tuple[str, str, int]]:
     return list(model.__dict__.get("_pickle_walk_capped", ()))
 
 
-def budget_skipped(model: Unit) -> list[str]:
-    """Files of the unit left unscanned because the per-unit budget (`UNIT_LIMITS`) ran out."""
-    targets(model)
-    budget = model.__dict__.get("_pickle_budget")
-    return list(budget.skipped) if budget is not None else []
-
-
-class _UnitBudget:
-    """Decoded bytes and wall time shared by every file scanned for one unit: per-file caps
-    alone let many small bombs (gzip, zip) in one folder add up to minutes."""
-
-    def __init__(self, limits: Limits) -> None:
-        self.bytes_left = limits.max_bytes
-        self.deadline = time.monotonic() + limits.max_seconds
-        self.skipped: list[str] = []
-
-    def limits_for_file(self) -> Limits | None:
-        seconds = self.deadline - time.monotonic()
-        if self.bytes_left <= 0 or seconds <= 0:
-            return None
-        return replace(FILE_LIMITS, max_bytes=min(FILE_LIMITS.max_bytes, self.bytes_left),
-                       max_seconds=min(FILE_LIMITS.max_seconds, seconds))
-
-    def spend(self, report: ScanReport) -> None:
-        self.bytes_left -= report.bytes_scanned
-
-
-def _budget(model: Unit) -> _UnitBudget:
-    budget = model.__dict__.get("_pickle_budget")
-    if budget is None:
-        budget = model.__dict__["_pickle_budget"] = _UnitBudget(UNIT_LIMITS)
-    return budget
-
-
 def _sniff(model: Unit, rel: str) -> Container:
     if not _regular(model, rel):  # never opens FIFOs or devices, never follows links outside
         return Container.UNKNOWN
@@ -292,7 +254,7 @@ def _scan_one(model: Unit, rel: str, refs: list[Reference]) -> Iterator[Target]:
     if kind not in SCANNABLE and not promised:
         return
     role = role_of(model, flavor, key) if owner and isinstance(model, ModelDir) else None
-    budget = _budget(model)
+    budget = budget_for(model)
     limits = budget.limits_for_file()
     if limits is None:
         budget.skipped.append(rel)  # PKL104 reports the unit budget as used up

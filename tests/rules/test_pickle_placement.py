@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import mlint
-import mlint.pickle_targets as targets_module
+import mlint.pickle_budget as budget_module
 from mlint import Config
 from mlint.pickles import Limits
 from tests.conftest import REPO
@@ -58,7 +58,7 @@ def test_many_small_bombs_share_one_unit_budget(tmp_path: Path,
     for i in range(6):
         (folder / f"bomb{i}.pkl.gz").write_bytes(_bomb(4 * 1024**2))
     # Each file alone is under its own cap; all six together exceed the unit's.
-    monkeypatch.setattr(targets_module, "UNIT_LIMITS", Limits(max_bytes=10 * 1024**2,
+    monkeypatch.setattr(budget_module, "UNIT_LIMITS", Limits(max_bytes=10 * 1024**2,
                                                               max_seconds=60))
     started = time.monotonic()
     found = check([folder], select=("PKL104",))

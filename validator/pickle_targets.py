@@ -1,10 +1,13 @@
-"""Which files of a model folder the PKL rules scan, with what flavor/role, scanned once.
+"""Which files of a model folder (or of a run's artifacts) the PKL rules scan, with what
+flavor/role, scanned once.
 
 Files are chosen by content, never by extension: every file an MLmodel references (directly
 or inside a referenced folder) whose bytes sniff as a serialized container, every such path
 whose flavor promises a pickle (then unrecognised content is a finding too), and every other
 file in the model folder that sniffs as a pickle, joblib, zip (PyTorch, skops, npz...), npy,
-compressed stream or Git-LFS pointer. Each file is scanned once per check: the reports are
+compressed stream or Git-LFS pointer (nested folders with their own MLmodel included). In a
+run or logged model: every file of `artifacts/` outside model folders, by content. Each file
+is scanned once per check against the unit's budget (mlint.pickle_budget): the reports are
 cached on the unit, and every PKL rule reads them from there.
 """
 

@@ -238,8 +238,9 @@ def _pickle_allow(value: Any, where: str) -> tuple[tuple[str, str], ...]:
         if unknown:
             raise ConfigError(f"{where} entry #{index}: unknown key {unknown[0]!r} (expected global, reason)")
         name, reason = item.get("global"), item.get("reason")
-        if not isinstance(name, str) or "." not in name.strip(". ") or " " in name:
-            raise ConfigError(f"{where} entry #{index}: `global` must be a dotted name like 'pkg.mod.Name'")
+        if not isinstance(name, str) or "." not in name.strip(". ") or " " in name or "*" in name:
+            raise ConfigError(f"{where} entry #{index}: `global` must be one exact dotted name "
+                              "like 'pkg.mod.Name' (no wildcards)")
         if not isinstance(reason, str) or not reason.strip():
             raise ConfigError(f"{where} entry #{index} ({name}): `reason` is required")
         out.append((name, reason.strip()))

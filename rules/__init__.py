@@ -34,4 +34,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "mlint.rules.migration",
     "mlint.rules.migration_values",
     "mlint.rules.migration_registry",
+    # tracking databases and their artifact roots (TDB)
+    "mlint.rules.tracking_db",
+    "mlint.rules.tracking_db_integrity",
 )

@@ -32,6 +32,7 @@ FAMILIES = {
     "PKL": "serialized artifacts (pickles and containers)",
     "RUN": "tracking store: experiments, runs, metrics, logged models, migration readiness",
     "REG": "model registry",
+    "TDB": "tracking databases (SQLite) and their artifact roots",
     "MLT": "mlint itself: unreadable paths, parse errors, configuration, rule crashes",
 }
 

@@ -299,4 +299,8 @@ class ModelDir(Unit):
         return self.path
 
 
-UNIT_KINDS: tuple[type[Unit], ...] = (Tree, Experiment, Run, LoggedModel, RegisteredModel, ModelDir)
+# Imported here, after `Unit`: the tracking-database unit lives with its reader (mlint.trackingdb).
+from mlint.trackingdb.database import TrackingDatabase  # noqa: E402
+
+UNIT_KINDS: tuple[type[Unit], ...] = (Tree, Experiment, Run, LoggedModel, RegisteredModel, ModelDir,
+                                      TrackingDatabase)

@@ -1,0 +1,68 @@
+"""Fixtures: copies of the tracking deployments real MLflow wrote (tests/data/trackingdb)."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "trackingdb"
+VERSIONS = ("3.17.2", "2.22.5")
+
+
+def deployment(version: str, tmp_path: Path) -> Path:
+    """A private copy of `<version>/client` (the checked-in files stay untouched)."""
+    target = tmp_path / version
+    shutil.copytree(DATA / version / "client", target)
+    return target
+
+
+def corrupt(folder: Path, *statements: str) -> None:
+    """Apply SQL to a copy's database, the way a hand edit or a crashed clean-up would."""
+    conn = sqlite3.connect(folder / "mlflow.db")
+    # MLflow's CHECK constraints guard some columns; rows written by older tools, restored
+    # dumps or hand edits get around them, which this pragma stands for.
+    conn.execute("PRAGMA ignore_check_constraints = ON")
+    with conn:
+        for sql in statements:
+            conn.execute(sql)
+    conn.close()
+
+
+@pytest.fixture(params=VERSIONS)
+def copy(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    return deployment(request.param, tmp_path)
+
+
+@pytest.fixture
+def make() -> Callable[[str, Path], Path]:
+    return deployment
+
+
+def findings(db: Path, artifact_root: Path | None = None) -> list[tuple[str, str, str]]:
+    """(code, pointer, message) of every TDB rule on one database, straight from the rules."""
+    from mlint.filecache import FileCache
+    from mlint.registry import load_registry
+    from mlint.trackingdb.database import TrackingDatabase
+    from mlint.units import Context
+
+    registry = load_registry()
+    unit = TrackingDatabase(db, Context(db.parent, db.parent, FileCache()))
+    unit.artifact_root_override = artifact_root
+    out = []
+    for meta in _tdb_rules(registry):
+        assert meta.func is not None
+        out += [(meta.code, p.pointer, p.message) for p in meta.func(unit, {})]
+    unit.close()
+    return sorted(out)
+
+
+def _tdb_rules(registry):  # type: ignore[no-untyped-def]
+    from mlint.rules import tracking_db, tracking_db_integrity
+
+    return [registry.get(f.__mlint_rule__.code)
+            for module in (tracking_db, tracking_db_integrity)
+            for f in vars(module).values() if hasattr(f, "__mlint_rule__")]

@@ -1,0 +1,118 @@
+"""TDB rules on deployments written by real MLflow, healthy and then broken one defect at a time."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.trackingdb.conftest import corrupt, findings
+
+
+def codes(folder: Path) -> list[str]:
+    return [code for code, _, _ in findings(folder / "mlflow.db")]
+
+
+def test_healthy_deployments_give_no_finding(copy: Path) -> None:
+    assert findings(copy / "mlflow.db") == []
+
+
+def _version_location(folder: Path) -> Path:
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{folder / 'mlflow.db'}?mode=ro", uri=True)
+    (location,) = conn.execute("SELECT storage_location FROM model_versions").fetchone()
+    conn.close()
+    return folder / "mlruns" / location.split("/mlruns/", 1)[1]
+
+
+def test_version_artifacts_deleted(copy: Path) -> None:
+    shutil.rmtree(_version_location(copy))
+    found = findings(copy / "mlflow.db")
+    assert ("TDB100", "/model_versions/demo-model/1/storage_location") in [f[:2] for f in found]
+    assert any("does not exist" in f[2] for f in found if f[0] == "TDB100")
+
+
+def test_version_folder_without_mlmodel(copy: Path) -> None:
+    (_version_location(copy) / "MLmodel").unlink()
+    found = [f for f in findings(copy / "mlflow.db") if f[0] == "TDB100"]
+    assert len(found) == 1 and "has no MLmodel" in found[0][2]
+
+
+def test_ready_logged_model_without_mlmodel(make, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = make("3.17.2", tmp_path)
+    (_version_location(folder) / "MLmodel").unlink()
+    pointers = [p for c, p, _ in findings(folder / "mlflow.db") if c == "TDB101"]
+    assert len(pointers) == 1 and pointers[0].startswith("/logged_models/m-")
+
+
+def test_artifact_root_maps_a_moved_deployment(copy: Path, tmp_path: Path) -> None:
+    moved = tmp_path / "elsewhere"
+    shutil.move(copy / "mlruns", moved)
+    assert "TDB100" in codes(copy)  # not beside the database any more
+    assert findings(copy / "mlflow.db", artifact_root=moved) == []
+
+
+def test_version_of_a_deleted_run(copy: Path) -> None:
+    corrupt(copy, "UPDATE runs SET lifecycle_stage = 'deleted'")
+    found = [f for f in findings(copy / "mlflow.db") if f[0] == "TDB102"]
+    assert [p for _, p, _ in found] == ["/model_versions/demo-model/1/run_id"]
+    assert "is deleted" in found[0][2]
+
+
+def test_version_of_a_deleted_logged_model(make, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = make("3.17.2", tmp_path)
+    corrupt(folder, "UPDATE logged_models SET lifecycle_stage = 'deleted'")
+    found = [p for c, p, _ in findings(folder / "mlflow.db") if c == "TDB102"]
+    assert found == ["/model_versions/demo-model/1/source"]
+
+
+def test_alias_naming_a_missing_version(copy: Path) -> None:
+    corrupt(copy, "INSERT INTO registered_model_aliases (name, alias, version) "
+                  "VALUES ('demo-model', 'champion', 7)")
+    assert ("TDB103", "/registered_model_aliases/demo-model/champion/version") in [
+        f[:2] for f in findings(copy / "mlflow.db")]
+
+
+def test_rows_of_missing_parents(copy: Path) -> None:
+    corrupt(copy, "DELETE FROM runs", "DELETE FROM registered_models")
+    found = [p for c, p, _ in findings(copy / "mlflow.db") if c == "TDB110"]
+    tables = {p.split("/")[1] for p in found}
+    assert {"metrics", "latest_metrics", "params", "tags", "model_versions"} <= tables
+    assert "/model_versions/demo-model/1/name" in found
+
+
+def test_run_of_a_missing_experiment(copy: Path) -> None:
+    corrupt(copy, "DELETE FROM experiments WHERE name = 'demo'")
+    found = [p for c, p, _ in findings(copy / "mlflow.db") if c == "TDB110"]
+    assert any(p.startswith("/runs/") and p.endswith("/experiment_id") for p in found)
+
+
+@pytest.mark.parametrize(("sql", "column"), [
+    ("UPDATE runs SET status = 'DONE'", "status"),
+    ("UPDATE runs SET lifecycle_stage = NULL", "lifecycle_stage"),
+    ("UPDATE model_versions SET status = 'OK'", "status"),
+    ("UPDATE experiments SET lifecycle_stage = 'archived' WHERE name = 'demo'", "lifecycle_stage"),
+])
+def test_values_mlflow_rejects(copy: Path, sql: str, column: str) -> None:
+    corrupt(copy, sql)
+    found = [p for c, p, _ in findings(copy / "mlflow.db") if c == "TDB111"]
+    assert len(found) == 1 and found[0].endswith("/" + column)
+
+
+def test_unknown_schema_revision(copy: Path) -> None:
+    corrupt(copy, "UPDATE alembic_version SET version_num = 'ffffffffffff'")
+    assert codes(copy) == ["TDB002"]
+
+
+def test_wal_beside_the_database_is_not_read(copy: Path) -> None:
+    (copy / "mlflow.db-wal").write_bytes(b"")
+    assert codes(copy) == ["TDB001"]
+
+
+def test_logged_model_status_mlflow_cannot_read(make, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = make("3.17.2", tmp_path)
+    corrupt(folder, "UPDATE logged_models SET status = 9")
+    found = [p for c, p, _ in findings(folder / "mlflow.db") if c == "TDB111"]
+    assert len(found) == 1 and found[0].startswith("/logged_models/m-") and found[0].endswith("/status")

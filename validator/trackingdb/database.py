@@ -1,0 +1,203 @@
+"""The tracking-database unit: one MLflow SQLite database file and the artifact root beside it.
+
+The unit's path is the database file itself (any name). Rules read rows through `rows()`, a
+cursor iterated lazily (never a whole table in memory), and find recorded artifact locations on
+disk through `local()`, which maps the root MLflow recorded (an absolute path on the machine that
+wrote it, or `mlflow-artifacts:/` behind `mlflow server`) onto a local folder:
+
+* `--artifact-root PATH` when given;
+* otherwise the folder of the same name beside the database (`mlruns/`, `mlartifacts/`): a
+  deployment copied or moved as a whole keeps working, and nothing outside the checked folder is
+  ever read, whatever absolute path a row names.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import unquote, urlparse
+
+from mlint.trackingdb.schema import writer
+from mlint.trackingdb.sqlite import Unreadable, is_sqlite, open_readonly
+from mlint.units import Unit
+
+# The tables that make a SQLite file an MLflow tracking database (present since MLflow 1.x).
+MARKER_TABLES = frozenset({"alembic_version", "experiments", "runs"})
+# `mlflow server`'s proxied artifact scheme and its default local folder.
+PROXY_SCHEME = "mlflow-artifacts"
+PROXY_DEFAULT = "mlartifacts"
+
+
+def is_tracking_db(path: Path) -> bool:
+    """A SQLite file with MLflow's marker tables (opened read-only, closed again)."""
+    if not is_sqlite(path):
+        return False
+    try:
+        conn = open_readonly(path)
+    except Unreadable:
+        return True  # an unreadable SQLite file named like one: the unit reports why
+    try:
+        names = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+    return names >= MARKER_TABLES
+
+
+def tracking_dbs(folder: Path) -> list[Path]:
+    """The MLflow tracking databases directly inside `folder` (16 bytes read per file)."""
+    try:
+        with os.scandir(folder) as it:
+            files = sorted(Path(e.path) for e in it if e.is_file(follow_symlinks=False))
+    except OSError:
+        return []
+    return [f for f in files if is_tracking_db(f)]
+
+
+def sqlite_url_path(url: str) -> Path | None:
+    """The file of a `sqlite:///relative` or `sqlite:////absolute` URL (SQLAlchemy's form)."""
+    if not url.lower().startswith("sqlite:///"):
+        return None
+    rest = url[len("sqlite:///"):].split("?", 1)[0]
+    return Path(unquote(rest)) if rest else None
+
+
+class TrackingDatabase(Unit):
+    """An MLflow tracking database (SQLite) and the artifact root its rows point into."""
+
+    kind = "tracking_db"
+    primary_files = ()
+    # Set by discovery from `--artifact-root` (one value per check).
+    artifact_root_override: ClassVar[Path | None] = None
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    # --- the database ---------------------------------------------------------------------
+    def connection(self) -> sqlite3.Connection | None:
+        """The read-only connection (opened once), or None when it cannot be read safely
+        (`unreadable()` says why)."""
+        if "_conn" not in self.__dict__:
+            tracker = self.context.cache.tracker
+            if tracker is not None:
+                tracker.file(self.path)
+            try:
+                self._conn: sqlite3.Connection | None = open_readonly(self.path)
+                self._why = ""
+            except Unreadable as exc:
+                self._conn, self._why = None, str(exc)
+        return self._conn
+
+    def unreadable(self) -> str:
+        self.connection()
+        return self._why
+
+    def close(self) -> None:
+        conn = self.__dict__.pop("_conn", None)
+        if conn is not None:
+            conn.close()
+
+    def tables(self) -> frozenset[str]:
+        def compute() -> frozenset[str]:
+            conn = self.connection()
+            if conn is None:
+                return frozenset()
+            return frozenset(n for (n,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"))
+        return self.memo("tables", compute)
+
+    def columns(self, table: str) -> frozenset[str]:
+        conn = self.connection()
+        if conn is None or table not in self.tables():
+            return frozenset()
+        return frozenset(row[1] for row in conn.execute(f'PRAGMA table_info("{table}")'))
+
+    def rows(self, sql: str, *args: Any) -> Iterator[tuple[Any, ...]]:
+        """Rows of a query, streamed from the cursor (nothing when the database is unreadable)."""
+        conn = self.connection()
+        if conn is None:
+            return
+        cursor = conn.execute(sql, args)
+        try:
+            while batch := cursor.fetchmany(1000):
+                yield from batch
+        finally:
+            cursor.close()
+
+    def revision(self) -> str | None:
+        if "alembic_version" not in self.tables():
+            return None
+        row = next(self.rows("SELECT version_num FROM alembic_version"), None)
+        return str(row[0]) if row is not None else None
+
+    def writer(self) -> str | None:
+        revision = self.revision()
+        return writer(revision) if revision else None
+
+    # --- the artifact root ----------------------------------------------------------------
+    def recorded_root(self) -> str | None:
+        """The artifact root MLflow recorded: the folder holding the experiments' artifact
+        locations (`…/mlruns` from `…/mlruns/0`), as a plain path or `mlflow-artifacts:` URI."""
+        def compute() -> str | None:
+            if "experiments" not in self.tables():
+                return None
+            parents: dict[str, int] = {}
+            for (location,) in self.rows("SELECT artifact_location FROM experiments"):
+                if isinstance(location, str) and location:
+                    parent = posixpath.dirname(_plain(location).rstrip("/"))
+                    parents[parent] = parents.get(parent, 0) + 1
+            return max(parents, key=lambda p: (parents[p], p)) if parents else None
+        return self.memo("recorded_root", compute)
+
+    def artifact_root(self) -> Path | None:
+        """The local folder that stands for the recorded root (see the module docstring)."""
+        if self.artifact_root_override is not None:
+            return self.artifact_root_override
+        recorded = self.recorded_root()
+        if recorded is None:
+            return None
+        if recorded.startswith(f"{PROXY_SCHEME}:"):
+            return self.path.parent / PROXY_DEFAULT
+        name = posixpath.basename(recorded.rstrip("/"))
+        return self.path.parent / name if name else None
+
+    def local(self, location: object) -> Path | None:
+        """The local path of a recorded artifact location, or None when it is not under the
+        recorded root (another store: `s3://…`, a different disk) and so cannot be checked."""
+        if not isinstance(location, str) or not location:
+            return None
+        root, recorded = self.artifact_root(), self.recorded_root()
+        if root is None or recorded is None:
+            return None
+        plain = _plain(location).rstrip("/")
+        if plain.startswith(f"{PROXY_SCHEME}:"):
+            # mlflow-artifacts:/<path> is relative to the server's artifact root.
+            rest = plain.split(":", 1)[1].lstrip("/")
+        elif plain == recorded or plain.startswith(recorded.rstrip("/") + "/"):
+            rest = plain[len(recorded.rstrip("/")):].lstrip("/")
+        else:
+            return None
+        parts = [p for p in rest.split("/") if p]
+        if any(p in (".", "..") for p in parts):
+            return None  # never climb out of the artifact root on a row's say-so
+        return root.joinpath(*parts)
+
+    def present(self, path: Path) -> bool:
+        return self._probe(path, os.path.exists)
+
+    def file_present(self, path: Path) -> bool:
+        return self._probe(path, os.path.isfile)
+
+
+def _plain(location: str) -> str:
+    """`file:///x` → `/x`; other URIs and plain paths unchanged (POSIX separators)."""
+    if location.lower().startswith("file:"):
+        parsed = urlparse(location)
+        return unquote(parsed.path) or location
+    return location.replace("\\", "/") if os.sep == "\\" else location

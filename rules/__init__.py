@@ -37,4 +37,5 @@ BUILTIN_MODULES: tuple[str, ...] = (
     # tracking databases and their artifact roots (TDB)
     "mlint.rules.tracking_db",
     "mlint.rules.tracking_db_integrity",
+    "mlint.rules.tracking_db_artifacts",
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -116,3 +117,23 @@ def test_logged_model_status_mlflow_cannot_read(make, tmp_path: Path) -> None:  
     corrupt(folder, "UPDATE logged_models SET status = 9")
     found = [p for c, p, _ in findings(folder / "mlflow.db") if c == "TDB111"]
     assert len(found) == 1 and found[0].startswith("/logged_models/m-") and found[0].endswith("/status")
+
+
+def test_orphaned_artifact_folders(copy: Path) -> None:
+    stray = copy / "mlruns" / "1" / ("f" * 32) / "artifacts"
+    stray.mkdir(parents=True)
+    (stray / "weights.bin").write_bytes(b"x" * 1234)
+    (copy / "mlruns" / "42").mkdir()
+    found = [(p, m) for c, p, m in findings(copy / "mlflow.db") if c == "TDB120"]
+    assert len(found) == 2
+    assert any("run folder" in m and "1234 bytes" in m for _, m in found)
+    assert any("experiment folder '42'" in m for _, m in found)
+
+
+def test_artifacts_of_a_deleted_run_are_reported_with_their_size(make, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = make("2.22.5", tmp_path)  # 2.x keeps the model inside the run's artifacts
+    corrupt(folder, "UPDATE runs SET lifecycle_stage = 'deleted'")
+    found = [(p, m) for c, p, m in findings(folder / "mlflow.db") if c == "TDB121"]
+    assert len(found) == 1
+    assert found[0][0].startswith("/runs/") and found[0][0].endswith("/lifecycle_stage")
+    assert re.search(r"\((?!0 )\d+ bytes\)", found[0][1])

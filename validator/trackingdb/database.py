@@ -79,6 +79,11 @@ class TrackingDatabase(Unit):
     def name(self) -> str:
         return self.path.name
 
+    def file(self, rel: str) -> Path:
+        """`""` is the database file; other paths are relative to the folder holding it (a
+        finding about an artifact folder names that folder)."""
+        return self.path.parent / rel if rel else self.path
+
     # --- the database ---------------------------------------------------------------------
     def connection(self) -> sqlite3.Connection | None:
         """The read-only connection (opened once), or None when it cannot be read safely

@@ -1,0 +1,124 @@
+"""Tracking databases (TDB): what lies under the artifact root that the database does not own.
+
+The artifact root of MLflow's default layout holds `<experiment_id>/<run_id>/artifacts/…` and
+(MLflow 3) `<experiment_id>/models/<model_id>/artifacts/…`. Each folder is looked up by primary
+key (one indexed query per folder), so nothing is held in memory but the listing of one folder.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from mlint.diagnostics import INFO, WARNING, Problem
+from mlint.quoting import quote
+from mlint.registry import rule
+from mlint.rules.tracking_db import pointer
+from mlint.trackingdb.database import TrackingDatabase
+
+MODELS = "models"  # <experiment>/models/<model_id>: MLflow 3 logged models
+
+
+def folder_size(path: Path) -> int:
+    """Bytes of the regular files below `path` (symlinks not followed)."""
+    total = 0
+    pending = [path]
+    while pending:
+        try:
+            with os.scandir(pending.pop()) as it:
+                for entry in it:
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append(Path(entry.path))
+                    elif entry.is_file(follow_symlinks=False):
+                        total += entry.stat(follow_symlinks=False).st_size
+        except OSError:
+            continue
+    return total
+
+
+def _subdirs(path: Path) -> list[str]:
+    try:
+        with os.scandir(path) as it:
+            return sorted(e.name for e in it if e.is_dir(follow_symlinks=False))
+    except OSError:
+        return []
+
+
+def _stage(db: TrackingDatabase, sql: str, key: str) -> str | None:
+    """The lifecycle stage of the row `key`, '' when the row has none, None when there is no row."""
+    row = next(db.rows(sql, key), None)
+    return None if row is None else (row[0] or "")
+
+
+Owned = Iterator[tuple[Path, str, str | None, str]]  # folder, kind, stage, pointer
+
+
+def _owners(db: TrackingDatabase, root: Path) -> Owned:
+    tables = db.tables()
+    for experiment in _subdirs(root):
+        folder = root / experiment
+        stage = _stage(db, "SELECT lifecycle_stage FROM experiments WHERE CAST(experiment_id AS TEXT) = ?",
+                       experiment)
+        yield folder, "experiment", stage, pointer("experiments", experiment)
+        if stage is None:
+            continue  # everything below belongs to the orphaned experiment folder
+        for name in _subdirs(folder):
+            if name == MODELS and "logged_models" in tables:
+                for model in _subdirs(folder / MODELS):
+                    yield (folder / MODELS / model, "logged model",
+                           _stage(db, "SELECT lifecycle_stage FROM logged_models WHERE model_id = ?", model),
+                           pointer("logged_models", model))
+                continue
+            yield (folder / name, "run",
+                   _stage(db, "SELECT lifecycle_stage FROM runs WHERE run_uuid = ?", name),
+                   pointer("runs", name))
+
+
+def _rel(db: TrackingDatabase, path: Path) -> str:
+    return os.path.relpath(path, db.path.parent).replace(os.sep, "/")
+
+
+@rule("TDB120", "artifacts-orphaned", scope=TrackingDatabase, severity=WARNING)
+def orphaned(db: TrackingDatabase, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """A folder under the artifact root belongs to no experiment, run or logged model of the
+    database (the finding gives its size).
+
+    Why: `mlflow gc` only deletes what the database still lists, so artifacts of rows deleted by
+    hand, of a database restored from an older backup, or of another database sharing the root
+    stay forever; they also hide real model folders from anyone browsing the root.
+    Fix: if no other database uses this artifact root, delete the folder (after checking it is
+    not a model someone still loads by path).
+    """
+    root = db.artifact_root()
+    if db.connection() is None or root is None or not os.path.isdir(root):
+        return
+    for folder, kind, stage, _ in _owners(db, root):
+        if stage is None:
+            yield Problem(f"{kind} folder {quote(folder.name)} is not in the database "
+                          f"({folder_size(folder)} bytes)",
+                          file=_rel(db, folder), subject=_rel(db, folder),
+                          hint="Delete it if no other tracking database uses this artifact root.")
+
+
+@rule("TDB121", "deleted-artifacts-left", scope=TrackingDatabase, severity=INFO)
+def leftovers(db: TrackingDatabase, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """Artifacts of a deleted experiment, run or logged model are still under the artifact root
+    (the finding gives their size).
+
+    Why: deleting in MLflow only marks the row; the files stay until `mlflow gc` removes them
+    (and `mlflow gc` fails on rows whose artifacts are already partly gone). Informational: the
+    space is reclaimable.
+    Fix: `mlflow gc --backend-store-uri sqlite:///mlflow.db` (permanently deletes them), or
+    restore the entity if it was deleted by mistake.
+    """
+    root = db.artifact_root()
+    if db.connection() is None or root is None or not os.path.isdir(root):
+        return
+    for folder, kind, stage, where in _owners(db, root):
+        if stage == "deleted":
+            yield Problem(f"{kind} {quote(folder.name)} is deleted but its artifacts are still here "
+                          f"({folder_size(folder)} bytes)",
+                          pointer=f"{where}/lifecycle_stage", related=(_rel(db, folder),),
+                          hint="Run `mlflow gc` to reclaim the space, or restore the entity.")

@@ -123,3 +123,38 @@ def logged_model_artifacts(db: TrackingDatabase, options: Mapping[str, Any]) -> 
                           f"{quote(location)} {why} (looked at {quote(str(local))})",
                           pointer=pointer("logged_models", model_id, "artifact_location"),
                           hint="Restore the artifacts, or delete the logged model.")
+
+
+@rule("TDB104", "model-version-mlmodel-mismatch", scope=TrackingDatabase, severity=ERROR)
+def version_mlmodel(db: TrackingDatabase, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """The `MLmodel` a registered model version points at must belong to it: its `run_id` must
+    be the version's `run_id`, and (MLflow 3) its `model_id` the logged model of the version's
+    `source` (`models:/m-…`).
+
+    Why: a mismatch means the folder was overwritten or the rows were edited or restored from
+    another deployment: the version serves a different model than the one its lineage (run,
+    metrics, logged model) describes.
+    Fix: restore the right model folder, or register the folder's own model as a new version.
+    """
+    if "model_versions" not in db.tables() or "storage_location" not in db.columns("model_versions"):
+        return
+    sql = ("SELECT name, version, storage_location, source, run_id FROM model_versions "
+           "WHERE current_stage IS NULL OR current_stage != 'Deleted_Internal'")
+    for name, version, location, source, run_id in db.rows(sql):
+        local, why = _model_folder(db, location)
+        if local is None or why:
+            continue  # TDB100
+        loaded = db.context.cache.get(local / "MLmodel", db.context.root, "yaml")
+        data = getattr(loaded, "data", None)
+        if not isinstance(data, dict):
+            continue  # unreadable MLmodel: reported by the model folder's own checks (MLT)
+        found_run, found_model = data.get("run_id"), data.get("model_id")
+        if run_id and isinstance(found_run, str) and found_run != run_id:
+            yield Problem(f"model version {quote(name)} v{version}: its MLmodel has run_id "
+                          f"{quote(found_run)}, the version has {quote(run_id)}",
+                          pointer=pointer("model_versions", name, version, "run_id"))
+        if (isinstance(source, str) and source.startswith("models:/m-") and isinstance(found_model, str)
+                and found_model != source[len("models:/"):]):
+            yield Problem(f"model version {quote(name)} v{version}: its MLmodel has model_id "
+                          f"{quote(found_model)}, the version's source is {quote(source)}",
+                          pointer=pointer("model_versions", name, version, "source"))

@@ -137,3 +137,16 @@ def test_artifacts_of_a_deleted_run_are_reported_with_their_size(make, tmp_path:
     assert len(found) == 1
     assert found[0][0].startswith("/runs/") and found[0][0].endswith("/lifecycle_stage")
     assert re.search(r"\((?!0 )\d+ bytes\)", found[0][1])
+
+
+def test_version_mlmodel_of_another_run(copy: Path) -> None:
+    corrupt(copy, "UPDATE model_versions SET run_id = '" + "a" * 32 + "'")
+    found = [p for c, p, _ in findings(copy / "mlflow.db") if c == "TDB104"]
+    assert found == ["/model_versions/demo-model/1/run_id"]
+
+
+def test_version_mlmodel_of_another_logged_model(make, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = make("3.17.2", tmp_path)
+    corrupt(folder, "UPDATE model_versions SET source = 'models:/m-" + "b" * 32 + "'")
+    found = [p for c, p, _ in findings(folder / "mlflow.db") if c in ("TDB104", "TDB102")]
+    assert found == ["/model_versions/demo-model/1/source"] * 2

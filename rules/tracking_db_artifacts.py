@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mlint.diagnostics import INFO, WARNING, Problem
+from mlint.paths import listing
 from mlint.quoting import quote
 from mlint.registry import rule
 from mlint.rules.tracking_db import pointer
@@ -21,8 +22,10 @@ from mlint.trackingdb.database import TrackingDatabase
 MODELS = "models"  # <experiment>/models/<model_id>: MLflow 3 logged models
 
 
-def folder_size(path: Path) -> int:
-    """Bytes of the regular files below `path` (symlinks not followed)."""
+def folder_size(db: TrackingDatabase, path: Path) -> int:
+    """Bytes of the regular files below `path` (symlinks not followed); each file is recorded
+    as a dependency, so a cached result is dropped when a size changes."""
+    tracker = db.context.cache.tracker
     total = 0
     pending = [path]
     while pending:
@@ -33,17 +36,17 @@ def folder_size(path: Path) -> int:
                         pending.append(Path(entry.path))
                     elif entry.is_file(follow_symlinks=False):
                         total += entry.stat(follow_symlinks=False).st_size
+                        if tracker is not None:
+                            tracker.path(entry.path)
         except OSError:
             continue
     return total
 
 
-def _subdirs(path: Path) -> list[str]:
-    try:
-        with os.scandir(path) as it:
-            return sorted(e.name for e in it if e.is_dir(follow_symlinks=False))
-    except OSError:
-        return []
+def _subdirs(db: TrackingDatabase, path: Path) -> list[str]:
+    # Through the unit, so that the listing is a dependency of the result cache.
+    return [n for n in listing(path, db.context.cache.tracker)
+            if db.probe(path / n, lambda p: os.path.isdir(p) and not os.path.islink(p))]
 
 
 def _stage(db: TrackingDatabase, sql: str, key: str) -> str | None:
@@ -57,16 +60,16 @@ Owned = Iterator[tuple[Path, str, str | None, str]]  # folder, kind, stage, poin
 
 def _owners(db: TrackingDatabase, root: Path) -> Owned:
     tables = db.tables()
-    for experiment in _subdirs(root):
+    for experiment in _subdirs(db, root):
         folder = root / experiment
         stage = _stage(db, "SELECT lifecycle_stage FROM experiments WHERE CAST(experiment_id AS TEXT) = ?",
                        experiment)
         yield folder, "experiment", stage, pointer("experiments", experiment)
         if stage is None:
             continue  # everything below belongs to the orphaned experiment folder
-        for name in _subdirs(folder):
+        for name in _subdirs(db, folder):
             if name == MODELS and "logged_models" in tables:
-                for model in _subdirs(folder / MODELS):
+                for model in _subdirs(db, folder / MODELS):
                     yield (folder / MODELS / model, "logged model",
                            _stage(db, "SELECT lifecycle_stage FROM logged_models WHERE model_id = ?", model),
                            pointer("logged_models", model))
@@ -97,7 +100,7 @@ def orphaned(db: TrackingDatabase, options: Mapping[str, Any]) -> Iterator[Probl
     for folder, kind, stage, _ in _owners(db, root):
         if stage is None:
             yield Problem(f"{kind} folder {quote(folder.name)} is not in the database "
-                          f"({folder_size(folder)} bytes)",
+                          f"({folder_size(db, folder)} bytes)",
                           file=_rel(db, folder), subject=_rel(db, folder),
                           hint="Delete it if no other tracking database uses this artifact root.")
 
@@ -119,6 +122,6 @@ def leftovers(db: TrackingDatabase, options: Mapping[str, Any]) -> Iterator[Prob
     for folder, kind, stage, where in _owners(db, root):
         if stage == "deleted":
             yield Problem(f"{kind} {quote(folder.name)} is deleted but its artifacts are still here "
-                          f"({folder_size(folder)} bytes)",
+                          f"({folder_size(db, folder)} bytes)",
                           pointer=f"{where}/lifecycle_stage", related=(_rel(db, folder),),
                           hint="Run `mlflow gc` to reclaim the space, or restore the entity.")

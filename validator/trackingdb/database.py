@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import posixpath
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import unquote, urlparse
@@ -192,6 +192,10 @@ class TrackingDatabase(Unit):
         if any(p in (".", "..") for p in parts):
             return None  # never climb out of the artifact root on a row's say-so
         return root.joinpath(*parts)
+
+    def probe(self, path: Path, test: Callable[[Path], bool]) -> bool:
+        """`test(path)`, recorded as a dependency of this unit's cached result."""
+        return self._probe(path, test)
 
     def present(self, path: Path) -> bool:
         return self._probe(path, os.path.exists)

@@ -69,3 +69,21 @@ def deployment(databases: Iterable[Path], context: Context, walker: Walker,
             roots.setdefault(os.path.realpath(root), (root, unit))
     for root, owner in roots.values():
         yield from walker.models_below(root, owner)
+
+
+def redact(url: str) -> str:
+    """`scheme://user:password@host/…` with the password (or a lone token) replaced by `***`."""
+    match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/@?#]*)@", url)
+    if not match:
+        return url
+    user, _, secret = match.group(2).partition(":")
+    shown = f"{user}:***" if secret else "***"
+    return f"{match.group(1)}{shown}@{url[match.end():]}"
+
+
+def refusal(url: str) -> str | None:
+    """The error for a server database URL (None for other URIs)."""
+    if not SERVER_URL.match(url):
+        return None
+    return (f"{redact(url)}: server tracking databases are not supported yet; check a SQLite "
+            "database (`mlint check mlflow.db`) or a local copy of the artifacts")

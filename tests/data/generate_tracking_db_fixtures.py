@@ -80,13 +80,10 @@ print(json.dumps(out))
 '''
 
 
-def main() -> int:
-    # Not `import mlflow`: tests/data/mlflow/ (fixtures) would shadow the package here.
-    from importlib.metadata import version as dist_version
-
-    version = dist_version("mlflow")
-    work = GEN_BASE / version / "client"
-    shutil.rmtree(GEN_BASE / version, ignore_errors=True)
+def write(work: Path) -> dict[str, object]:
+    """Run the project with the current interpreter's MLflow in `work` (wiped first); return the
+    generation log. The database is vacuumed afterwards (no -journal/-wal left)."""
+    shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     script = GEN_BASE / "_child.py"
     script.write_text(CHILD)
@@ -95,7 +92,7 @@ def main() -> int:
                MLFLOW_ENABLE_ASYNC_LOGGING="false")
     done = subprocess.run([sys.executable, str(script)], cwd=work, env=env, check=True,
                           capture_output=True, text=True)
-    log = json.loads(done.stdout.strip().splitlines()[-1])
+    log: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
     db = work / "mlflow.db"
     with sqlite3.connect(db) as conn:
         log["alembic_revision"] = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
@@ -103,6 +100,16 @@ def main() -> int:
     conn.execute("PRAGMA page_size = 1024")  # ~70 mostly empty tables: 4 KiB pages waste most
     conn.execute("VACUUM")
     conn.close()
+    return log
+
+
+def main() -> int:
+    # Not `import mlflow`: tests/data/mlflow/ (fixtures) would shadow the package here.
+    from importlib.metadata import version as dist_version
+
+    version = dist_version("mlflow")
+    work = GEN_BASE / version / "client"
+    log = write(work)
     target = HERE / "trackingdb" / version
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)

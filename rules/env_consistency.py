@@ -8,8 +8,11 @@ from typing import Any
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from mlint.diagnostics import ERROR, INFO, WARNING, Problem
-from mlint.envfiles import (
+from mlint.core.diagnostics import ERROR, INFO, WARNING, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import ModelDir
+from mlint.reading.requirements import specifier_key
+from mlint.rulekit.envfiles import (
     REQUIREMENTS,
     Located,
     conda_pip,
@@ -18,10 +21,7 @@ from mlint.envfiles import (
     requirements_txt,
     yaml_mapping,
 )
-from mlint.mlmodel import flavors, mlmodel_data
-from mlint.registry import rule
-from mlint.requirements import specifier_key
-from mlint.units import ModelDir
+from mlint.rulekit.mlmodel import flavors, mlmodel_data
 
 # _PythonEnv.from_conda_yaml (mlflow/utils/environment.py).
 CONDA_DEP = re.compile(r"^(python|pip|setuptools|wheel)(<|>|<=|>=|=|==|!=)?([\d.]+)?$")

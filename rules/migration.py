@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlint.diagnostics import ERROR, Problem
-from mlint.files import FileFailure, decode_text, iter_lines, parse_yaml, read_file
-from mlint.metric_lines import duplicate_lines
-from mlint.registry import rule
-from mlint.tracking import MAX_LINE_FINDINGS, canonical_metric_file, leaf_files
-from mlint.units import Experiment, LoggedModel, Run, Unit
+from mlint.core.diagnostics import ERROR, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import Experiment, LoggedModel, Run, Unit
+from mlint.reading.files import FileFailure, decode_text, iter_lines, parse_yaml, read_file
+from mlint.reading.metric_lines import duplicate_lines
+from mlint.rulekit.tracking import MAX_LINE_FINDINGS, canonical_metric_file, leaf_files
 
 GATE = ["migration"]
 ABORTS = "`mlflow migrate-filestore` aborts here"
@@ -142,7 +142,7 @@ def unparsable_metric_lines(unit: Run | LoggedModel, options: Mapping[str, Any])
             continue
         doc = unit.text(rel)
         if doc is None or canonical_metric_file(unit, rel, doc.text):
-            continue  # canonical lines are what the migration parses (mlint.metric_lines)
+            continue  # canonical lines are what the migration parses (mlint.reading.metric_lines)
         count = 0
         for number, raw in enumerate(iter_lines(doc.text), start=1):
             why = _migration_line_problem(raw.strip().split(" "), is_run)

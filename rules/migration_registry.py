@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlint.diagnostics import ERROR, Problem
-from mlint.registry import rule
+from mlint.core.diagnostics import ERROR, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import RegisteredModel
+from mlint.rulekit.tracking import leaf_files
 from mlint.rules.migration import ABORTS, GATE, LOST, gate_meta, undecodable
-from mlint.tracking import leaf_files
-from mlint.units import RegisteredModel
 
 
 @rule("REG150", "migration-registry-blocked", scope=RegisteredModel, severity=ERROR, default=False,

@@ -8,8 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlint.diagnostics import ERROR, Problem
-from mlint.registry import rule
+from mlint.core.diagnostics import ERROR, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import REGISTRY, Experiment, LoggedModel, Run, Tree, Unit
+from mlint.rulekit.tracking import leaf_files
 from mlint.rules.migration import (
     ABORTS,
     GATE,
@@ -21,8 +23,6 @@ from mlint.rules.migration import (
     peek_meta,
     undecodable,
 )
-from mlint.tracking import leaf_files
-from mlint.units import REGISTRY, Experiment, LoggedModel, Run, Tree, Unit
 
 STAGES = ("active", "deleted")
 # Columns declared NOT NULL whose value the migration takes with `meta.get(key, default)`:

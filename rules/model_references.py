@@ -3,11 +3,11 @@
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlint.diagnostics import ERROR, Problem
-from mlint.mlmodel import Reference, mlmodel_data, references
-from mlint.paths import real_child, real_path
-from mlint.registry import rule
-from mlint.units import ModelDir
+from mlint.core.diagnostics import ERROR, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import ModelDir
+from mlint.reading.paths import real_child, real_path
+from mlint.rulekit.mlmodel import Reference, mlmodel_data, references
 
 
 def grouped_references(model: ModelDir) -> dict[str, list[Reference]]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlint.diagnostics import ERROR, WARNING, Problem
-from mlint.registry import rule
-from mlint.tracking import key_problem, leaf_files, leaf_sizes, writer_version
-from mlint.units import Experiment, LoggedModel, Run
+from mlint.core.diagnostics import ERROR, WARNING, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import Experiment, LoggedModel, Run
+from mlint.rulekit.tracking import key_problem, leaf_files, leaf_sizes, writer_version
 
 FOLDERS = ("metrics", "params", "tags")
 

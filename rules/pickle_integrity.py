@@ -4,11 +4,11 @@ unread byte is never reported clean ("never clean when not fully read")."""
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlint.diagnostics import ERROR, WARNING, Problem
+from mlint.core.diagnostics import ERROR, WARNING, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import ModelDir
 from mlint.pickle_targets import capped_walks, locate, targets
 from mlint.pickles import Kind
-from mlint.registry import rule
-from mlint.units import ModelDir
 
 INCOMPLETE = (Kind.TRUNCATED, Kind.UNSUPPORTED_CONTAINER, Kind.CAP_REACHED, Kind.SCAN_ERROR,
               Kind.NOT_SERIALIZED)

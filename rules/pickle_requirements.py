@@ -7,14 +7,14 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from mlint.diagnostics import WARNING, Problem
-from mlint.envfiles import REQUIREMENTS, declared, env_file, requirements_txt
-from mlint.mlmodel import flavors
+from mlint.core.diagnostics import WARNING, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import ModelDir
 from mlint.pickle_targets import Target, locate, targets
 from mlint.pickles import Verdict, distribution_for, distribution_requires, module_distributions
-from mlint.registry import rule
+from mlint.rulekit.envfiles import REQUIREMENTS, declared, env_file, requirements_txt
+from mlint.rulekit.mlmodel import flavors
 from mlint.rules.env_consistency import _conda_packages, _pins, _version
-from mlint.units import ModelDir
 
 
 def _closure(names: set[str]) -> set[str]:

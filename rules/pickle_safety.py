@@ -6,12 +6,12 @@ The files are chosen and scanned once by `mlint.pickle_targets` (never unpickled
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlint.diagnostics import ERROR, INFO, WARNING, Problem
-from mlint.mlmodel import flavors
+from mlint.core.diagnostics import ERROR, INFO, WARNING, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import ModelDir
 from mlint.pickle_targets import locate, targets
 from mlint.pickles import Finding, Kind, Verdict, default_policy
-from mlint.registry import rule
-from mlint.units import ModelDir
+from mlint.rulekit.mlmodel import flavors
 
 ANCHOR_NOTE = "findings about a referenced file sit on the MLmodel key that references it"
 

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlint import schemas
-from mlint.diagnostics import ERROR, WARNING, Problem
-from mlint.envfiles import env_file
-from mlint.linemap import split_pointer
-from mlint.mlmodel import signature_parts
-from mlint.registry import RuleFunc, rule
-from mlint.units import Experiment, LoggedModel, ModelDir, RegisteredModel, Run, Unit
+from mlint.core.diagnostics import ERROR, WARNING, Problem
+from mlint.core.registry import RuleFunc, rule
+from mlint.discovery.units import Experiment, LoggedModel, ModelDir, RegisteredModel, Run, Unit
+from mlint.reading.linemap import split_pointer
+from mlint.rulekit.envfiles import env_file
+from mlint.rulekit.mlmodel import signature_parts
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlint.diagnostics import ERROR, INFO, WARNING, Problem
+from mlint.core.diagnostics import ERROR, INFO, WARNING, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import ModelDir
 from mlint.enforcement import parse_schema
-from mlint.mlmodel import mlmodel_data
-from mlint.registry import rule
-from mlint.rules.sigsupport import CheckedPart, checked_part, could_not_evaluate, guarded, short
-from mlint.units import ModelDir
+from mlint.rulekit.mlmodel import mlmodel_data
+from mlint.rulekit.sigsupport import CheckedPart, checked_part, could_not_evaluate, guarded, short
 
 COMPLEX_TYPES = ("array", "object", "map", "any", "sparkml_vector")
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlint.diagnostics import ERROR, Problem
+from mlint.core.diagnostics import ERROR, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import ModelDir
 from mlint.enforcement import parse_param_schema
-from mlint.registry import rule
-from mlint.rules.sigsupport import checked_part, could_not_evaluate, guarded, short
-from mlint.units import ModelDir
+from mlint.rulekit.sigsupport import checked_part, could_not_evaluate, guarded, short
 
 
 @rule("SIG101", "signature-params-unloadable", scope=ModelDir, severity=ERROR)

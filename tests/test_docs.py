@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from mlint.registry import load_registry
+from mlint.core.registry import load_registry
 from mlint.ruledocs import summary_table
 from tests.conftest import REPO
 

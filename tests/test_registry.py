@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from mlint.diagnostics import ERROR
-from mlint.registry import FAMILIES, Registry, RegistryError, load_registry, rule
+from mlint.core.diagnostics import ERROR
+from mlint.core.registry import FAMILIES, Registry, RegistryError, load_registry, rule
+from mlint.discovery.units import Run
 from mlint.ruledocs import rules_markdown
-from mlint.units import Run
 from tests.conftest import REPO
 from tests.rules.harness import CASES
 
@@ -76,7 +76,7 @@ def test_entry_point_plugins_are_registered_like_builtins(monkeypatch: pytest.Mo
     import types
     from importlib.metadata import EntryPoint
 
-    from mlint import registry as registry_module
+    from mlint.core import registry as registry_module
 
     plugin = types.ModuleType("mlint_test_plugin")
 

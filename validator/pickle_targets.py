@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlint.files import FileFailure, stat_regular, walk
-from mlint.mlmodel import Reference, flavors, mlmodel_data, references
-from mlint.paths import real_child, real_path
+from mlint.discovery.units import ModelDir
 from mlint.pickles import Container, Finding, ScanReport, scan_file, sniff
-from mlint.units import ModelDir
+from mlint.reading.files import FileFailure, stat_regular, walk
+from mlint.reading.paths import real_child, real_path
+from mlint.rulekit.mlmodel import Reference, flavors, mlmodel_data, references
 
 # Sniffed containers worth scanning when nothing promised a pickle (UNKNOWN/EMPTY are not).
 SCANNABLE = frozenset(Container) - {Container.UNKNOWN, Container.EMPTY}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from mlint.registry import FAMILIES, Registry, Rule
+from mlint.core.registry import FAMILIES, Registry, Rule
 
 DOCS_URL = "https://github.com/mlint-dev/mlint/blob/main/docs/rules.md"
 

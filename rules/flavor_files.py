@@ -14,7 +14,7 @@ import os
 import posixpath
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from mlint.core.diagnostics import ERROR, Problem
 from mlint.core.registry import rule
@@ -84,7 +84,7 @@ def defects(model: ModelDir) -> list[Defect]:
     """Every defect of the flavor model files, computed once per unit."""
     memo = model.__dict__.get("_flavor_defects")
     if memo is not None:
-        return memo
+        return cast("list[Defect]", memo)
     found: list[Defect] = []
     if mlmodel_data(model) is not None:
         for flavor, conf in flavors(model).items():

@@ -4,6 +4,7 @@ Schema cannot express, loadable-but-surprising declarations, and a missing signa
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from functools import partial
 from typing import Any
 
 from mlint.core.diagnostics import ERROR, INFO, WARNING, Problem
@@ -32,7 +33,7 @@ def _listing(indexes: list[int]) -> str:
 def _element_problems(part: CheckedPart) -> Iterator[Problem]:
     """Per-element load failures (a dtype numpy does not know, …), each at its element."""
     for i, x in part.clean:
-        outcome = guarded(lambda x=x: parse_schema([x]))
+        outcome = guarded(partial(parse_schema, [x]))
         if outcome.crash is not None:
             yield could_not_evaluate(f"signature.{part.part}/{i}", outcome.crash, "MLmodel",
                                      f"{part.pointer}/{i}")
@@ -105,7 +106,7 @@ def signature_schema_unloadable(model: ModelDir, options: Mapping[str, Any]) -> 
         yield from element
         if element:
             continue  # the whole-schema verdict needs loadable elements first, as in MLflow
-        outcome = guarded(lambda part=part: parse_schema([x for _, x in part.clean]))
+        outcome = guarded(partial(parse_schema, [x for _, x in part.clean]))
         if outcome.crash is not None:
             yield could_not_evaluate(f"signature.{part_name}", outcome.crash, "MLmodel", part.pointer)
         elif outcome.error is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from functools import partial
 from typing import Any
 
 from mlint.core.diagnostics import ERROR, Problem
@@ -33,7 +34,7 @@ def signature_params_unloadable(model: ModelDir, options: Mapping[str, Any]) -> 
         return
     failed = False
     for i, x in part.clean:
-        outcome = guarded(lambda x=x: parse_param_schema([x]))
+        outcome = guarded(partial(parse_param_schema, [x]))
         if outcome.crash is not None:
             failed = True
             yield could_not_evaluate(f"signature.params/{i}", outcome.crash, "MLmodel", f"{part.pointer}/{i}")

@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from mlint import __version__
 from mlint.core import baseline as baseline_file
@@ -157,7 +157,7 @@ def file_config(args: argparse.Namespace) -> Config:
 
 def cli_config(args: argparse.Namespace, config: Config, registry: Registry) -> Config:
     """Command-line options on top of the file's settings: CLI beats config."""
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     if args.select:
         # Like ruff's layers: a CLI --select starts afresh; the file's select, extend-select
         # and ignore no longer apply (per-path ignores still do).

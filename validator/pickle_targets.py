@@ -15,7 +15,7 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from mlint.discovery.units import ModelDir
 from mlint.pickles import Container, Finding, ScanReport, scan_file, sniff
@@ -188,7 +188,7 @@ def targets(model: ModelDir) -> list[Target]:
     """Scanned files of the model folder, each scanned once (cached on the unit)."""
     memo = model.__dict__.get("_pickle_targets")
     if memo is not None:
-        return memo
+        return cast("list[Target]", memo)
     found: list[Target] = []
     if mlmodel_data(model) is not None:
         found = list(_scan_all(model))
@@ -263,7 +263,8 @@ def _owner(refs: list[Reference]) -> Reference | None:
     """The reference that says how the file is loaded: a specific flavor beats pyfunc."""
     specific = [r for r in refs if _key(r)[0] not in ("", _GENERIC)]
     generic = [r for r in refs if _key(r)[0] == _GENERIC]
-    return (specific or generic or refs or [None])[0]
+    candidates = specific or generic or refs
+    return candidates[0] if candidates else None
 
 
 def _declared_other_format(model: ModelDir, flavor: str) -> bool:

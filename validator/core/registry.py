@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, cast, overload
 
 from mlint.core.diagnostics import Problem, Severity
 from mlint.discovery.units import UNIT_KINDS, Unit
@@ -39,6 +39,12 @@ FAMILIES = {
 SECURITY = "security"
 
 RuleFunc = Callable[[Any, Mapping[str, Any]], Iterable[Problem]]
+# The unit type a rule takes is its `scope`: a rule scoped to `Run` takes a `Run`, one scoped to
+# `(Run, LoggedModel)` takes `Run | LoggedModel` (the overloads of `rule` spell that out for mypy).
+U = TypeVar("U", bound=Unit)
+U2 = TypeVar("U2", bound=Unit)
+U3 = TypeVar("U3", bound=Unit)
+RuleBody = Callable[[U, Mapping[str, Any]], Iterable[Problem]]
 
 
 class RuleFunction(Protocol):
@@ -85,6 +91,24 @@ class Rule:
         return isinstance(unit, self.scope)
 
 
+@overload
+def rule(code: str, name: str, *, scope: type[U] | tuple[type[U]], severity: Severity,
+         options: Mapping[str, Any] | None = None, groups: Iterable[str] = (),
+         default: bool = True) -> Callable[[RuleBody[U]], RuleFunction]: ...
+@overload
+def rule(code: str, name: str, *, scope: tuple[type[U], type[U2]], severity: Severity,
+         options: Mapping[str, Any] | None = None, groups: Iterable[str] = (),
+         default: bool = True) -> Callable[[RuleBody[U | U2]], RuleFunction]: ...
+@overload
+def rule(code: str, name: str, *, scope: tuple[type[U], type[U2], type[U3]], severity: Severity,
+         options: Mapping[str, Any] | None = None, groups: Iterable[str] = (),
+         default: bool = True) -> Callable[[RuleBody[U | U2 | U3]], RuleFunction]: ...
+@overload
+def rule(code: str, name: str, *, scope: tuple[type[Unit], ...] | None, severity: Severity,
+         options: Mapping[str, Any] | None = None, groups: Iterable[str] = (),
+         default: bool = True) -> Callable[[RuleBody[Unit]], RuleFunction]: ...
+
+
 def rule(
     code: str,
     name: str,
@@ -94,10 +118,13 @@ def rule(
     options: Mapping[str, Any] | None = None,
     groups: Iterable[str] = (),
     default: bool = True,
-) -> Callable[[RuleFunc], RuleFunc]:
-    """Declare `func` a rule. `scope=None` marks a rule emitted by the engine itself."""
+) -> Callable[[RuleBody[Any]], RuleFunction]:
+    """Declare `func` a rule. `scope=None` marks a rule emitted by the engine itself.
 
-    def decorate(func: RuleFunc) -> RuleFunc:
+    Typed so that mypy checks the rule against its scope: the function's first parameter must
+    accept every unit class in `scope`, and it must yield `Problem`s."""
+
+    def decorate(func: RuleBody[Any]) -> RuleFunction:
         scopes = () if scope is None else (scope if isinstance(scope, tuple) else (scope,))
         meta = Rule(
             code=code,
@@ -111,7 +138,7 @@ def rule(
             default_enabled=default,
         )
         func.__mlint_rule__ = meta  # type: ignore[attr-defined]
-        return func
+        return cast(RuleFunction, func)
 
     return decorate
 

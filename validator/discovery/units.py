@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 from mlint.reading.deps import Tracker
 from mlint.reading.filecache import FileCache
@@ -131,7 +131,7 @@ class Unit:
             value, deps = store[name]
             if tracker is not None and deps is not None:
                 tracker.merge(deps)
-            return value
+            return cast(T, value)
         inner = Tracker() if tracker is not None else None
         self.context.cache.tracker = inner
         try:

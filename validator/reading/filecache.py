@@ -16,13 +16,12 @@ from typing import Any
 from mlint.reading.deps import Sig, Tracker, path_sig
 from mlint.reading.files import (
     DEFAULT_MAX_BYTES,
-    MAX_EXPANDED_NODES,
-    MAX_NESTING_DEPTH,
     Document,
     FileFailure,
     Loaded,
     load,
 )
+from mlint.reading.structure import MAX_EXPANDED_NODES, MAX_NESTING_DEPTH
 
 
 @dataclass

@@ -6,6 +6,7 @@ values are skipped; nothing is decoded into objects.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from mlint.reading.formats import (
     HDF5_MAGIC,
@@ -51,7 +52,7 @@ def _ubj_walk(data: bytes) -> int:
         return value, pos + 1 + spec[0]
 
     # stack entries: [is_object, remaining count or -1, element type or None, expecting key]
-    stack: list[list] = []
+    stack: list[list[Any]] = []
     pos = 0
     while True:
         if stack:

@@ -8,7 +8,7 @@ the defaults) and every requirement line with its location (a line and column in
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 from mlint.discovery.units import ModelDir
 from mlint.reading.requirements import Entry, logical_lines, parse_line
@@ -61,7 +61,7 @@ def requirements_txt(unit: ModelDir) -> list[Located] | None:
     """Entries of `requirements.txt`, or None when it is missing or unreadable."""
     memo = unit.__dict__.get("_requirements_txt", False)
     if memo is not False:
-        return memo
+        return cast("list[Located] | None", memo)
     result = None
     if unit.is_file(REQUIREMENTS):
         doc = unit.text(REQUIREMENTS)

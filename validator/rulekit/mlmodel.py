@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from mlint.discovery.units import ModelDir
 from mlint.reading.files import FileFailure, read_head, stat_regular
@@ -42,7 +42,7 @@ def flavors(unit: ModelDir) -> dict[str, dict[str, Any]]:
     # sees the dependency). Callers must not mutate the result.
     memo = unit.__dict__.get("_flavors")
     if memo is not None and data is not None and memo[0] is data:
-        return memo[1]
+        return cast("dict[str, dict[str, Any]]", memo[1])
     raw = (data or {}).get("flavors")
     found = {str(k): v for k, v in raw.items() if isinstance(v, dict)} if isinstance(raw, dict) else {}
     if data is not None:
@@ -54,7 +54,7 @@ def signature_parts(unit: ModelDir) -> dict[str, SignaturePart]:
     """Decoded signature parts that are present and truthy (as `ModelSignature.from_dict` reads)."""
     memo = unit.__dict__.setdefault("_signature_parts", None)
     if memo is not None:
-        return memo
+        return cast("dict[str, SignaturePart]", memo)
     parts: dict[str, SignaturePart] = {}
     data = mlmodel_data(unit) or {}
     signature = data.get("signature")
@@ -130,7 +130,7 @@ def references(unit: ModelDir) -> list[Reference]:
     """Every model-relative path the MLmodel references, in document order of discovery."""
     memo = unit.__dict__.get("_references")
     if memo is not None:
-        return memo
+        return cast("list[Reference]", memo)
     refs: list[Reference] = []
     data = mlmodel_data(unit) or {}
     found = flavors(unit)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from mlint import schemas
 from mlint.core.diagnostics import WARNING, Problem
@@ -41,7 +41,7 @@ def _memo(unit: ModelDir, key: str, compute: Callable[[], T]) -> T:
     store: dict[str, Any] = unit.__dict__.setdefault("_sig_memo", {})
     if key not in store:
         store[key] = compute()
-    return store[key]
+    return cast(T, store[key])
 
 
 def checked_part(model: ModelDir, part: str) -> CheckedPart | None:

@@ -137,7 +137,7 @@ def _parse_version(text: Any) -> tuple[int, int] | None:
 
 
 # --- tree-wide indexes ---------------------------------------------------------------------
-def _memo(tree: Tree, name: str) -> Any:
+def _memo(tree: Tree, name: str) -> dict[str, Path] | None:
     # The indexes list folders directly and are memoised per tree folder on the check's file
     # cache (not on the Tree object: each file argument of a pre-commit batch builds its own
     # Tree, and rebuilding the index per unit made a big commit quadratic). The result cache

@@ -23,7 +23,7 @@ from mlint.reading.files import FileFailure
 from mlint.reading.formats import TRUNCATED, WRONG, check_file, lightgbm_text
 from mlint.rulekit.flavor_table import FLAVOR_FILES, Expected, is_dir
 from mlint.rulekit.mlmodel import flavors, head_bytes, mlmodel_data
-from mlint.rules.model_references import escapes
+from mlint.rulekit.references import escapes
 
 MISSING, EMPTY = "missing", "empty"
 LFS_MAGIC = b"version https://git-lfs"

@@ -8,8 +8,8 @@ from typing import Any
 from mlint.core.diagnostics import ERROR, Problem
 from mlint.core.registry import rule
 from mlint.discovery.units import RegisteredModel
+from mlint.rulekit.migration import ABORTS, GATE, LOST, gate_meta, undecodable
 from mlint.rulekit.tracking import leaf_files
-from mlint.rules.migration import ABORTS, GATE, LOST, gate_meta, undecodable
 
 
 @rule("REG150", "migration-registry-blocked", scope=RegisteredModel, severity=ERROR, default=False,

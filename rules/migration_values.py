@@ -11,8 +11,7 @@ from typing import Any
 from mlint.core.diagnostics import ERROR, Problem
 from mlint.core.registry import rule
 from mlint.discovery.units import REGISTRY, Experiment, LoggedModel, Run, Tree, Unit
-from mlint.rulekit.tracking import leaf_files
-from mlint.rules.migration import (
+from mlint.rulekit.migration import (
     ABORTS,
     GATE,
     LOST,
@@ -23,6 +22,7 @@ from mlint.rules.migration import (
     peek_meta,
     undecodable,
 )
+from mlint.rulekit.tracking import leaf_files
 
 STAGES = ("active", "deleted")
 # Columns declared NOT NULL whose value the migration takes with `meta.get(key, default)`:

@@ -11,7 +11,7 @@ from mlint.discovery.units import ModelDir
 from mlint.pickle_targets import MAX_FILES
 from mlint.reading.files import walk
 from mlint.rulekit.mlmodel import DIR, FILE, head_bytes, mlmodel_data
-from mlint.rules.model_references import escapes, grouped_references, keys_text
+from mlint.rulekit.references import escapes, grouped_references, keys_text
 
 LFS_MAGIC = b"version https://git-lfs"
 # An LFS pointer is ~130 bytes; anything bigger is real content.

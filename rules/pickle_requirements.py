@@ -13,8 +13,10 @@ from mlint.discovery.units import ModelDir
 from mlint.pickle_targets import Target, locate, targets
 from mlint.pickles import Verdict, distribution_for, distribution_requires, module_distributions
 from mlint.rulekit.envfiles import REQUIREMENTS, declared, env_file, requirements_txt
+from mlint.rulekit.envfiles import conda_packages as _conda_packages
+from mlint.rulekit.envfiles import parse_version as _version
+from mlint.rulekit.envfiles import version_pins as _pins
 from mlint.rulekit.mlmodel import flavors
-from mlint.rules.env_consistency import _conda_packages, _pins, _version
 
 
 def _closure(names: set[str]) -> set[str]:

@@ -7,8 +7,12 @@ the defaults) and every requirement line with its location (a line and column in
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Any, cast
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from mlint.discovery.units import ModelDir
 from mlint.reading.requirements import Entry, logical_lines, parse_line
@@ -146,3 +150,40 @@ def declared(unit: ModelDir) -> list[Located]:
         return txt
     conda = conda_pip(unit)
     return conda[1] if conda is not None else []
+
+
+def parse_version(text: Any) -> Version | None:
+    """A version string as `packaging` reads it; None when absent or not PEP 440."""
+    try:
+        return Version(str(text)) if text is not None else None
+    except InvalidVersion:
+        return None
+
+
+def version_pins(model: ModelDir) -> dict[str, tuple[Located, Version]]:
+    """Exact pins (`==`, `===`) among the declared requirements: name -> (line, version)."""
+    pins: dict[str, tuple[Located, Version]] = {}
+    for found in declared(model):
+        req = found.entry.requirement
+        if req is None:
+            continue
+        for spec in req.specifier:
+            version = parse_version(spec.version) if spec.operator in ("==", "===") else None
+            if version is not None:
+                pins.setdefault(found.entry.name, (found, version))
+    return pins
+
+
+def conda_packages(model: ModelDir) -> set[str]:
+    """Names of conda (non-pip) dependencies: early MLflow 1.x put the flavor library there
+    (`scikit-learn=0.20.3`), and conda installs it in the rebuilt environment."""
+    data = yaml_mapping(model, env_file(model, "conda"))
+    deps = data.get("dependencies") if data else None
+    if not isinstance(deps, list):
+        return set()
+    names: set[str] = set()
+    for dep in deps:
+        if isinstance(dep, str):
+            name = re.split(r"[=<>!~ \[]", dep.strip().split("::")[-1], maxsplit=1)[0]
+            names.add(canonicalize_name(name))
+    return names

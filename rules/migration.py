@@ -17,7 +17,7 @@ from mlint.core.registry import rule
 from mlint.discovery.units import Experiment, LoggedModel, Run
 from mlint.reading.files import iter_lines
 from mlint.reading.metric_lines import duplicate_lines
-from mlint.rulekit.migration import ABORTS, GATE, LOST, gate_meta, undecodable
+from mlint.rulekit.migration import ABORTS, GATE, LOST, MetaState, gate_meta, undecodable
 from mlint.rulekit.tracking import MAX_LINE_FINDINGS, canonical_metric_file, leaf_files
 
 
@@ -127,14 +127,14 @@ def run_lost(run: Run, options: Mapping[str, Any]) -> Iterator[Problem]:
     `mlflow.user`) and its experiment; if the run is garbage, delete the folder.
     """
     meta, state = gate_meta(run)
-    if state == "missing":
+    if state == MetaState.MISSING:
         yield Problem(f"run folder has no meta.yaml; this run and all its data {LOST}",
                       hint="Restore meta.yaml, or delete the folder if the run is garbage.")
-    elif state == "unreadable":
+    elif state == MetaState.UNREADABLE:
         yield Problem(f"meta.yaml is empty or unreadable; this run and all its data {LOST}",
                       file="meta.yaml",
                       hint="An empty meta.yaml is what the delete race leaves; restore it.")
-    elif state == "not-mapping":
+    elif state == MetaState.NOT_MAPPING:
         yield Problem(f"meta.yaml is a {type(meta).__name__}, not a mapping; {ABORTS}",
                       file="meta.yaml")
     elif not (meta.get("run_uuid") or meta.get("run_id")):
@@ -164,12 +164,12 @@ def experiment_lost(experiment: Experiment, options: Mapping[str, Any]) -> Itera
                       f"experiment and its {runs} run(s) {LOST}", subject="name")
         return
     meta, state = gate_meta(experiment)
-    if state in ("missing", "unreadable"):
-        what = "has no meta.yaml" if state == "missing" else "meta.yaml is empty or unreadable"
+    if state in (MetaState.MISSING, MetaState.UNREADABLE):
+        what = "has no meta.yaml" if state == MetaState.MISSING else "meta.yaml is empty or unreadable"
         yield Problem(f"experiment {what}: migration skips it while reporting success, and its "
                       f"{runs} run(s) are migrated as orphans of a missing experiment",
-                      file=None if state == "missing" else "meta.yaml",
+                      file=None if state == MetaState.MISSING else "meta.yaml",
                       hint="Restore meta.yaml; the runs' artifact_uri tells the old artifact_location.")
-    elif state == "not-mapping":
+    elif state == MetaState.NOT_MAPPING:
         yield Problem(f"meta.yaml is a {type(meta).__name__}, not a mapping; {ABORTS}",
                       file="meta.yaml")

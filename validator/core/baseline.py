@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlint.core.codes import STALE_BASELINE_ENTRY
 from mlint.core.config import ConfigError
 from mlint.core.diagnostics import Diagnostic
 
@@ -43,7 +44,7 @@ def write(target: Path, diagnostics: Iterable[Diagnostic]) -> int:
     folder = target.parent
     seen: dict[str, Diagnostic] = {}
     for d in diagnostics:
-        if not d.suppressed and d.code != "MLT103":
+        if not d.suppressed and d.code != STALE_BASELINE_ENTRY:
             seen.setdefault(d.fingerprint, d)
     rows = sorted(seen.values(), key=lambda d: (relative_to(d.path, folder), d.code, d.fingerprint))
     lines = [json.dumps({"fingerprint": d.fingerprint, "code": d.code, "path": relative_to(d.path, folder),

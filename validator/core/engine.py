@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mlint.core.codes import MLT_CODES, RULE_CRASHED
 from mlint.core.config import Config
 from mlint.core.diagnostics import Diagnostic, Problem, Severity, fingerprint
 from mlint.core.filters import Filters
@@ -172,7 +173,10 @@ class Engine:
 
     def failure(self, path: Path, failure: FileFailure, key_root: Path) -> Iterator[Diagnostic]:
         meta = self.registry.get(failure.code)
-        if meta is None or meta.code not in self.enabled:
+        if meta is None or failure.code not in MLT_CODES:
+            # A typo'd or unregistered code would silently drop the finding: refuse it loudly.
+            raise ValueError(f"Engine.failure: {failure.code!r} is not an MLT code (mlint.core.codes)")
+        if meta.code not in self.enabled:
             return
         if self.config.ignored_at(self.registry, meta.code, path):
             return
@@ -189,20 +193,20 @@ class Engine:
         )
 
     def _crash(self, meta: Rule, unit: Unit, exc: Exception) -> Diagnostic:
-        crash = self.registry.get("MLT900")
+        crash = self.registry.get(RULE_CRASHED)
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         where = f"{Path(frame.filename).name}:{frame.lineno}"
         return Diagnostic(
             path=display_path(unit.path),
             line=0,
             column=0,
-            code="MLT900",
+            code=RULE_CRASHED,
             name=crash.name if crash else "rule-crashed",
             severity=Severity.ERROR,
             message=f"rule {meta.code} ({meta.name}) crashed: {type(exc).__name__}: {exc} [{where}]",
             hint="This is a bug in the rule, not in your artifact; please report it. "
                  "Other rules still ran.",
-            fingerprint=fingerprint("MLT900", key_path(unit.path, self.key_root(unit.context.key_root)),
+            fingerprint=fingerprint(RULE_CRASHED, key_path(unit.path, self.key_root(unit.context.key_root)),
                                     meta.code, ""),
         )
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlint.core import baseline as baseline_file
+from mlint.core.codes import STALE_BASELINE_ENTRY, UNUSED_SUPPRESSION
 from mlint.core.diagnostics import Diagnostic, Problem, fingerprint
 from mlint.core.suppressions import Suppression, comment_texts, from_comments, from_mlmodel
 from mlint.discovery.units import Context, ModelDir, Unit
@@ -22,7 +23,7 @@ from mlint.reading.filecache import FileCache
 if TYPE_CHECKING:
     from mlint.core.engine import Engine
 
-UNUSED, STALE = "MLT102", "MLT103"
+UNUSED, STALE = UNUSED_SUPPRESSION, STALE_BASELINE_ENTRY
 
 
 class Filters:

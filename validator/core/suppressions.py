@@ -21,7 +21,14 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
+from mlint.core.codes import (
+    INVALID_SUPPRESSION,
+    SUPPRESSION_OF_SECURITY_RULE,
+    SUPPRESSION_WITHOUT_REASON,
+    MltCode,
+)
 from mlint.core.diagnostics import Diagnostic, Problem
 from mlint.core.registry import Registry
 from mlint.discovery.units import ModelDir
@@ -32,6 +39,13 @@ COMMENT = re.compile(r"#\s*mlint:\s*ignore\[(?P<codes>[^\]]*)\](?P<reason>.*)$")
 MLMODEL_KEYS = frozenset({"ignore"})
 ENTRY_KEYS = frozenset({"rule", "reason"})
 
+
+
+class ToolProblem(NamedTuple):
+    """A problem with a suppression itself, reported under its MLT code (not a rule's)."""
+
+    code: MltCode
+    problem: Problem
 
 @dataclass
 class Suppression:
@@ -77,10 +91,10 @@ def _split_security(registry: Registry, codes: frozenset[str]) -> tuple[frozense
 
 
 def _refusal(selector: str, refused: list[str], file: str, pointer: str = "", line: int | None = None,
-             column: int | None = None) -> tuple[str, Problem]:
+             column: int | None = None) -> ToolProblem:
     shown = ", ".join(refused[:5]) + (f" and {len(refused) - 5} more" if len(refused) > 5 else "")
     plural = "s" if len(refused) > 1 else ""
-    return ("MLT104", Problem(
+    return ToolProblem(SUPPRESSION_OF_SECURITY_RULE, Problem(
         f"suppression of {selector} cannot silence security rule{plural} {shown}: "
         "the artifact cannot vouch for itself", file=file, pointer=pointer, line=line,
         column=column, subject=selector,
@@ -88,10 +102,10 @@ def _refusal(selector: str, refused: list[str], file: str, pointer: str = "", li
              "`[[tool.mlint.pickle-allow]]`) or in a baseline, never inside the artifact."))
 
 
-def from_mlmodel(model: ModelDir, registry: Registry) -> tuple[list[Suppression], list[tuple[str, Problem]]]:
+def from_mlmodel(model: ModelDir, registry: Registry) -> tuple[list[Suppression], list[ToolProblem]]:
     """Suppressions in MLmodel `metadata.mlint.ignore`, and problems as (code, Problem)."""
     found: list[Suppression] = []
-    problems: list[tuple[str, Problem]] = []
+    problems: list[ToolProblem] = []
     document = model.mlmodel()
     data = document.data if document is not None else None
     metadata = data.get("metadata") if isinstance(data, dict) else None
@@ -101,7 +115,7 @@ def from_mlmodel(model: ModelDir, registry: Registry) -> tuple[list[Suppression]
     base = join_pointer("metadata", "mlint")
 
     def invalid(message: str, pointer: str) -> None:
-        problems.append(("MLT101", Problem(message, file="MLmodel", pointer=pointer,
+        problems.append(ToolProblem(INVALID_SUPPRESSION, Problem(message, file="MLmodel", pointer=pointer,
                                            hint="Write `metadata: {mlint: {ignore: [{rule: CODE, "
                                                 "reason: why}]}}`.")))
 
@@ -131,7 +145,7 @@ def from_mlmodel(model: ModelDir, registry: Registry) -> tuple[list[Suppression]
             continue
         reason = entry.get("reason")
         if not isinstance(reason, str) or not reason.strip():
-            problems.append(("MLT100", Problem(
+            problems.append(ToolProblem(SUPPRESSION_WITHOUT_REASON, Problem(
                 f"suppression of {selector} has no reason; it is not applied",
                 file="MLmodel", pointer=pointer, subject=selector,
                 hint="Add `reason: …` saying why the finding is acceptable for this model.")))
@@ -148,10 +162,10 @@ def from_mlmodel(model: ModelDir, registry: Registry) -> tuple[list[Suppression]
 
 
 def from_comments(model: ModelDir, rel: str, text: str,
-                  registry: Registry) -> tuple[list[Suppression], list[tuple[str, Problem]]]:
+                  registry: Registry) -> tuple[list[Suppression], list[ToolProblem]]:
     """`# mlint: ignore[CODE] reason` comments in one text file of a model folder."""
     found: list[Suppression] = []
-    problems: list[tuple[str, Problem]] = []
+    problems: list[ToolProblem] = []
     path = os.path.abspath(model.file(rel))
     for number, line in enumerate(text.splitlines(), 1):
         match = COMMENT.search(line)
@@ -164,17 +178,18 @@ def from_comments(model: ModelDir, rel: str, text: str,
         selectors = [s.strip() for s in match["codes"].split(",") if s.strip()]
         reason = match["reason"].strip()
         if not selectors:
-            problems.append(("MLT101", Problem("`mlint: ignore[]` names no rule", file=rel, line=number,
-                                               column=column, hint="Write `# mlint: ignore[CODE] reason`.")))
+            problems.append(ToolProblem(INVALID_SUPPRESSION, Problem(
+                "`mlint: ignore[]` names no rule", file=rel, line=number, column=column,
+                hint="Write `# mlint: ignore[CODE] reason`.")))
             continue
         for selector in selectors:
             codes = _codes(registry, selector)
             if not codes:
-                problems.append(("MLT101", Problem(
+                problems.append(ToolProblem(INVALID_SUPPRESSION, Problem(
                     f"`mlint: ignore[{selector}]` names no mlint rule", file=rel, line=number,
                     column=column, subject=selector, hint="Check the code with `mlint rules`.")))
             elif not reason:
-                problems.append(("MLT100", Problem(
+                problems.append(ToolProblem(SUPPRESSION_WITHOUT_REASON, Problem(
                     f"suppression of {selector} has no reason; it is not applied", file=rel,
                     line=number, column=column, subject=selector,
                     hint="Write the reason after the bracket: `# mlint: ignore[CODE] why`.")))

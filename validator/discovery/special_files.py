@@ -24,6 +24,7 @@ import os
 from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 
+from mlint.core.codes import UNREADABLE, UNSAFE_SYMLINK
 from mlint.core.diagnostics import Diagnostic, Severity
 from mlint.discovery.layout import has_mlmodel
 from mlint.discovery.units import Experiment, LoggedModel, ModelDir, Run, Tree, Unit
@@ -65,7 +66,7 @@ def scan(unit: Unit, expanded: bool,
                 entries = list(it)
         except OSError as exc:  # what cannot be listed cannot be vouched for
             reason = "permission denied" if isinstance(exc, PermissionError) else exc.strerror
-            yield folder, FileFailure("MLT003", f"folder cannot be listed: {reason}"), chain
+            yield folder, FileFailure(UNREADABLE, f"folder cannot be listed: {reason}"), chain
             continue
         for entry in entries:
             try:
@@ -106,7 +107,7 @@ def model_link(path: Path, model: Path, failure: FileFailure | None) -> FileFail
     except OSError:
         target = "?"
     return FileFailure(
-        "MLT005", f"'{path.name}' is a symlink to {target}, outside the model folder: logging, "
+        UNSAFE_SYMLINK, f"'{path.name}' is a symlink to {target}, outside the model folder: logging, "
                   "copying or uploading the model follows it and ships the target; not followed",
         hint="Replace the link with a copy of the file if it belongs to the model, else delete it.",
         severity=Severity.ERROR)

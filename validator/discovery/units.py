@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar, cast
 
+from mlint.core.codes import REFERENCE_OUTSIDE
 from mlint.reading.deps import Tracker
 from mlint.reading.filecache import FileCache
 from mlint.reading.files import Document, FileFailure, Loaded
@@ -154,7 +155,7 @@ class Unit:
         why = self.outside(rel)
         if why:
             # Not recorded as an MLT finding: MLM100 reports the reference, with its key.
-            return FileFailure("MLM100", f"'{rel}' {why}; not read")
+            return FileFailure(REFERENCE_OUTSIDE, f"'{rel}' {why}; not read")
         return self.context.cache.get(self.file(rel), self.context.root, kind)
 
     def bound(self) -> Path:

@@ -15,7 +15,9 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
+from mlint.core.codes import NOTHING_TO_CHECK, PATH_NOT_FOUND, UNREADABLE, UNSAFE_SYMLINK
 from mlint.discovery.layout import classify, has_mlmodel, memoised
 from mlint.discovery.units import (
     EXPERIMENT_RESERVED,
@@ -63,6 +65,13 @@ def refuse_remote(paths: Iterable[str | os.PathLike[str]]) -> None:
                           "(e.g. `mlflow artifacts download`) and check the local copy")
 
 
+
+class PathFailure(NamedTuple):
+    """A path discovery could not use, and why (reported as its MLT finding)."""
+
+    path: Path
+    failure: FileFailure
+
 @dataclass
 class Discovery:
     """What discovery keeps while it streams units: problems, and what deduplication needs.
@@ -72,7 +81,7 @@ class Discovery:
     deduplication and the special-file walk's "not inside another unit" test need.
     """
 
-    problems: list[tuple[Path, FileFailure]] = field(default_factory=list)
+    problems: list[PathFailure] = field(default_factory=list)
     # (kind, real path) of every unit yielded: each unit is checked once, and the baseline's
     # stale-entry test asks which units were checked.
     identities: set[tuple[str, str]] = field(default_factory=set)
@@ -108,8 +117,8 @@ def iter_units(paths: list[Path], cache: FileCache, found: Discovery,
             before = found.met
             yield from _discover_one(arg, cache, excluded, found)
             if found.met == before and not any(p == arg for p, _ in found.problems):
-                found.problems.append((arg, FileFailure(
-                    "MLT007", "no MLflow model folder or tracking tree found here",
+                found.problems.append(PathFailure(arg, FileFailure(
+                    NOTHING_TO_CHECK, "no MLflow model folder or tracking tree found here",
                     hint="Point mlint at a folder containing `MLmodel`, or at an `mlruns/` tree.",
                 )))
 
@@ -153,10 +162,11 @@ def discover(paths: list[Path], cache: FileCache, excluded: Excluder = lambda p:
 
 def _discover_one(arg: Path, cache: FileCache, excluded: Excluder, found: Discovery) -> Iterator[Found]:
     if not os.path.lexists(arg):
-        found.problems.append((arg, FileFailure("MLT001", "path does not exist")))
+        found.problems.append(PathFailure(arg, FileFailure(PATH_NOT_FOUND, "path does not exist")))
         return
     if os.path.islink(arg) and not os.path.exists(arg):
-        found.problems.append((arg, FileFailure("MLT005", "dangling or looping symlink; not followed")))
+        found.problems.append(
+            PathFailure(arg, FileFailure(UNSAFE_SYMLINK, "dangling or looping symlink; not followed")))
         return
     is_dir = os.path.isdir(arg)
     start = arg if is_dir else arg.parent
@@ -198,7 +208,8 @@ class _Walker:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
             reason = "permission denied" if isinstance(exc, PermissionError) else str(exc.strerror)
-            self.found.problems.append((folder, FileFailure("MLT003", f"folder cannot be listed: {reason}")))
+            self.found.problems.append(
+                PathFailure(folder, FileFailure(UNREADABLE, f"folder cannot be listed: {reason}")))
             return
         for entry in entries:
             path = Path(entry.path)
@@ -210,7 +221,8 @@ class _Walker:
             elif not entry.is_dir(follow_symlinks=False):
                 if not entry.is_file(follow_symlinks=False):  # FIFO, socket, device: never opened
                     with contextlib.suppress(OSError):
-                        self.found.problems.append((path, special_file(path, os.lstat(path).st_mode)))
+                        failure = special_file(path, os.lstat(path).st_mode)
+                        self.found.problems.append(PathFailure(path, failure))
                 continue
             yield path
 
@@ -218,20 +230,21 @@ class _Walker:
         try:
             target = os.path.realpath(path, strict=True)
         except (OSError, RuntimeError):
-            self.found.problems.append((path, FileFailure(
-                "MLT005", f"dangling or looping symlink ({_readlink(path)}); not followed")))
+            self.found.problems.append(PathFailure(path, FileFailure(
+                UNSAFE_SYMLINK, f"dangling or looping symlink ({_readlink(path)}); not followed")))
             return False
         if not os.path.isdir(target):
             return False
         inside = target == str(self.root) or target.startswith(str(self.root) + os.sep)
         if not inside:
-            self.found.problems.append((path, FileFailure(
-                "MLT005", f"symlink to {_readlink(path)} leads outside the checked folder; not followed",
+            self.found.problems.append(PathFailure(path, FileFailure(
+                UNSAFE_SYMLINK,
+                f"symlink to {_readlink(path)} leads outside the checked folder; not followed",
                 hint="Artifacts must be self-contained: copy the target into the folder.")))
             return False
         if inode_key(target) in self.visited or str(path.resolve()).startswith(target + os.sep):
-            self.found.problems.append((path, FileFailure(
-                "MLT005", f"symlink to {_readlink(path)} loops back into the tree; not followed")))
+            self.found.problems.append(PathFailure(path, FileFailure(
+                UNSAFE_SYMLINK, f"symlink to {_readlink(path)} loops back into the tree; not followed")))
             return False
         return True
 

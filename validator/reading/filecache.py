@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlint.core.codes import PATH_NOT_FOUND
 from mlint.reading.deps import Sig, Tracker, path_sig
 from mlint.reading.files import (
     DEFAULT_MAX_BYTES,
@@ -65,7 +66,7 @@ class FileCache:
             loaded = load(path, root, kind, self.max_bytes,
                           max_nodes=self.max_nodes, max_depth=self.max_depth)
             self._loaded[key] = loaded
-            if isinstance(loaded, FileFailure) and loaded.code != "MLT001":
+            if isinstance(loaded, FileFailure) and loaded.code != PATH_NOT_FOUND:
                 self.record(path, loaded)
         return self._loaded[key]
 

@@ -19,6 +19,15 @@ from typing import Any
 
 import yaml
 
+from mlint.core.codes import (
+    NOT_TEXT,
+    PARSE_ERROR,
+    PATH_NOT_FOUND,
+    TOO_LARGE,
+    UNREADABLE,
+    UNSAFE_SYMLINK,
+    FailureCode,
+)
 from mlint.core.diagnostics import Severity
 from mlint.reading.quoting import clip
 from mlint.reading.structure import MAX_EXPANDED_NODES, MAX_NESTING_DEPTH, structure_problem
@@ -37,7 +46,7 @@ class FileFailure:
     """Why a file could not be read or parsed. `code` is an MLT rule code; `severity`
     overrides the rule's default for this one failure (config overrides still win)."""
 
-    code: str
+    code: FailureCode
     message: str
     line: int = 0
     column: int = 0
@@ -82,7 +91,7 @@ def stat_regular(path: Path, root: Path) -> os.stat_result | FileFailure:
     try:
         info = os.lstat(path)
     except (FileNotFoundError, ValueError):  # ValueError: a NUL byte, which no file name holds
-        return FileFailure("MLT001", f"'{path.name}' does not exist")
+        return FileFailure(PATH_NOT_FOUND, f"'{path.name}' does not exist")
     except OSError as exc:
         return _os_failure(exc, path)
     if stat.S_ISLNK(info.st_mode):
@@ -105,7 +114,7 @@ def read_file(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> byt
         return info
     if info.st_size > max_bytes:
         return FileFailure(
-            "MLT004",
+            TOO_LARGE,
             f"'{path.name}' is {info.st_size:,} bytes, over the {max_bytes:,}-byte cap; not read",
             hint="Raise the cap with the `max-file-bytes` option if this size is expected.",
         )
@@ -123,7 +132,7 @@ def read_head(path: Path, size: int) -> bytes | FileFailure:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            return FileFailure("MLT003", f"'{path.name}' changed while being read; not read")
+            return FileFailure(UNREADABLE, f"'{path.name}' changed while being read; not read")
         # Plain os.read on the descriptor: a buffered file object costs an isatty ioctl, an
         # lseek and an allocation per file, and `read(size)` would allocate the whole 64 MiB
         # cap up front. Ask for what fstat says is there (+1 to see EOF) and read on until EOF
@@ -148,7 +157,7 @@ def read_head(path: Path, size: int) -> bytes | FileFailure:
 def special_file(path: Path, mode: int) -> FileFailure:
     """The finding for a FIFO, socket or device (never opened: reading a FIFO blocks forever)."""
     return FileFailure(
-        "MLT003",
+        UNREADABLE,
         f"'{path.name}' is {_describe_mode(mode)}, not a regular file; not read",
         hint="MLflow writes only regular files and folders here; replace it with the real file.",
     )
@@ -160,14 +169,14 @@ def check_symlink(path: Path, root: Path) -> FileFailure | None:
         target = Path(os.path.realpath(path, strict=True))
     except (OSError, RuntimeError, ValueError):
         return FileFailure(
-            "MLT005",
+            UNSAFE_SYMLINK,
             f"'{path.name}' is a dangling or looping symlink ({_readlink(path)}); not followed",
             hint="Replace the link with the file it should point to.",
         )
     real_root = Path(os.path.realpath(root))
     if target != real_root and real_root not in target.parents:
         return FileFailure(
-            "MLT005",
+            UNSAFE_SYMLINK,
             f"'{path.name}' is a symlink to {_readlink(path)}, outside the checked folder; not followed",
             hint="Artifacts must be self-contained: copy the target into the folder.",
         )
@@ -178,7 +187,7 @@ def decode_text(raw: bytes, name: str) -> str | FileFailure:
     """UTF-8 text (a BOM is tolerated, as Python's readers do); binary is a failure."""
     if b"\x00" in raw[:8192]:
         return FileFailure(
-            "MLT006", f"'{name}' is binary data, expected a text file",
+            NOT_TEXT, f"'{name}' is binary data, expected a text file",
             hint="The file may be a pickle or another artifact saved under this name.",
         )
     try:
@@ -187,7 +196,7 @@ def decode_text(raw: bytes, name: str) -> str | FileFailure:
         line = raw[: exc.start].count(b"\n") + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         return FileFailure(
-            "MLT006", f"'{name}' is not valid UTF-8 (byte 0x{raw[exc.start]:02x})", line, column,
+            NOT_TEXT, f"'{name}' is not valid UTF-8 (byte 0x{raw[exc.start]:02x})", line, column,
             hint="MLflow writes UTF-8; re-save the file as UTF-8.",
         )
 
@@ -201,16 +210,16 @@ def parse_yaml(text: str, name: str, *, max_nodes: int = MAX_EXPANDED_NODES,
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         problem = exc.problem or exc.context or "invalid YAML"
-        return FileFailure("MLT002", f"'{name}' is not valid YAML: {problem}", line, column)
+        return FileFailure(PARSE_ERROR, f"'{name}' is not valid YAML: {problem}", line, column)
     except yaml.YAMLError as exc:
-        return FileFailure("MLT002", f"'{name}' is not valid YAML: {exc}")
+        return FileFailure(PARSE_ERROR, f"'{name}' is not valid YAML: {exc}")
     except RecursionError:
-        return FileFailure("MLT002", f"'{name}' is nested too deeply to parse")
+        return FileFailure(PARSE_ERROR, f"'{name}' is nested too deeply to parse")
     except Exception as exc:
         # PyYAML's constructors raise plain ValueError/AttributeError on scalars that match a
         # resolver but are not values: `2001-13-01`, `!!float abc`, `!!timestamp x`, or an int
         # past Python's 4300-digit conversion limit. MLflow's yaml.safe_load fails the same way.
-        return FileFailure("MLT002", f"'{name}' is not valid YAML: a value cannot be built "
+        return FileFailure(PARSE_ERROR, f"'{name}' is not valid YAML: a value cannot be built "
                                      f"({type(exc).__name__}: {_clip(str(exc))})")
     return check_structure(data, name, max_nodes=max_nodes, max_depth=max_depth)
 
@@ -221,11 +230,11 @@ def parse_json(text: str, name: str, *, max_nodes: int = MAX_EXPANDED_NODES,
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        return FileFailure("MLT002", f"'{name}' is not valid JSON: {exc.msg}", exc.lineno, exc.colno)
+        return FileFailure(PARSE_ERROR, f"'{name}' is not valid JSON: {exc.msg}", exc.lineno, exc.colno)
     except RecursionError:
-        return FileFailure("MLT002", f"'{name}' is nested too deeply to parse")
+        return FileFailure(PARSE_ERROR, f"'{name}' is nested too deeply to parse")
     except ValueError as exc:  # an int past Python's 4300-digit conversion limit
-        return FileFailure("MLT002", f"'{name}' is not valid JSON: {_clip(str(exc))}")
+        return FileFailure(PARSE_ERROR, f"'{name}' is not valid JSON: {_clip(str(exc))}")
     return check_structure(data, name, max_nodes=max_nodes, max_depth=max_depth)
 
 
@@ -235,7 +244,7 @@ def check_structure(data: Any, name: str, *, max_nodes: int = MAX_EXPANDED_NODES
     problem = structure_problem(data, max_nodes, max_depth)
     if problem:
         return FileFailure(
-            "MLT004", f"'{name}' {problem}; not checked",
+            TOO_LARGE, f"'{name}' {problem}; not checked",
             hint="MLflow never writes such a file: it was crafted or corrupted. Caps are "
                  "documented in docs/robustness.md.",
         )
@@ -314,10 +323,10 @@ def walk(top: str | os.PathLike[str]) -> Iterator[tuple[str, list[str], list[str
 
 def _os_failure(exc: OSError, path: Path) -> FileFailure:
     if isinstance(exc, PermissionError):
-        return FileFailure("MLT003", f"'{path.name}' cannot be read: permission denied")
+        return FileFailure(UNREADABLE, f"'{path.name}' cannot be read: permission denied")
     if exc.errno == 40:  # ELOOP
-        return FileFailure("MLT005", f"'{path.name}' is a symlink loop; not followed")
-    return FileFailure("MLT003", f"'{path.name}' cannot be read: {exc.strerror or exc}")
+        return FileFailure(UNSAFE_SYMLINK, f"'{path.name}' is a symlink loop; not followed")
+    return FileFailure(UNREADABLE, f"'{path.name}' cannot be read: {exc.strerror or exc}")
 
 
 def _describe_mode(mode: int) -> str:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mlint.core.codes import UNREADABLE
 from mlint.reading.files import FileFailure, stat_regular
 
 OK, WRONG, TRUNCATED = "ok", "wrong", "truncated"
@@ -64,11 +65,11 @@ def open_reader(path: Path, root: Path) -> Reader | FileFailure:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
-        return FileFailure("MLT003", f"'{path.name}' cannot be read: {exc.strerror}")
+        return FileFailure(UNREADABLE, f"'{path.name}' cannot be read: {exc.strerror}")
     real = os.fstat(fd)
     if not stat.S_ISREG(real.st_mode):
         os.close(fd)
-        return FileFailure("MLT003", f"'{path.name}' changed while being read; not read")
+        return FileFailure(UNREADABLE, f"'{path.name}' changed while being read; not read")
     return Reader(fd, real.st_size)
 
 
@@ -79,7 +80,7 @@ def check_file(path: Path, root: Path, check: Callable[[Reader], Verdict]) -> Ve
     try:
         return check(reader)
     except OSError as exc:
-        return FileFailure("MLT003", f"'{path.name}' cannot be read: {exc.strerror}")
+        return FileFailure(UNREADABLE, f"'{path.name}' cannot be read: {exc.strerror}")
     finally:
         os.close(reader.fd)
 

@@ -3,7 +3,8 @@ fragments, and how `mlflow migrate-filestore` reads a meta.yaml (it aborts where
 
 from __future__ import annotations
 
-from typing import Any
+from enum import Enum
+from typing import Any, NamedTuple
 
 from mlint.discovery.units import Unit
 from mlint.reading.files import FileFailure, decode_text, parse_yaml, read_file
@@ -15,23 +16,39 @@ RUN_STATUS_NAMES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
 SOURCE_TYPES = ("NOTEBOOK", "JOB", "PROJECT", "LOCAL", "UNKNOWN")
 
 
-def gate_meta(unit: Unit, rel: str = "meta.yaml") -> tuple[Any, str]:
-    """(parsed meta, state) as the migration's `safe_read_yaml` sees it.
+class MetaState(Enum):
+    """A meta.yaml as the migration's `safe_read_yaml` sees it."""
 
-    state: "ok" (a mapping), "missing", "unreadable" (any read/parse error, or empty: the
-    migration skips it), "not-mapping" (the migration calls `.get` on it and crashes).
-    """
+    OK = "ok"  # a mapping
+    MISSING = "missing"
+    UNREADABLE = "unreadable"  # any read/parse error, or empty: the migration skips it
+    NOT_MAPPING = "not-mapping"  # the migration calls `.get` on it and crashes
+
+
+class GateMeta(NamedTuple):
+    data: Any
+    state: MetaState
+
+
+class PeekedMeta(NamedTuple):
+    data: Any
+    state: MetaState
+    text: str  # the file's text, to locate keys in ('' when unreadable)
+
+
+def gate_meta(unit: Unit, rel: str = "meta.yaml") -> GateMeta:
+    """(parsed meta, state) as the migration's `safe_read_yaml` sees it."""
     if not unit.is_file(rel):
-        return None, "missing"
+        return GateMeta(None, MetaState.MISSING)
     loaded = unit.load(rel, "yaml")
     if isinstance(loaded, FileFailure) or loaded.data is None:
-        return None, "unreadable"
+        return GateMeta(None, MetaState.UNREADABLE)
     if not isinstance(loaded.data, dict):
-        return loaded.data, "not-mapping"
-    return loaded.data, "ok"
+        return GateMeta(loaded.data, MetaState.NOT_MAPPING)
+    return GateMeta(loaded.data, MetaState.OK)
 
 
-def peek_meta(unit: Unit, rel: str) -> tuple[Any, str, str]:
+def peek_meta(unit: Unit, rel: str) -> PeekedMeta:
     """`gate_meta` for tree-wide scans: reads without the shared cache.
 
     A Tree-scope rule that loaded every run's meta.yaml through the cache would keep them all
@@ -40,16 +57,16 @@ def peek_meta(unit: Unit, rel: str) -> tuple[Any, str, str]:
     """
     path = unit.file(rel)
     if not path.is_file():
-        return None, "missing", ""
+        return PeekedMeta(None, MetaState.MISSING, "")
     raw = read_file(path, unit.context.root, unit.context.cache.max_bytes)
     text = decode_text(raw, path.name) if isinstance(raw, bytes) else raw
     data = parse_yaml(text, path.name) if isinstance(text, str) else text
     source = text if isinstance(text, str) else ""
     if isinstance(data, FileFailure) or data is None:
-        return None, "unreadable", source
+        return PeekedMeta(None, MetaState.UNREADABLE, source)
     if not isinstance(data, dict):
-        return data, "not-mapping", source
-    return data, "ok", source
+        return PeekedMeta(data, MetaState.NOT_MAPPING, source)
+    return PeekedMeta(data, MetaState.OK, source)
 
 
 def key_line(text: str, key: str) -> int | None:

@@ -138,6 +138,7 @@ def _make(check: SchemaCheck) -> RuleFunc:
         + ("\n\nA missing or empty file is reported too." if check.required else "")
     )
     schema_rule.__name__ = check.name.replace("-", "_")
+    schema_rule.__qualname__ = "TABLE"  # where `mlint explain` sends a reader: the row with the code
     return rule(check.code, check.name, scope=check.scope, severity=ERROR)(schema_rule)
 
 

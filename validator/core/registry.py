@@ -69,6 +69,9 @@ class Rule:
     groups: frozenset[str] = frozenset()
     default_enabled: bool = True
     origin: str = "builtin"
+    # Where the rule is defined (`mlint explain`, `mlint rules --format json`, CONTRIBUTING.md).
+    module: str = ""
+    function: str = ""
 
     @property
     def family(self) -> str:
@@ -136,6 +139,8 @@ def rule(
             options=dict(options or {}),
             groups=frozenset(groups),
             default_enabled=default,
+            module=func.__module__,
+            function=func.__qualname__,
         )
         func.__mlint_rule__ = meta  # type: ignore[attr-defined]
         return cast(RuleFunction, func)

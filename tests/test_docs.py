@@ -1,28 +1,20 @@
-"""Generated documentation stays in sync with the code."""
+"""Generated documentation and schemas stay in sync with the code (`python -m tests.regenerate`)."""
 
 from __future__ import annotations
 
-import re
+from pathlib import Path
 
-from mlint.core.registry import load_registry
-from mlint.ruledocs import summary_table
-from tests.conftest import REPO
-
-TABLE = re.compile(r"<!-- mlint:rules-table -->\n(.*?)<!-- /mlint:rules-table -->", re.S)
+from tests import regenerate
 
 
-def readme_rules_table() -> str:
-    return "\n".join(summary_table(load_registry(plugins=False), link="docs/rules.md")) + "\n"
+def test_generated_artefacts_are_current() -> None:
+    assert regenerate.stale() == [], "regenerate: python -m tests.regenerate"
 
 
-def test_readme_rules_table_is_generated() -> None:
-    match = TABLE.search((REPO / "README.md").read_text())
-    assert match is not None, "README.md lost its rules-table markers"
-    assert match.group(1) == readme_rules_table(), "regenerate: python -m tests.test_docs"
-
-
-if __name__ == "__main__":  # regenerate the README table in place
-    text = (REPO / "README.md").read_text()
-    block = f"<!-- mlint:rules-table -->\n{readme_rules_table()}<!-- /mlint:rules-table -->"
-    text = TABLE.sub(lambda m: block, text)
-    (REPO / "README.md").write_text(text)
+def test_the_check_notices_a_stale_artefact(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("intro\n<!-- mlint:rules-table -->\n| old |\n<!-- /mlint:rules-table -->\nend\n")
+    update = regenerate.text_artefacts()[regenerate.REPO / "README.md"]
+    assert regenerate.stale({readme: update}) == [str(readme)]
+    fresh = update(readme.read_text())
+    assert fresh.startswith("intro\n<!-- mlint:rules-table -->\n| Code |") and fresh.endswith("end\n")

@@ -33,7 +33,7 @@ def keys_valid(unit: Run | LoggedModel | Experiment, options: Mapping[str, Any])
                               subject=key, hint="Rename the file to a valid MLflow key.")
 
 
-# Param limits by writer version (mlflow/utils/validation.py, MLFLOW_FORMAT §6.6). Tag value
+# Param limits by writer version (mlflow/utils/validation.py, docs/mlflow-format.md §6.6). Tag value
 # limits are NOT a writer property: the file store's `set_tag` never checks the value length,
 # so long tags (e.g. a big `mlflow.log-model.history`) are legitimate MLflow output. Only the
 # database column (`tags.value VARCHAR(8000)`) bounds them.

@@ -123,7 +123,7 @@ def complex_column_implicitly_optional(model: ModelDir, options: Mapping[str, An
 
     Why: for these types MLflow reads a missing `required` as None, which is falsy, so the
     column may be absent at predict time — unlike simple types, where a missing flag means
-    required (MLFLOW_FORMAT.md §3.3). MLflow itself always writes the flag since 2.10, so a file
+    required (docs/mlflow-format.md §3.3). MLflow itself always writes the flag since 2.10, so a file
     without it was written by hand or by an old tool, and probably meant "required".
     Fix: add `"required": true` (or `false` if optional is intended) to the column.
     """

@@ -107,7 +107,7 @@ def canonical_metric_file(unit: Run | LoggedModel, rel: str, text: str) -> bool:
 def writer_version(run: Run) -> tuple[int, int] | None:
     """(major, minor) of the MLflow that wrote a run, or None when the tree does not say.
 
-    Markers (MLFLOW_FORMAT §8.7): `mlflow_version` recorded in the log-model history (≤2.15) or
+    Markers (docs/mlflow-format.md §8.7): `mlflow_version` recorded in the log-model history (≤2.15) or
     in an MLmodel under the run's artifacts; `outputs/` or no `run_uuid` next to `run_id` → 3.x.
     `run_uuid` alone only says ≤2.x, which is not precise enough for the limits that changed
     inside 1.x/2.x, so it yields None (callers are then lenient).

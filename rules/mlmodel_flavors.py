@@ -125,7 +125,8 @@ def python_model_with_its_loader(model: ModelDir, options: Mapping[str, Any]) ->
     pyfunc = flavors(model).get(PYFUNC)
     if pyfunc is None:
         return
-    loader = pyfunc.get("loader_module")
+    # Wrong types are MLM001's (schema); an unhashable value must not crash the lookups here.
+    loader = pyfunc.get("loader_module") if isinstance(pyfunc.get("loader_module"), str) else None
     has_model = "python_model" in pyfunc and pyfunc.get("python_model") is not None
     from_code = pyfunc.get("model_code_path") is not None
     unknown = isinstance(loader, str) and loader.startswith("mlflow.") and loader not in MLFLOW_LOADERS
@@ -223,7 +224,9 @@ def serialization_matches_content(model: ModelDir, options: Mapping[str, Any]) -
 def _compression_matches(model: ModelDir) -> Iterator[Problem]:
     pyfunc = flavors(model).get(PYFUNC, {})
     rel = pyfunc.get("python_model")
-    if pyfunc.get("loader_module") not in PYTHON_MODEL_LOADERS or not isinstance(rel, str) or not rel:
+    loader = pyfunc.get("loader_module")
+    if not isinstance(loader, str) or loader not in PYTHON_MODEL_LOADERS or not isinstance(rel, str) \
+            or not rel:
         return
     head = head_bytes(model, rel, 8)
     if not head or head.startswith(LFS_MAGIC):
@@ -231,7 +234,7 @@ def _compression_matches(model: ModelDir) -> Iterator[Problem]:
     actual = next((name for name, magic in COMPRESSION_MAGIC.items() if head.startswith(magic)), None)
     declared = pyfunc.get("python_model_compression")
     # MLflow falls back to an uncompressed read for a missing or unknown method (with a warning).
-    expected = declared if declared in COMPRESSION_MAGIC else None
+    expected = declared if isinstance(declared, str) and declared in COMPRESSION_MAGIC else None
     if actual == expected:
         return
     what = f"{actual}-compressed" if actual else ("a plain pickle" if head[:1] == b"\x80"

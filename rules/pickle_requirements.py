@@ -7,7 +7,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from mlint.core.diagnostics import WARNING, Problem
+from mlint.core.diagnostics import ERROR, WARNING, Problem
 from mlint.core.registry import rule
 from mlint.discovery.units import ModelDir
 from mlint.pickle_targets import Target, locate, targets
@@ -33,14 +33,21 @@ def _closure(names: set[str]) -> set[str]:
     return out
 
 
+def _code_folders(model: ModelDir) -> list[str]:
+    """The flavors' `code` folders (code_paths=) that exist in the model folder."""
+    out = []
+    for conf in flavors(model).values():
+        code = conf.get("code")
+        if isinstance(code, str) and code.strip("/") and ".." not in code.split("/") \
+                and model.is_dir(code.strip("/")):
+            out.append(code.strip("/"))
+    return out
+
+
 def _shipped(model: ModelDir, module: str) -> bool:
     """A top-level module provided by the model's own `code` folder (MLflow puts it on
     sys.path before loading) or sitting next to MLmodel."""
-    folders = [""]
-    for conf in flavors(model).values():
-        code = conf.get("code")
-        if isinstance(code, str) and code and ".." not in code.split("/"):
-            folders.append(code.strip("/"))
+    folders = ["", *_code_folders(model)]
     for folder in folders:
         base = f"{folder}/{module}" if folder else module
         if model.is_file(base + ".py") or model.is_dir(base):
@@ -56,6 +63,10 @@ def requirement_missing(model: ModelDir, options: Mapping[str, Any]) -> Iterator
     numpy and joblib, mlflow brings cloudpickle and pandas). Standard-library modules need
     nothing; modules shipped in the model's `code/` folder are satisfied. Not reported when the
     requirements include other files or URLs, which may provide it.
+
+    A local module (no known distribution) missing from a model saved with `code_paths=`
+    (its flavor has a `code` folder) is an error: that folder is where it had to come from,
+    so it was renamed or removed and the load fails for certain.
 
     Why: MLflow rebuilds the serving environment from these files; a pickle of
     `xgboost.sklearn.XGBClassifier` without xgboost in the requirements fails with
@@ -79,8 +90,11 @@ def requirement_missing(model: ModelDir, options: Mapping[str, Any]) -> Iterator
 def _missing_in(model: ModelDir, target: Target, have: set[str], source: str) -> Iterator[Problem]:
     needs: dict[str, list[Any]] = {}
     for g in target.report.globals:
-        if g.verdict is Verdict.DANGEROUS or g.module in ("", "?", "__main__"):
-            continue  # dangerous imports are PKL100's; __main__ is never installable (PKL103)
+        if g.verdict is Verdict.DANGEROUS or g.module in ("", "?", "__main__") \
+                or g.module.split(".")[0] == "__torch__":
+            # dangerous imports are PKL100's; __main__ is never installable (PKL103);
+            # __torch__ is TorchScript's namespace for classes compiled from the archive.
+            continue
         top = g.module.split(".")[0]
         dist = distribution_for(g.module)
         if dist is None or canonicalize_name(dist) in have or _shipped(model, top):
@@ -94,7 +108,12 @@ def _missing_in(model: ModelDir, target: Target, have: set[str], source: str) ->
         top = first.module.split(".")[0]
         what = f"{dist} is not in {source}" if top in module_distributions() else \
             f"no requirement in {source} provides module '{top}' and the model's code/ does not ship it"
+        # A model saved with code_paths ships its own modules: a local module missing from
+        # that folder (renamed, deleted) fails to import at load for certain.
+        severity = ERROR if top not in module_distributions() and _code_folders(model) \
+            else WARNING
         yield Problem(f"'{target.rel}' imports {first.dotted}{more}, but {what}",
+                      severity=severity,
                       hint=f"Imported {locate(offset=first.offset, member=first.member)}. Add "
                            f"{dist} to the requirements (update_model_requirements), or ship the "
                            "module with code_paths= if it is yours.",

@@ -8,10 +8,13 @@ from typing import Any
 
 from mlint.core.diagnostics import ERROR, INFO, WARNING, Problem
 from mlint.core.registry import rule
-from mlint.discovery.units import ModelDir
+from mlint.discovery.units import LoggedModel, ModelDir, Run
 from mlint.pickle_targets import locate, targets
 from mlint.pickles import Finding, Kind, Verdict, default_policy
 from mlint.rulekit.mlmodel import flavors
+
+# Model folders, and the artifacts of runs / logged models outside any model folder.
+PICKLE_UNITS = (ModelDir, Run, LoggedModel)
 
 ANCHOR_NOTE = "findings about a referenced file sit on the MLmodel key that references it"
 
@@ -24,8 +27,8 @@ def _severity(finding: Finding) -> Any:
     return {"error": ERROR, "warning": WARNING, "info": INFO}[finding.severity.value]
 
 
-@rule("PKL100", "pickle-dangerous-global", scope=ModelDir, severity=ERROR, groups=["security"])
-def dangerous_global(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Problem]:
+@rule("PKL100", "pickle-dangerous-global", scope=PICKLE_UNITS, severity=ERROR, groups=["security"])
+def dangerous_global(model: ModelDir | Run | LoggedModel, options: Mapping[str, Any]) -> Iterator[Problem]:
     """A pickle in the model folder imports a known-dangerous callable (`os.system`,
     `subprocess.*`, `builtins.eval`, `importlib` trampolines...) or an import the scanner
     cannot resolve statically (`STACK_GLOBAL` on computed strings, the `EXT` registry).
@@ -42,6 +45,7 @@ def dangerous_global(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Pr
             if f.kind not in (Kind.DANGEROUS_GLOBAL, Kind.UNRESOLVED_GLOBAL):
                 continue
             what = f"imports dangerous {_shown(f)}" if f.kind == Kind.DANGEROUS_GLOBAL \
+                else f.message if f.message.startswith("calls the result") \
                 else "imports a global that cannot be resolved statically"
             reason = f" ({f.reason})" if f.reason else ""
             yield Problem(f"'{target.rel}' {what}{reason}: loading it runs that code",
@@ -50,8 +54,8 @@ def dangerous_global(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Pr
                           **target.where(f"{f.kind}|{_shown(f)}|{f.member or ''}"))
 
 
-@rule("PKL101", "pickle-code-in-data", scope=ModelDir, severity=ERROR, groups=["security"])
-def code_in_data(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Problem]:
+@rule("PKL101", "pickle-code-in-data", scope=PICKLE_UNITS, severity=ERROR, groups=["security"])
+def code_in_data(model: ModelDir | Run | LoggedModel, options: Mapping[str, Any]) -> Iterator[Problem]:
     """A pickle rebuilds code (functions, classes or code objects by value: cloudpickle,
     `types.CodeType`, `builtins.type`...) where its flavor promises plain data, e.g. a
     scikit-learn `pickled_model` saved with `serialization_format: pickle`.
@@ -61,6 +65,10 @@ def code_in_data(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Proble
     and in pyfunc `artifacts`. For a pickle the MLmodel does not reference, nothing is promised:
     the finding is a warning.
 
+    Also reported (error, whatever the flavor): a function rebuilt from code in the stream
+    that the pickle *calls* while loading (REDUCE on a cloudpickle `_make_function` result);
+    cloudpickle only ever stores such functions.
+
     Why: plain `pickle` never writes code by value, so code here means the file was crafted or
     replaced after MLflow wrote it; it runs at load time.
     Fix: re-save the model with MLflow from trusted code; if the code is yours (a lambda in a
@@ -68,6 +76,11 @@ def code_in_data(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Proble
     shipped with `code_paths=`.
     """
     for target in targets(model):
+        for f in target.report.by_kind(Kind.CODE_CALLED):
+            yield Problem(f"'{target.rel}' {f.message}",
+                          hint=f"Called {locate(f)}. MLflow never writes a pickle that calls "
+                               "its own functions while loading: do not load it.",
+                          severity=ERROR, **target.where(f"{f.kind}|{f.offset}"))
         found = target.report.by_kind(Kind.CODE_OBJECT)
         if not found:
             continue
@@ -83,9 +96,9 @@ def code_in_data(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Proble
                       severity=severity, **target.where(Kind.CODE_OBJECT))
 
 
-@rule("PKL102", "pickle-carries-code", scope=ModelDir, severity=INFO, default=False,
+@rule("PKL102", "pickle-carries-code", scope=PICKLE_UNITS, severity=INFO, default=False,
       groups=["security"])
-def carries_code(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Problem]:
+def carries_code(model: ModelDir | Run | LoggedModel, options: Mapping[str, Any]) -> Iterator[Problem]:
     """A pickle carries code by design (pyfunc `python_model.pkl`, cloudpickle-format models,
     PyTorch models): loading it runs that code. Off by default; enable it with
     `extend-select = ["PKL102"]` to audit which models execute code at load.
@@ -105,49 +118,64 @@ def carries_code(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Proble
                           **target.where(f"{f.kind}|{f.member or ''}"))
 
 
-def _allow_entries(options: Mapping[str, Any]) -> tuple[list[str], list[str]]:
-    """(patterns, problems) from the `allow` option: tables {global, reason}."""
-    patterns, problems = [], []
+def _split_global(name: str) -> tuple[str, str] | None:
+    """'pkg.mod:Qual.name' (exact, unambiguous) or 'pkg.mod.Name' (last component is the
+    name); None for anything else, wildcards included."""
+    name = name.strip()
+    if "*" in name or " " in name:
+        return None
+    if ":" in name:
+        module, _, qual = name.partition(":")
+    else:
+        module, _, qual = name.rpartition(".")
+    parts = module.split(".") + qual.split(".")
+    if not module or not qual or not all(p.isidentifier() for p in parts):
+        return None
+    return module, qual
+
+
+def _allow_entries(options: Mapping[str, Any]) -> tuple[set[tuple[str, str]], list[str]]:
+    """(exact (module, name) pairs, problems) from the `allow` option: tables {global, reason}."""
+    allowed, problems = set(), []
     raw = options.get("allow", [])
     for i, item in enumerate(raw if isinstance(raw, list) else [raw]):
         name = item.get("global") if isinstance(item, dict) else None
         reason = item.get("reason") if isinstance(item, dict) else None
-        if not isinstance(name, str) or "." not in name.strip(". ") or " " in name:
-            problems.append(f"entry #{i + 1} needs `global`, a dotted name like 'pkg.mod.Name'")
+        split = _split_global(name) if isinstance(name, str) else None
+        if split is None:
+            problems.append(f"entry #{i + 1} needs `global`, one exact name like "
+                            "'pkg.mod.Name' or 'pkg.mod:Outer.Inner' (no wildcards)")
         elif not isinstance(reason, str) or not reason.strip():
             problems.append(f"entry #{i + 1} ({name}) needs a non-empty `reason`")
         else:
-            patterns.append(name.strip())
-    return patterns, problems
+            allowed.add(split)
+    return allowed, problems
 
 
-def allowed(patterns: list[str], module: str, name: str) -> bool:
-    """`pkg.mod.Name` exact, or `pkg.*` for a package and its submodules (never a dotted name:
-    an attribute walk may leave the package it starts from)."""
-    full = f"{module}.{name}"
-    for p in patterns:
-        if p == full:
-            return True
-        if p.endswith(".*") and "." not in name:
-            root = p[:-2]
-            if module == root or module.startswith(root + "."):
-                return True
-    return False
+def allowed(entries: set[tuple[str, str]], module: str, name: str) -> bool:
+    """Exact match only: the module that defines the object and its qualified name. A
+    wildcard would also allow what a package re-exports (`mypkg.os`) or defines later."""
+    return (module, name) in entries
 
 
-@rule("PKL103", "pickle-unknown-global", scope=ModelDir, severity=WARNING,
-      options={"strict": False, "allow": []}, groups=["security"])
-def unknown_global(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Problem]:
-    """A pickle imports a class or function that is neither on mlint's allowlist for its
-    flavor nor known to be dangerous: loading it runs that import and whatever the class does
-    when rebuilt.
+@rule("PKL103", "pickle-unknown-global", scope=PICKLE_UNITS, severity=ERROR,
+      options={"strict": True, "allow": []}, groups=["security"])
+def unknown_global(model: ModelDir | Run | LoggedModel, options: Mapping[str, Any]) -> Iterator[Problem]:
+    """A pickle imports a class or function that is not positively known to be safe for its
+    flavor: neither on mlint's allowlist nor on the project's `allow` list. The policy is
+    fail-closed: loading runs that import and whatever the class does when rebuilt, so an
+    import nobody reviewed is an error.
 
-    The allowlist (validator/pickles/allowlist.yaml) covers plain-data reconstruction of
-    Python, numpy, scipy, pandas, scikit-learn, xgboost, lightgbm, catboost, statsmodels and
-    torch. Options: `strict = true` makes these errors (a CI gate that accepts only reviewed
-    imports); `allow = [{global = "mypkg.transformers.DateParser", reason = "..."}]` accepts
-    reviewed globals (`"mypkg.*"` for a whole package; a reason is required). The denylist
-    always wins over `allow`.
+    The allowlist (validator/pickles/allowlist.yaml and allowlist_libs.yaml) names exact
+    classes and functions of Python, numpy, scipy, pandas, scikit-learn, xgboost, lightgbm,
+    catboost, statsmodels and torch, each in the module that defines it. Extend it for your
+    own classes from your repository's config or `--config` (never from a file inside the
+    checked artifact): `allow = [{global = "mypkg.transformers.DateParser", reason = "..."}]`
+    or `[[tool.mlint.pickle-allow]]`; one exact name per entry (`"pkg.mod:Outer.Inner"` for
+    a nested name), no wildcards, a reason each. The denylist always wins over `allow`.
+    Pickles that carry code by design (pyfunc `python_model.pkl`, cloudpickle formats) run
+    their own code anyway: their imports are not judged here (PKL102, PKL120), except
+    `__main__` classes. The `strict` option is kept for old configs and has no effect.
 
     Why: a class from `__main__` or a local module fails to import where the model is served
     (`AttributeError: Can't get attribute ... on <module '__main__'>`), and an unreviewed
@@ -155,23 +183,22 @@ def unknown_global(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Prob
     Fix: ship custom code with `code_paths=` and list its package in the requirements, then
     allow the reviewed globals in the rule options; or re-save with `serialization_format="skops"`.
     """
-    patterns, problems = _allow_entries(options)
+    entries, problems = _allow_entries(options)
     for text in problems:
         yield Problem(f"option `allow` of PKL103 is invalid and ignored: {text}",
                       severity=ERROR, subject=text,
                       hint="Each entry is {global = 'pkg.mod.Name', reason = '...'}.")
-    strict = options.get("strict") is True
     for target in targets(model):
         for f in target.report.by_kind(Kind.UNKNOWN_GLOBAL):
-            if f.module is None or f.name is None or allowed(patterns, f.module, f.name):
+            if f.module is None or f.name is None or f.severity.value == "info" \
+                    or allowed(entries, f.module, f.name):
                 continue
             scope = f" for flavor {target.flavor}" if target.flavor else ""
             yield Problem(f"'{target.rel}' imports {_shown(f)}, which is not allowlisted{scope}"
                           + (f" ({f.reason})" if f.reason and "allowlist" not in f.reason else ""),
-                          hint=f"Imported {locate(f)}. If it is a reviewed library type, add "
-                               f"{{global = '{_shown(f)}', reason = '...'}} to the `allow` option "
-                               "of PKL103.",
-                          severity=ERROR if strict else WARNING,
+                          hint=f"Imported {locate(f)}. If it is a reviewed class of yours, add "
+                               f"{{global = '{f.module}:{f.name}', reason = '...'}} to the "
+                               "`allow` option of PKL103 in your repository's config.",
                           **target.where(f"{f.kind}|{_shown(f)}"))
 
 

@@ -222,3 +222,15 @@ def test_symlink_out_of_a_model_folder_is_an_error(tmp_path: Path) -> None:
     logged = next((root / "mlruns").glob("*/models/m-*/artifacts"))
     (logged / "up").symlink_to(logged.parent / "meta.yaml")
     assert [(c[0], c[1], c[2]) for c in check([root / "mlruns"], "MLT005")] == [("MLT005", "error", "up")]
+
+
+@pytest.mark.parametrize("key", ["loader_module", "python_model_compression"])
+def test_a_list_where_mlflow_writes_a_string_does_not_crash_the_pyfunc_rules(clean: Path, key: str) -> None:
+    # Found by tests/robustness/test_rules_fuzz.py: the loader/compression lookups hashed the value.
+    model = clean / "models" / "pyfunc_gzip"
+    text = (model / "MLmodel").read_text()
+    assert f"    {key}: " in text
+    (model / "MLmodel").write_text(re.sub(rf"(\n    {key}: )(\S+)", r"\1[\2]", text))
+    found = check([model], "MLM")
+    assert all(code != "MLT900" for code, *_ in found), found
+    assert any(code == "MLM001" for code, *_ in found), found  # the schema rule owns wrong types

@@ -1,10 +1,13 @@
-"""Which files of a model folder the PKL rules scan, with what flavor/role, scanned once.
+"""Which files of a model folder (or of a run's artifacts) the PKL rules scan, with what
+flavor/role, scanned once.
 
 Files are chosen by content, never by extension: every file an MLmodel references (directly
 or inside a referenced folder) whose bytes sniff as a serialized container, every such path
 whose flavor promises a pickle (then unrecognised content is a finding too), and every other
 file in the model folder that sniffs as a pickle, joblib, zip (PyTorch, skops, npz...), npy,
-compressed stream or Git-LFS pointer. Each file is scanned once per check: the reports are
+compressed stream or Git-LFS pointer (nested folders with their own MLmodel included). In a
+run or logged model: every file of `artifacts/` outside model folders, by content. Each file
+is scanned once per check against the unit's budget (mlint.pickle_budget): the reports are
 cached on the unit, and every PKL rule reads them from there.
 """
 
@@ -17,7 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from mlint.discovery.units import ModelDir
+from mlint.discovery.layout import has_mlmodel
+from mlint.discovery.units import ModelDir, Unit
+from mlint.pickle_budget import budget_for
 from mlint.pickles import Container, Finding, ScanReport, scan_file, sniff
 from mlint.reading.files import FileFailure, stat_regular, walk
 from mlint.reading.paths import real_child, real_path
@@ -111,7 +116,7 @@ def _key(ref: Reference) -> tuple[str, str]:
     return (tokens[2], tokens[3]) if len(tokens) > 3 and tokens[1] == "flavors" else ("", "")
 
 
-def _regular(model: ModelDir, rel: str) -> bool:
+def _regular(model: Unit, rel: str) -> bool:
     return not isinstance(stat_regular(model.file(rel), model.context.root), FileFailure)
 
 
@@ -146,16 +151,18 @@ def _plain_dir(model: ModelDir, rel: str) -> bool:
         return False
 
 
-def _walk(model: ModelDir, rel: str = "") -> Iterator[str]:
-    """Regular files under `rel`, sorted, not descending into nested model folders."""
+def _walk(model: Unit, rel: str = "", *, prune_models: bool = False) -> Iterator[str]:
+    """Regular files under `rel`, sorted. A model folder's walk descends into nested folders
+    that have their own MLmodel (discovery never makes those separate units, and an empty
+    nested MLmodel must not hide a folder); a run's walk of `artifacts/` (`prune_models`)
+    leaves model folders to their own unit."""
     count = 0
     top = model.file(rel)
     for current, dirs, files in walk(top):  # iterative: os.walk overflows ~1000 levels deep
         here = os.path.relpath(current, model.path).replace(os.sep, "/")
         here = "" if here == "." else here
-        # A sub-folder with its own MLmodel is its own unit (checked separately).
-        dirs[:] = sorted(d for d in dirs if not os.path.isfile(os.path.join(current, d, "MLmodel"))
-                         and not os.path.islink(os.path.join(current, d)))
+        dirs[:] = sorted(d for d in dirs if not os.path.islink(os.path.join(current, d))
+                         and not (prune_models and has_mlmodel(Path(current, d))))
         for name in sorted(files):
             child = f"{here}/{name}" if here else name
             if current == str(model.path) and name == "MLmodel":
@@ -168,14 +175,14 @@ def _walk(model: ModelDir, rel: str = "") -> Iterator[str]:
             yield child
 
 
-def capped_walks(model: ModelDir) -> list[tuple[str, str, int]]:
+def capped_walks(model: Unit) -> list[tuple[str, str, int]]:
     """(walked folder, first file left unscanned, the cap) for each walk of `targets` that
     stopped at `MAX_FILES` ('' is the model folder itself)."""
     targets(model)
     return list(model.__dict__.get("_pickle_walk_capped", ()))
 
 
-def _sniff(model: ModelDir, rel: str) -> Container:
+def _sniff(model: Unit, rel: str) -> Container:
     if not _regular(model, rel):  # never opens FIFOs or devices, never follows links outside
         return Container.UNKNOWN
     try:
@@ -184,14 +191,24 @@ def _sniff(model: ModelDir, rel: str) -> Container:
         return Container.UNKNOWN
 
 
-def targets(model: ModelDir) -> list[Target]:
-    """Scanned files of the model folder, each scanned once (cached on the unit)."""
+def targets(model: Unit) -> list[Target]:
+    """Scanned files of a model folder, or of a run's / logged model's `artifacts/` outside
+    any model folder; each scanned once (cached on the unit)."""
     memo = model.__dict__.get("_pickle_targets")
     if memo is not None:
         return cast("list[Target]", memo)
     found: list[Target] = []
-    if mlmodel_data(model) is not None:
+    if not isinstance(model, ModelDir):
+        # A logged model's artifacts/ is itself the model folder (its own unit).
+        if model.is_dir("artifacts") and not has_mlmodel(model.file("artifacts")):
+            found = [t for rel in _walk(model, "artifacts", prune_models=True)
+                     for t in _scan_one(model, rel, [])]
+    elif mlmodel_data(model) is not None:
         found = list(_scan_all(model))
+    else:
+        # An MLmodel that does not parse (empty, broken) references nothing, but the folder
+        # is still a model folder: every file in it is scanned by content.
+        found = [t for rel in _walk(model) for t in _scan_one(model, rel, [])]
     model.__dict__["_pickle_targets"] = found
     return found
 
@@ -230,17 +247,24 @@ def _resolve(model: ModelDir, rel: str, real_model: str) -> list[str]:
     return []
 
 
-def _scan_one(model: ModelDir, rel: str, refs: list[Reference]) -> Iterator[Target]:
+def _scan_one(model: Unit, rel: str, refs: list[Reference]) -> Iterator[Target]:
     owner = _owner(refs)
     flavor, key = _key(owner) if owner else ("", "")
     kind = _sniff(model, rel)
     # Only a file named by the key itself is promised (not every file of a referenced folder).
     promised = owner is not None and (flavor, key) in PICKLE_PROMISED and \
-        owner.path.replace("\\", "/").strip("/") == rel and not _declared_other_format(model, flavor)
+        owner.path.replace("\\", "/").strip("/") == rel \
+        and not _declared_other_format(cast(ModelDir, model), flavor)  # only model folders have refs
     if kind not in SCANNABLE and not promised:
         return
-    role = role_of(model, flavor, key) if owner else None
-    report = scan_file(model.file(rel), flavor=flavor or None, role=role)
+    role = role_of(model, flavor, key) if owner and isinstance(model, ModelDir) else None
+    budget = budget_for(model)
+    limits = budget.limits_for_file()
+    if limits is None:
+        budget.skipped.append(rel)  # PKL104 reports the unit budget as used up
+        return
+    report = scan_file(model.file(rel), flavor=flavor or None, role=role, limits=limits)
+    budget.spend(report)
     if kind is Container.PICKLE and not promised and not report.complete and \
             not report.globals and not _has_magic(model, rel):
         # Protocol 0/1 have no magic; the sniffer accepts any head that walks as opcodes, so
@@ -251,7 +275,7 @@ def _scan_one(model: ModelDir, rel: str, refs: list[Reference]) -> Iterator[Targ
     yield Target(rel, flavor or None, role, tuple(ordered), report)
 
 
-def _has_magic(model: ModelDir, rel: str) -> bool:
+def _has_magic(model: Unit, rel: str) -> bool:
     try:
         with open(model.file(rel), "rb") as handle:
             return handle.read(1) == b"\x80"

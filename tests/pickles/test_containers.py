@@ -244,3 +244,22 @@ def test_wrapper_built_through_partial_makes_scan_incomplete() -> None:
             + b"\x00\x01\x02garbage-or-payload" + b".")
     rep = scan_bytes(data)
     assert not rep.complete and Kind.UNSUPPORTED_CONTAINER in rep.kinds
+
+
+def test_zip_member_with_an_empty_name_is_no_internal_error() -> None:
+    """zipfile's ZipInfo.is_dir() indexes the last character of the name (found by
+    test_properties: a torch zip whose first central-directory name starts with a NUL, which
+    zipfile truncates to '')."""
+    import zipfile
+
+    from test_properties import CONTAINERS
+
+    from mlint.pickles import scan_bytes
+
+    base = next(c for c in CONTAINERS if c.startswith(b"PK") and b"archive/data.pkl" in c)
+    central = base.index(b"PK\x01\x02")
+    name_at = base.index(b"archive/data.pkl", central)
+    data = base[:name_at] + b"\x00" + base[name_at + 1:]
+    assert "" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+    rep = scan_bytes(data)
+    assert "scan-error" not in rep.kinds, rep.findings

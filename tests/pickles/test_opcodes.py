@@ -185,14 +185,18 @@ def test_stack_underflow_is_reported() -> None:
     assert Kind.STACK in rep.kinds and not rep.complete
 
 
-def test_unknown_global_warning_and_strict() -> None:
+def test_unknown_global_is_an_error_fail_closed() -> None:
     data = proto(2) + glob("mypkg.models", "Thing") + b")R" + STOP
     rep = scan_bytes(data)
-    assert rep.by_kind(Kind.UNKNOWN_GLOBAL)[0].severity is Severity.WARNING
-    from mlint.pickles import default_policy
-
-    strict = scan_bytes(data, policy=default_policy().with_strict())
-    assert strict.by_kind(Kind.UNKNOWN_GLOBAL)[0].severity is Severity.ERROR
+    assert rep.by_kind(Kind.UNKNOWN_GLOBAL)[0].severity is Severity.ERROR
+    assert not rep.clean
+    # Where the artifact carries code by design the import is no security verdict (info)...
+    code = scan_bytes(data, flavor="python_function", role="python_model")
+    assert code.by_kind(Kind.UNKNOWN_GLOBAL)[0].severity is Severity.INFO
+    # ...except __main__, which never imports where the model is served.
+    main = proto(2) + glob("__main__", "Thing") + b")R" + STOP
+    code = scan_bytes(main, flavor="python_function", role="python_model")
+    assert code.by_kind(Kind.UNKNOWN_GLOBAL)[0].severity is Severity.ERROR
 
 
 def test_code_globals_by_role() -> None:

@@ -11,7 +11,8 @@ DATA = proto(2) + glob("mypkg.models", "Thing") + b")R."
 
 
 def test_extension_allows_with_reason() -> None:
-    pol = default_policy().extend([{"pattern": "mypkg.*", "reason": "our own transformers"}])
+    pol = default_policy().extend([{"pattern": "mypkg.models:Thing",
+                                    "reason": "our own transformers"}])
     rep = scan_bytes(DATA, policy=pol)
     assert rep.clean
     assert rep.globals[0].verdict is Verdict.ALLOWED
@@ -20,7 +21,11 @@ def test_extension_allows_with_reason() -> None:
 
 def test_extension_requires_reason_and_valid_pattern() -> None:
     with pytest.raises(ValueError):
-        default_policy().extend([{"pattern": "mypkg.*", "reason": " "}])
+        default_policy().extend([{"pattern": "mypkg.models:Thing", "reason": " "}])
+    # Wildcards never allow: a package may re-export os or operator.attrgetter.
+    for wildcard in ("mypkg.*", "mypkg:*", "mypkg.mod:Th*"):
+        with pytest.raises(ValueError, match="exact"):
+            default_policy().extend([{"pattern": wildcard, "reason": "everything"}])
     with pytest.raises(ValueError):
         default_policy().extend([Rule("mypkg", "no separator")])
 
@@ -69,7 +74,9 @@ def test_kind_codes_are_stable() -> None:
 
 def test_dotted_names_escape_wildcard_allowlist() -> None:
     pol = default_policy()
-    assert pol.classify("sklearn.utils", "Bunch").verdict is Verdict.ALLOWED
+    assert pol.classify("sklearn.utils._bunch", "Bunch").verdict is Verdict.ALLOWED
+    # Only the defining module: a re-export is not the same entry.
+    assert pol.classify("sklearn.utils", "Bunch").verdict is Verdict.UNKNOWN
     # An attribute walk may leave sklearn: only an exact entry could allow it.
     assert pol.classify("sklearn.utils", "Bunch.keys.x").verdict is Verdict.UNKNOWN
     assert pol.classify("trace", "Trace.run").verdict is Verdict.DANGEROUS

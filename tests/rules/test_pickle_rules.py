@@ -90,17 +90,26 @@ def test_code_is_expected_where_mlflow_writes_it_with_cloudpickle(tmp_path: Path
     assert [d.code for d in check([folder], select=("PKL", "PKL102"))] == ["PKL102"]
 
 
-def test_unknown_global_strict_option_and_project_allowlist(tmp_path: Path) -> None:
+def test_unknown_global_fails_closed_and_project_allowlist_is_exact(tmp_path: Path) -> None:
     folder = model(tmp_path)
     (folder / "model.pkl").write_bytes(fx.proto(4) + fx.obj("mypkg.model", "Wrapper") + b".")
-    [warning] = check([folder], select=("PKL103",))
-    assert warning.code == "PKL103" and warning.severity.value == "warning"
-    [error] = check([folder], select=("PKL103",), rule_options={"PKL103": {"strict": True}})
-    assert error.severity.value == "error"
+    [error] = check([folder], select=("PKL103",))
+    assert error.code == "PKL103" and error.severity.value == "error"
+    # `strict` is kept for old configs; it changes nothing any more.
+    [same] = check([folder], select=("PKL103",), rule_options={"PKL103": {"strict": False}})
+    assert same.severity.value == "error"
     allow = (("mypkg.model.Wrapper", "ours, reviewed"),)
     assert check([folder], select=("PKL103",), pickle_allow=allow) == []
-    assert check([folder], select=("PKL103",), rule_options={"PKL103": {"allow": [{"global": "mypkg.*",
-                                                                "reason": "our package"}]}}) == []
+    assert check([folder], select=("PKL103",), rule_options={"PKL103": {"allow": [
+        {"global": "mypkg.model:Wrapper", "reason": "our class"}]}}) == []
+    # A wildcard is refused (reported, ignored): a package can re-export os.
+    found = check([folder], select=("PKL103",), rule_options={"PKL103": {"allow": [
+        {"global": "mypkg.*", "reason": "our package"}]}})
+    assert sorted(d.message.startswith("option `allow`") for d in found) == [False, True]
+    assert any("no wildcards" in d.message for d in found)
+    # The exact name must match module *and* name: a re-export path is another global.
+    (folder / "model.pkl").write_bytes(fx.proto(4) + fx.obj("mypkg", "Wrapper") + b".")
+    assert [d.code for d in check([folder], select=("PKL103",), pickle_allow=allow)] == ["PKL103"]
     found = check([folder], select=("PKL103",),
                   rule_options={"PKL103": {"allow": [{"global": "mypkg.model.Wrapper"}]}})
     assert sorted(d.message.startswith("option `allow`") for d in found) == [False, True]
@@ -111,7 +120,7 @@ def test_allow_never_overrides_the_denylist(tmp_path: Path) -> None:
     folder = model(tmp_path)
     (folder / "model.pkl").write_bytes(fx.system_call("true"))
     found = check([folder], pickle_allow=(("os.system", "nope"),),
-                  rule_options={"PKL103": {"allow": [{"global": "os.*", "reason": "nope"}]}})
+                  rule_options={"PKL103": {"allow": [{"global": "os.system", "reason": "nope"}]}})
     assert [d.code for d in found] == ["PKL100"]
 
 

@@ -102,31 +102,29 @@ def _is_artifact(folder: Path) -> bool:
     return has_mlmodel(folder) or os.path.isfile(folder / "meta.yaml") or is_tracking_root(folder)
 
 
-def _has_tool_table(path: Path) -> bool:
-    # A pyproject.toml that does not parse may hold `[tool.mlint]`: ignoring it would drop
-    # its settings silently (a gate with the wrong rules), so it is an error, as in ruff.
+def _load_toml(path: Path) -> dict[str, Any]:
+    """A config file's TOML document; any failure is a ConfigError naming the file."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+        return data
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    tool = data.get("tool")
+
+
+def _has_tool_table(path: Path) -> bool:
+    # A pyproject.toml that does not parse may hold `[tool.mlint]`: ignoring it would drop
+    # its settings silently (a gate with the wrong rules), so it is an error, as in ruff.
+    tool = _load_toml(path).get("tool")
     return isinstance(tool, dict) and "mlint" in tool
 
 
 def read_table(path: Path) -> dict[str, Any]:
     """The mlint settings table of a config file (validated for shape, not yet for rules)."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    data = _load_toml(path)
     if path.name == "pyproject.toml":
         table = data.get("tool", {}).get("mlint", {})
         prefix = "tool.mlint"
@@ -238,8 +236,9 @@ def _pickle_allow(value: Any, where: str) -> tuple[tuple[str, str], ...]:
         if unknown:
             raise ConfigError(f"{where} entry #{index}: unknown key {unknown[0]!r} (expected global, reason)")
         name, reason = item.get("global"), item.get("reason")
-        if not isinstance(name, str) or "." not in name.strip(". ") or " " in name:
-            raise ConfigError(f"{where} entry #{index}: `global` must be a dotted name like 'pkg.mod.Name'")
+        if not isinstance(name, str) or "." not in name.strip(". ") or " " in name or "*" in name:
+            raise ConfigError(f"{where} entry #{index}: `global` must be one exact dotted name "
+                              "like 'pkg.mod.Name' (no wildcards)")
         if not isinstance(reason, str) or not reason.strip():
             raise ConfigError(f"{where} entry #{index} ({name}): `reason` is required")
         out.append((name, reason.strip()))

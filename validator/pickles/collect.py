@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from .model import Finding, GlobalRef, Kind, Limits, Severity, Verdict, VersionFact
 from .policy import Policy, expects_code, normalize
@@ -41,6 +42,7 @@ class Collector:
         self.members: list[str] = []
         self.saw_joblib = False
         self._suppressed = False
+        self.getattrs: list[Any] = []  # GetattrVal instances, checked in finish()
 
     def add(self, kind: str, severity: Severity, message: str, offset: int | None = None, *,
             module: str | None = None, name: str | None = None, reason: str | None = None,
@@ -87,9 +89,26 @@ class Collector:
                      f"rebuilds code via {shown} where plain data is expected",
                      offset, module=module, name=name, reason=c.reason)
         elif c.verdict is Verdict.UNKNOWN:
-            sev = Severity.ERROR if self.policy.strict else Severity.WARNING
+            # Fail closed: whatever is not positively known to be safe for this flavor is an
+            # error (the `strict` switch of earlier versions is now always on).
+            # Artifacts that carry code by design (pyfunc python_model, cloudpickle formats)
+            # run their own code anyway: there an import is not a security verdict (PKL102
+            # reports the code; PKL120 checks the module is installable), except `__main__`,
+            # which never imports where the model is served.
+            sev = Severity.INFO if self.expect_code and module != "__main__" else Severity.ERROR
             self.add(Kind.UNKNOWN_GLOBAL, sev, f"imports {shown}, which is not allowlisted",
                      offset, module=module, name=name, reason=c.reason)
+
+    def verdict_of(self, module: str, name: str) -> Verdict | None:
+        g = self.globals.get((module, name, self.member))
+        return None if g is None else g.verdict
+
+    def check_getattrs(self) -> None:
+        """A getattr used anywhere but as the callee of a checked REDUCE is dangerous."""
+        for g in self.getattrs:
+            if g.pushes != g.safe:
+                self.on_global(g.module, g.name, g.offset)
+        self.getattrs.clear()
 
     def benign_callable(self, func: object) -> bool:
         """A discarded call to an allowlisted (or expected-code) global is pickle's own
@@ -108,6 +127,7 @@ class Collector:
             self.versions.append(fact)
 
     def finish(self) -> None:
+        self.check_getattrs()
         if not self.expect_code:
             return
         by_member: dict[str | None, list[_G]] = {}

@@ -21,8 +21,16 @@ LFS_MAGIC = b"version https://git-lfs.github.com/spec/"
 HEAD = 64
 
 
+TAR_MAGIC_AT = 257  # "ustar" in a POSIX/GNU tar header
+
+
+def sniff_tar(head: bytes) -> bool:
+    return head[TAR_MAGIC_AT:TAR_MAGIC_AT + 5] == b"ustar"
+
+
 def sniff_head(head: bytes) -> Container:
-    """Container kind from the first bytes; protocol 0/1 pickles need `looks_like_pickle`."""
+    """Container kind from the first bytes; protocol 0/1 pickles need `looks_like_pickle`.
+    A tar archive is recognised by `sniff_tar` on a longer head (its magic sits at 257)."""
     if not head:
         return Container.EMPTY
     if head.startswith(LFS_MAGIC):
@@ -41,7 +49,9 @@ def sniff_head(head: bytes) -> Container:
         return Container.BZ2
     if head.startswith(b"\xfd7zXZ\x00"):
         return Container.XZ
-    if head.startswith(b"\x5d\x00\x00"):
+    if head.startswith(b"\x5d\x00"):
+        # joblib's own test (_LZMA_PREFIX): properties 0x5d and a dictionary size whose low
+        # byte is 0; the rest of the size is free (a custom dict_size gives \x5d\x00\x01...).
         return Container.LZMA
     if head.startswith(b"\x04\x22\x4d\x18"):
         return Container.LZ4
@@ -132,10 +142,6 @@ class RegionFile:
 
 # --- .npy -------------------------------------------------------------------------------
 
-_DESCR = re.compile(r"^[<>|=]?([a-zA-Z?])(\d*)")
-_SIZES = {"?": 1, "b": 1, "B": 1, "i": None, "u": None, "f": None, "c": None, "O": 8,
-          "M": None, "m": None, "S": None, "U": None, "V": None}
-
 
 def parse_npy_header(data: bytes) -> tuple[dict[str, Any], int] | None:
     """(header dict, header length incl. preamble) or None if malformed. Uses literal_eval:
@@ -161,33 +167,100 @@ def parse_npy_header(data: bytes) -> tuple[dict[str, Any], int] | None:
     return hdr, start + hlen
 
 
+_NAMED = {
+    "bool": 1, "bool_": 1, "int8": 1, "uint8": 1, "byte": 1, "ubyte": 1, "int16": 2,
+    "uint16": 2, "short": 2, "ushort": 2, "int32": 4, "uint32": 4, "intc": 4, "uintc": 4,
+    "int64": 8, "uint64": 8, "longlong": 8, "ulonglong": 8, "float16": 2, "half": 2,
+    "float32": 4, "single": 4, "float64": 8, "double": 8, "complex64": 8, "csingle": 8,
+    "complex128": 16, "cdouble": 16, "datetime64": 8, "timedelta64": 8,
+}
+_OBJECT_NAMES = frozenset({"o", "object", "object_", "object0"})
+_SHAPE_PREFIX = re.compile(r"^\((\s*\d+\s*(?:,\s*\d+\s*)*,?\s*)?\)|^(\d+)")
+_CODE = re.compile(r"^([?bBhHiIqQefdFDuUSVaMmcO])(\d*)$")
+_UNIT = re.compile(r"\[[0-9a-zA-Z]+\]$")
+
+
 def descr_info(descr: Any) -> tuple[int | None, bool]:
-    """(itemsize or None if unknown, has object fields) of an .npy `descr`."""
+    """(itemsize, has object fields) of an .npy header `descr`, following
+    `numpy.lib.format.descr_to_dtype`: a dtype string (byte order, repeat/shape prefix, comma
+    lists, names such as 'object' or 'float64'), a (base, shape) tuple, or a list of
+    (name, spec[, shape]) fields. Object dtypes are recognised in every spelling numpy
+    accepts that mlint knows; an itemsize of None means "not understood": the caller then
+    refuses the file (np.load might read it as an object array, i.e. unpickle it)."""
+    try:
+        return _descr(descr, 0)
+    except (ValueError, TypeError, RecursionError):
+        return None, "O" in repr(descr)
+
+
+def _descr(descr: Any, depth: int) -> tuple[int | None, bool]:
+    if depth > 32:
+        raise ValueError("descr nested too deeply")
     if isinstance(descr, str):
-        m = _DESCR.match(descr)
-        if m is None:
-            return None, False
-        char, digits = m.group(1), m.group(2)
-        if char == "O":
-            return 8, True
-        if digits:
-            return int(digits) * (4 if char == "U" else 1), False
-        return _SIZES.get(char), False
+        return _descr_str(descr)
+    if isinstance(descr, tuple) and len(descr) == 2:
+        size, obj = _descr(descr[0], depth + 1)
+        mult = _count(descr[1])
+        return (None if size is None or mult is None else size * mult), obj
     if isinstance(descr, list):
         total: int | None = 0
         obj = False
         for fld in descr:
-            if not isinstance(fld, tuple) or len(fld) < 2:
-                return None, obj
-            size, o = descr_info(fld[1])
+            if not isinstance(fld, tuple) or len(fld) not in (2, 3):
+                return None, obj or "O" in repr(fld)
+            size, o = _descr(fld[1], depth + 1) if len(fld) == 2 else \
+                _descr((fld[1], fld[2]), depth + 1)
             obj = obj or o
-            mult = 1
-            if len(fld) > 2 and isinstance(fld[2], tuple):
-                for d in fld[2]:
-                    mult *= d if isinstance(d, int) else 0
-            total = None if total is None or size is None else total + size * mult
+            total = None if total is None or size is None else total + size
         return total, obj
-    return None, False
+    return None, "O" in repr(descr)
+
+
+def _count(shape: Any) -> int | None:
+    if isinstance(shape, int) and not isinstance(shape, bool) and shape >= 0:
+        return shape
+    if isinstance(shape, tuple):
+        n = 1
+        for d in shape:
+            if not isinstance(d, int) or isinstance(d, bool) or d < 0:
+                return None
+            n *= d
+        return n
+    return None
+
+
+def _descr_str(text: str) -> tuple[int | None, bool]:
+    text = text.strip()
+    if "," in text:  # comma string: a structured dtype, one field per part
+        parts = [_descr_str(p) for p in text.split(",") if p.strip()]
+        obj = any(o for _, o in parts)
+        sizes = [s for s, _ in parts]
+        return (None if None in sizes else sum(s for s in sizes if s is not None)), obj
+    mult = 1
+    m = _SHAPE_PREFIX.match(text)
+    if m is not None:
+        dims = (m.group(1) or "").replace(" ", "").strip(",") if m.group(2) is None \
+            else m.group(2)
+        for d in filter(None, dims.split(",")):
+            mult *= int(d)
+        text = text[m.end():].strip()
+    if text[:1] in "<>|=":
+        text = text[1:]
+    core = _UNIT.sub("", text)
+    if core.lower() in _OBJECT_NAMES or re.fullmatch(r"O\d*", core):
+        return 8 * mult, True
+    size: int | None = _NAMED.get(core)
+    if size is None:
+        c = _CODE.match(core)
+        if c is None:
+            return None, "O" in core
+        char, digits = c.group(1), c.group(2)
+        if digits:
+            size = int(digits) * (4 if char == "U" else 1)
+        else:
+            size = {"?": 1, "b": 1, "B": 1, "h": 2, "H": 2, "i": 4, "I": 4, "q": 8, "Q": 8,
+                    "e": 2, "f": 4, "d": 8, "F": 8, "D": 16, "M": 8, "m": 8}.get(char)
+    return (None if size is None else size * mult), False
 
 
 def parse_lfs_pointer(text: bytes) -> dict[str, str]:

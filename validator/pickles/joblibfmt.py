@@ -22,9 +22,16 @@ from .values import GlobalVal, Map, Obj
 _WRAPPER_MODULES = frozenset(
     {"joblib.numpy_pickle", "sklearn.externals.joblib.numpy_pickle"}
 )
-_DESCR = re.compile(r"^[<>|=]?([?bBhHiIlLqQpPefdgFDGSUVOMmbiufc])(\d*)")
-_FIXED = {"?": 1, "b": 1, "B": 1, "h": 2, "H": 2, "i": 4, "I": 4, "l": 8, "L": 8, "q": 8,
-          "Q": 8, "p": 8, "P": 8, "e": 2, "f": 4, "d": 8, "g": 16, "F": 8, "D": 16, "G": 32}
+# What numpy's dtype.__reduce__ writes: a kind letter and (mostly) the item size ('f8',
+# 'O8', 'V16', 'U3', 'M8'). Anything else is not what joblib writes: not guessed, refused.
+_DESCR = re.compile(r"^[<>|=]?([?bBhHiIqQefdgFDGSUVOMmuca])(\d*)$")
+# Sizes that do not depend on the platform (no 'l', 'L', 'p', 'P', 'g', 'G' without digits).
+_FIXED = {"?": 1, "b": 1, "B": 1, "h": 2, "H": 2, "i": 4, "I": 4, "q": 8, "Q": 8, "e": 2,
+          "f": 4, "d": 8, "F": 8, "D": 16, "M": 8, "m": 8}
+# Flexible kinds: numpy's dtype.__setstate__ honours the pickled elsize and flags for these
+# (verified with numpy 2.4: 'V8' + flags 63 -> hasobject; 'f8' ignores both).
+_FLEXIBLE = frozenset("SUVa")
+_NPY_ITEM_HASOBJECT = 0x01
 
 
 class JoblibFrameError(Exception):
@@ -45,42 +52,71 @@ def _is_dtype(v: Any) -> bool:
 
 
 def _dtype_info(v: Any, off: int) -> tuple[int, bool]:
-    """(itemsize, hasobject) of a symbolic numpy.dtype(descr, align, copy) + BUILD state."""
+    """(itemsize, hasobject) of a symbolic numpy.dtype(descr, align, copy) + BUILD state, as
+    numpy would compute them after `__setstate__` (which joblib's reader then trusts)."""
     if not _is_dtype(v):
         raise JoblibFrameError(off, "joblib array dtype is not a numpy.dtype reconstruction")
     args = v.args
     descr = args[0] if isinstance(args, tuple) and args else None
     if not isinstance(descr, str):
         raise JoblibFrameError(off, "joblib array dtype has no constant type string")
-    state = v.state
-    fields_obj = False
-    elsize = -1
-    if isinstance(state, tuple) and len(state) >= 6:
-        if isinstance(state[5], int):
-            elsize = state[5]
-        fields_obj = _fields_have_object(state[4] if len(state) > 4 else None, off)
     m = _DESCR.match(descr)
     if m is None:
         raise JoblibFrameError(off, f"unrecognised dtype {descr!r}")
     char, digits = m.group(1), m.group(2)
     if char == "O":
-        return 8, True
-    if elsize > 0:
-        return elsize, fields_obj
+        return 8, True  # numpy forces hasobject for 'O' whatever the state says
+    state = v.state
+    flexible = char in _FLEXIBLE
+    elsize, flags, structural = -1, None, False
+    if state is not None:
+        if not isinstance(state, tuple) or len(state) < 8:
+            raise JoblibFrameError(off, "dtype state is not numpy's 8/9-tuple")
+        elsize, flags = state[5], state[7]
+        if not isinstance(elsize, int) or not isinstance(flags, int):
+            raise JoblibFrameError(off, "dtype state elsize/flags are not constant ints")
+        structural = _fields_have_object(state[4], off) or _subarray_has_object(state[2], off)
+    if flexible:
+        hasobject = flags is not None and bool(flags & _NPY_ITEM_HASOBJECT)
+        if structural and not hasobject:
+            # numpy then believes the fields hold no objects and joblib reads raw bytes as
+            # object pointers: not a load anyone can reason about statically.
+            raise JoblibFrameError(off, "dtype has object fields but its flags deny it")
+        if hasobject:
+            return 8, True
+        if elsize > 0:
+            return elsize, False
+        if digits:
+            return int(digits) * (4 if char == "U" else 1), False
+        raise JoblibFrameError(off, f"cannot size flexible dtype {descr!r}")
+    if structural:
+        raise JoblibFrameError(off, f"fixed-size dtype {descr!r} with structured state")
     if digits:
-        n = int(digits)
-        return (n * 4 if char == "U" else n), fields_obj
+        if char not in _FIXED and char not in "iufcb":
+            raise JoblibFrameError(off, f"cannot size dtype {descr!r}")
+        return int(digits), False
     if char in _FIXED:
-        return _FIXED[char], fields_obj
+        return _FIXED[char], False
     raise JoblibFrameError(off, f"cannot size dtype {descr!r}")
 
 
 def _fields_have_object(fields: Any, off: int) -> bool:
-    if not isinstance(fields, Map):
+    if fields is None:
         return False
+    if not isinstance(fields, Map):
+        raise JoblibFrameError(off, "structured dtype fields are not a plain dict")
     if fields.count > len(fields.items):
         raise JoblibFrameError(off, "structured dtype with too many fields to inspect")
-    return any(isinstance(spec, tuple) and spec and _dtype_info(spec[0], off)[1] for _, spec in fields.items)
+    return any(isinstance(spec, tuple) and spec and _dtype_info(spec[0], off)[1]
+               for _, spec in fields.items)
+
+
+def _subarray_has_object(sub: Any, off: int) -> bool:
+    if sub is None:
+        return False
+    if not isinstance(sub, tuple) or not sub:
+        raise JoblibFrameError(off, "dtype subarray state is not (dtype, shape)")
+    return _dtype_info(sub[0], off)[1]
 
 
 def skip_wrapper_payload(r: Reader, state: Any, off: int) -> bool:

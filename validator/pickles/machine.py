@@ -11,13 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 from . import opcodes as oc
+from .calls import CallOps
 from .collect import Collector
 from .joblibfmt import JoblibFrameError, skip_wrapper_payload, wrapper_class
 from .model import Kind, Severity
-from .policy import state_version_keys
+from .policy import normalize, state_version_keys
 from .stackops import StackError, StackOps
 from .stream import CapReached, Reader
-from .values import GlobalVal, Map, Obj, Seq, Unknown, describe
+from .values import GetattrVal, GlobalVal, Map, Obj, Seq, Unknown, describe
+
+_GETATTR = ("builtins", "getattr")
 
 _TABLES: dict[type, list[Any]] = {}
 
@@ -30,7 +33,7 @@ def _handler_table(cls: type) -> list[Any]:
     return table
 
 
-class Machine(StackOps):
+class Machine(CallOps, StackOps):
     def __init__(self, reader: Reader, col: Collector, depth: int = 0) -> None:
         self.r = reader
         self.col = col
@@ -174,6 +177,8 @@ class Machine(StackOps):
             self.col.add(Kind.MEMO, Severity.ERROR,
                          f"GET of memo index {arg}, which was never set: loading fails here", off)
             v = Unknown("unset memo entry")
+        elif isinstance(v, GetattrVal):
+            v.pushes += 1
         self.stack.append(v)
 
     op_BINGET = op_LONG_BINGET = op_GET
@@ -181,6 +186,12 @@ class Machine(StackOps):
     # imports and calls
     def op_GLOBAL(self, arg: Any, off: int) -> None:
         module, name = arg
+        if normalize(module, name) == _GETATTR:
+            # Judged where it is called (op_REDUCE) or, failing that, at the end of the scan.
+            val = GetattrVal(module, name, off)
+            self.col.getattrs.append(val)
+            self.stack.append(val)
+            return
         self.col.on_global(module, name, off)
         if wrapper_class(module, name):
             # From here on, any BUILD whose class we cannot name might be a wrapper built in
@@ -206,11 +217,6 @@ class Machine(StackOps):
         self.stack.append(GlobalVal("?", "?", off, resolved=False))
 
     op_EXT1 = op_EXT2 = op_EXT4 = ext
-
-    def op_REDUCE(self, arg: Any, off: int) -> None:
-        args = self.pop(off)
-        func = self.pop(off)
-        self.stack.append(Obj(func, args, off, "reduce"))
 
     def op_NEWOBJ(self, arg: Any, off: int) -> None:
         args = self.pop(off)

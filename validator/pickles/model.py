@@ -45,6 +45,7 @@ class Kind:
     UNRESOLVED_GLOBAL = "unresolved-global"
     CODE_OBJECT = "code-object"
     EXPECTED_CODE = "expected-code"
+    CODE_CALLED = "code-called"
     TRUNCATED = "truncated"
     UNSUPPORTED_CONTAINER = "unsupported-container"
     NOT_SERIALIZED = "not-serialized"
@@ -86,6 +87,7 @@ class Container(str, Enum):
     SKOPS = "skops"
     NPZ = "npz"
     NPY = "npy"
+    TAR = "tar"  # torch.save's legacy (< 0.4) tar layout: members storages/tensors/pickle
     LFS_POINTER = "lfs-pointer"
     EMPTY = "empty"
     UNKNOWN = "unknown"

@@ -9,6 +9,7 @@ STACK_GLOBAL once decoded, so it is decoded here too (latin-1: a superset of eve
 from __future__ import annotations
 
 import codecs
+import re
 import struct
 from dataclasses import dataclass
 
@@ -59,6 +60,7 @@ for _c, _n, _k in _DEFS:
     ARGKIND[_c[0]] = _k
     CODE[_n] = _c[0]
 
+_GET, _PUT = CODE["GET"], CODE["PUT"]
 _I4 = struct.Struct("<i")
 _U4 = struct.Struct("<I")
 _U8 = struct.Struct("<Q")
@@ -142,7 +144,31 @@ def read_arg(r: Reader, code: int, kind: int, off: int, keep: int, maxline: int)
     line = r.readline(maxline)
     if line is None:
         raise Truncated(off, NAMES[code] or "?")
+    if kind == LINE_INT and code in (_GET, _PUT):
+        try:  # load_get/load_put: PyLong_FromString(s, NULL, 10)
+            return int(line[:-1], 10)
+        except ValueError as exc:
+            raise BadArgument(off, f"bad memo index {line[:40]!r}") from exc
     return _line_value(line[:-1], kind, off)
+
+
+# The C unpickler's INT: strtol(s, &end, 0) -- C base-0 syntax, octal "010" included -- and a
+# bool when the line is exactly 2 characters worth 0 or 1 ("01", "-0", "+1", " 1"); when
+# strtol does not end at the newline (or overflows) it falls back to PyLong_FromString(s, 0),
+# i.e. Python's int(s, 0) (underscores, surrounding whitespace). Verified against
+# pickle.loads on benign inputs in tests/pickles/test_differential.py.
+_STRTOL = re.compile(rb"^[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$")
+
+
+def _c_int(line: bytes) -> int | bool:
+    m = _STRTOL.match(line)
+    if m is not None:
+        digits = m.group(2)
+        base = 16 if digits[:2].lower() == b"0x" else 8 if digits[:1] == b"0" else 10
+        value = int(digits, base) * (-1 if m.group(1) == b"-" else 1)
+        if -(2**63) <= value < 2**63:
+            return bool(value) if len(line) == 2 and value in (0, 1) else value
+    return int(line, 0)
 
 
 def _counted(r: Reader, code: int, kind: int, off: int, keep: int) -> Arg:
@@ -179,13 +205,9 @@ def _counted(r: Reader, code: int, kind: int, off: int, keep: int) -> Arg:
 def _line_value(line: bytes, kind: int, off: int) -> Arg:
     try:
         if kind == LINE_INT:
-            if line == b"00":
-                return False
-            if line == b"01":
-                return True
-            return int(line)
-        if kind == LINE_LONG:
-            return int(line[:-1] if line.endswith(b"L") else line)
+            return _c_int(line)
+        if kind == LINE_LONG:  # load_long: a trailing 'L' dropped, then PyLong_FromString(s, 0)
+            return int(line[:-1] if line.endswith(b"L") else line, 0)
         if kind == LINE_FLOAT:
             return float(line)
         if kind == LINE_STR:

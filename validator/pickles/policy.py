@@ -50,23 +50,33 @@ def _load_yaml(name: str) -> Any:
     return yaml.safe_load(text)
 
 
-def _rules(entries: Iterable[Mapping[str, str]], source: str) -> tuple[Rule, ...]:
+def _rules(entries: Iterable[Mapping[str, str]], source: str, *, exact: bool = False,
+           default_reason: str = "") -> tuple[Rule, ...]:
     out = []
     for e in entries:
-        pattern, reason = str(e["pattern"]), str(e.get("reason") or "").strip()
+        pattern = str(e["pattern"])
+        reason = str(e.get("reason") or default_reason or "").strip()
         if not reason:
             raise ValueError(f"policy entry {pattern!r} in {source} has no reason")
-        _check_pattern(pattern)
+        _check_pattern(pattern, exact=exact)
         out.append(Rule(pattern, reason, source))
     return tuple(out)
 
 
-def _check_pattern(pattern: str) -> None:
-    if pattern.endswith(".*") and ":" not in pattern and len(pattern) > 2:
+def _check_pattern(pattern: str, *, exact: bool = False) -> None:
+    """Allowlist entries (`exact`) must name one object: 'mod:qualname'. Wildcards ('mod:*',
+    'mod.*') are for the denylist and the code tier only: an allowlist wildcard would also
+    allow whatever a module re-exports (`pkg.something.os`) or defines later."""
+    if not exact and pattern.endswith(".*") and ":" not in pattern and len(pattern) > 2:
         return
     mod, sep, name = pattern.partition(":")
     if not sep or not mod or not name:
-        raise ValueError(f"bad policy pattern {pattern!r}: use 'mod:name', 'mod:*' or 'mod.*'")
+        raise ValueError(f"bad policy pattern {pattern!r}: use "
+                         + ("an exact 'mod:name'" if exact else "'mod:name', 'mod:*' or 'mod.*'"))
+    if exact and ("*" in pattern or not all(p.isidentifier() for p in
+                                           mod.split(".") + name.split("."))):
+        raise ValueError(f"allowlist entry {pattern!r} must be an exact 'module:qualname' "
+                         "(no wildcards)")
 
 
 def _match(pattern: str, module: str, name: str, dotted_wildcards: bool) -> bool:
@@ -88,16 +98,31 @@ class _Index:
 
     def __init__(self, rules: Iterable[Rule], *, dotted_wildcards: bool = False) -> None:
         self.dotted = dotted_wildcards
-        self.by_top: dict[str, list[Rule]] = {}
-        for r in rules:
-            top = r.pattern.split(":")[0].split(".")[0]
-            self.by_top.setdefault(top, []).append(r)
+        # Exact entries (thousands, generated) in a dict; wildcards (denylist, code tier)
+        # in short lists per top-level module. First rule wins, as in file order.
+        self.exact: dict[tuple[str, str], Rule] = {}
+        self.by_top: dict[str, list[tuple[int, Rule]]] = {}
+        self.order: dict[int, int] = {}
+        for i, r in enumerate(rules):
+            if "*" in r.pattern:
+                top = r.pattern.split(":")[0].split(".")[0]
+                self.by_top.setdefault(top, []).append((i, r))
+            else:
+                mod, _, name = r.pattern.partition(":")
+                if (mod, name) not in self.exact:
+                    self.exact[(mod, name)] = r
+                    self.order[id(r)] = i
 
     def find(self, module: str, name: str) -> Rule | None:
-        for r in self.by_top.get(module.split(".")[0], ()):
+        exact = self.exact.get((module, name))
+        best = None if exact is None else (self.order[id(exact)], exact)
+        for i, r in self.by_top.get(module.split(".")[0], ()):
+            if best is not None and i > best[0]:
+                break
             if _match(r.pattern, module, name, self.dotted):
-                return r
-        return None
+                best = (i, r)
+                break
+        return None if best is None else best[1]
 
 
 def normalize(module: str, name: str) -> tuple[str, str]:
@@ -131,12 +156,12 @@ class Policy:
                ) -> Policy:
         """Add allowlist entries; each needs a non-empty reason. Never overrides the denylist."""
         rules = tuple(
-            e if isinstance(e, Rule) else _rules([e], source)[0] for e in entries
+            e if isinstance(e, Rule) else _rules([e], source, exact=True)[0] for e in entries
         )
         for r in rules:
             if not r.reason.strip():
                 raise ValueError(f"allowlist extension {r.pattern!r} has no reason")
-            _check_pattern(r.pattern)
+            _check_pattern(r.pattern, exact=True)
         return Policy(self.deny, self.code, self.allow_groups, self.extra_allow + rules,
                       self.strict)
 
@@ -217,8 +242,15 @@ def default_policy() -> Policy:
     deny = _rules(_load_yaml("denylist.yaml")["entries"], "denylist.yaml")
     code = _rules(_load_yaml("code.yaml")["entries"], "code.yaml")
     groups: dict[str, tuple[tuple[str, ...], tuple[Rule, ...]]] = {}
-    for gname, g in _load_yaml("allowlist.yaml")["groups"].items():
-        groups[gname] = (tuple(g["flavors"]), _rules(g["entries"], f"allowlist.yaml:{gname}"))
+    # allowlist.yaml is curated by hand; allowlist_libs.yaml is generated from the installed
+    # libraries (tests/data/pickles/gen_allowlist_libs.py). Both: exact names only.
+    for fname in ("allowlist.yaml", "allowlist_libs.yaml"):
+        for gname, g in _load_yaml(fname)["groups"].items():
+            if gname in groups:
+                raise ValueError(f"allowlist group {gname!r} defined twice")
+            groups[gname] = (tuple(g["flavors"]),
+                             _rules(g["entries"], f"{fname}:{gname}", exact=True,
+                                    default_reason=str(g.get("reason") or "")))
     return Policy(deny, code, groups)
 
 

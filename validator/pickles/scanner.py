@@ -16,13 +16,13 @@ from . import opcodes as oc
 from .collect import Collector
 from .containers import (
     HEAD,
-    descr_info,
     open_decompressor,
     parse_lfs_pointer,
-    parse_npy_header,
     sniff_head,
+    sniff_tar,
 )
 from .joblibfmt import JoblibFrameError
+from .layers import LayerOps
 from .machine import Machine, StackError
 from .model import COMPRESSED, Container, Finding, Kind, Limits, ScanReport, Severity
 from .policy import Policy, default_policy
@@ -52,6 +52,8 @@ def sniff(path: str | os.PathLike[str]) -> Container:
     with open(path, "rb") as f:
         head = f.read(_TRIAL)
         kind = sniff_head(head[:HEAD])
+        if kind is Container.UNKNOWN and sniff_tar(head):
+            return Container.TAR
         if kind is Container.ZIP:
             from .zipscan import classify_zip
             try:
@@ -68,12 +70,14 @@ def sniff(path: str | os.PathLike[str]) -> Container:
 
 def sniff_bytes(data: bytes) -> Container:
     kind = sniff_head(data[:HEAD])
+    if kind is Container.UNKNOWN and sniff_tar(data):
+        return Container.TAR
     if kind is Container.UNKNOWN and looks_like_pickle(data[:_TRIAL]):
         return Container.PICKLE
     return kind
 
 
-class _Scan:
+class _Scan(LayerOps):
     def __init__(self, col: Collector) -> None:
         self.col = col
         self.layers: list[Container] = []
@@ -88,7 +92,9 @@ class _Scan:
         r = Reader(raw, col.budget, seekable=seekable)
         head = r.peek(_TRIAL)
         kind = sniff_head(head[:HEAD])
-        if kind is Container.UNKNOWN and looks_like_pickle(head):
+        if kind is Container.UNKNOWN and sniff_tar(head):
+            kind = Container.TAR
+        elif kind is Container.UNKNOWN and looks_like_pickle(head):
             kind = Container.PICKLE
         self.layers.append(kind)
         if kind is Container.PICKLE:
@@ -99,7 +105,10 @@ class _Scan:
         if kind is Container.ZIP:
             f = raw if seekable else self.spool(r)
             return scan_zip(f, col, depth, self.member)
-        if kind is Container.NPY:
+        if kind is Container.TAR:
+            f = raw if seekable else self.spool(r)
+            self.tar(f, depth)
+        elif kind is Container.NPY:
             self.npy(r, depth)
         elif kind is Container.LFS_POINTER:
             info = parse_lfs_pointer(r.read(1024))
@@ -146,30 +155,6 @@ class _Scan:
             tmp.write(chunk)
         tmp.seek(0)
         return tmp  # type: ignore[return-value]
-
-    def npy(self, r: Reader, depth: int) -> None:
-        col = self.col
-        head = r.peek(65536 + 12)
-        parsed = parse_npy_header(head)
-        if parsed is None:
-            col.incomplete(Kind.UNSUPPORTED_CONTAINER, "malformed .npy header", 0)
-            return
-        hdr, hlen = parsed
-        r.skip(hlen)
-        size, has_object = descr_info(hdr["descr"])
-        if has_object:
-            # np.save pickles object arrays right after the header.
-            self.walk_streams(r, depth, single=True)
-            return
-        count = 1
-        for d in hdr["shape"] if isinstance(hdr["shape"], tuple) else ():
-            count *= d if isinstance(d, int) else 0
-        want = None if size is None else size * count
-        got = r.skip(want if want is not None else 1 << 62)
-        if want is not None and got < want:
-            col.incomplete(Kind.TRUNCATED, f".npy data ends after {got} of {want} bytes", r.pos)
-        elif want is not None and not r.at_end():
-            col.add(Kind.TRAILING_DATA, Severity.WARNING, "bytes after the .npy array data", r.pos)
 
     def walk_streams(self, r: Reader, depth: int, single: bool = False) -> None:
         col = self.col

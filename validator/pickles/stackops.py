@@ -12,7 +12,7 @@ from typing import Any
 from .collect import Collector
 from .model import Kind, Limits, Severity
 from .opcodes import Skipped
-from .values import GlobalVal, Map, Obj, Seq, Unknown, describe
+from .values import GetattrVal, GlobalVal, Map, Obj, Seq, Unknown, describe
 
 
 class StackError(Exception):
@@ -99,7 +99,10 @@ class StackOps:
             self.discard(v, off)
 
     def op_DUP(self, arg: Any, off: int) -> None:
-        self.stack.append(self.top(off))
+        v = self.top(off)
+        if isinstance(v, GetattrVal):
+            v.pushes += 1
+        self.stack.append(v)
 
     def op_FRAME(self, arg: Any, off: int) -> None:
         # Framing only batches reads, but _pickle.c reads the whole declared frame first and

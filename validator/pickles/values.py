@@ -23,6 +23,37 @@ class GlobalVal:
         return f"<global {self.module}.{self.name}>" if self.resolved else "<unresolved global>"
 
 
+class GetattrVal(GlobalVal):
+    """`builtins.getattr`, judged where it is called: pickle writes bound methods as
+    `getattr(obj, "name")` and zoneinfo/classmethod reducers as `getattr(Cls, "name")`; any
+    other use (called on computed operands, stored, passed along) is dangerous. `pushes`
+    counts how often the value is put on the stack (GLOBAL, GET, DUP), `safe` how often a
+    REDUCE consumed it with checked operands."""
+
+    __slots__ = ("pushes", "safe")
+
+    def __init__(self, module: str, name: str, offset: int) -> None:
+        super().__init__(module, name, offset)
+        self.pushes = 1
+        self.safe = 0
+
+
+class BoundMethod:
+    """`getattr(instance, "name")` on an instance of an allowlisted class: a bound method.
+    Harmless as data (FunctionTransformer(scaler.transform)); calling it at load time is
+    judged as the exact global `module:Class.name`."""
+
+    __slots__ = ("memoized", "module", "qualname")
+
+    def __init__(self, module: str, qualname: str) -> None:
+        self.module = module
+        self.qualname = qualname
+        self.memoized = False
+
+    def __repr__(self) -> str:
+        return f"<bound method {self.module}.{self.qualname}>"
+
+
 class Obj:
     """Result of REDUCE/NEWOBJ/INST/OBJ: a call that would happen at load time."""
 

@@ -38,6 +38,12 @@ _SKOPS_LOADERS = frozenset(
 def classify_zip(names: list[str]) -> Container:
     if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
         return Container.TORCH
+    if any(n == "archive_format" or n.endswith("/archive_format") for n in names):
+        return Container.TORCH  # torch.export's pt2 archive (default format of recent MLflow)
+    return _other_zip(names)
+
+
+def _other_zip(names: list[str]) -> Container:
     if "schema.json" in names:
         return Container.SKOPS
     if names and all(n.endswith(".npy") for n in names):
@@ -62,21 +68,20 @@ def scan_zip(f: BinaryIO, col: Collector, depth: int, scan_member: MemberScan) -
     names = [i.filename for i in infos]
     kind = classify_zip(names)
     outer = col.member
-    torch_prefixes = {n[: -len("data.pkl")] for n in names if n.endswith("data.pkl")}
+    raw_dirs, magic_dirs = _torch_storage_dirs(names) if kind is Container.TORCH else ((), ())
     if len(infos) > col.limits.max_members:
         col.incomplete(Kind.CAP_REACHED,
                        f"archive has {len(infos)} members; only {col.limits.max_members} scanned")
         infos = infos[: col.limits.max_members]
     try:
         for info in infos:
-            if info.is_dir():
+            if info.filename.endswith("/"):  # ZipInfo.is_dir() raises on an empty name
                 continue
             label = info.filename if outer is None else f"{outer}!{info.filename}"
             col.member = label
-            if kind is Container.TORCH and any(
-                info.filename.startswith(p + "data/") for p in torch_prefixes
-            ):
+            if _raw_storage(info.filename, raw_dirs):
                 continue  # raw tensor storage: PyTorch reads these bytes, never unpickles them
+            magic_only = info.filename.startswith(magic_dirs)
             try:
                 stream = _open_member(f, info, col)
             except (ValueError, OSError, EOFError, struct.error) as exc:
@@ -90,11 +95,55 @@ def scan_zip(f: BinaryIO, col: Collector, depth: int, scan_member: MemberScan) -
                 _audit_skops(stream, col)
                 continue
             col.persistent_ids_expected = kind is Container.TORCH
+            if magic_only:
+                if not _has_magic(stream.read(4)):
+                    continue
+                stream = _open_member(f, info, col)  # from the start again
+                if stream is None:
+                    continue
             scan_member(stream, info.compress_type == zipfile.ZIP_STORED, label, depth + 1)
     finally:
         col.member = outer
         col.persistent_ids_expected = False
     return kind
+
+
+def _torch_storage_dirs(names: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(folders of raw tensor storages, folders scanned only when a member has a magic).
+
+    torch.load reads `P/data.pkl` with its storages in `P/data/`; TorchScript does the same
+    for every archive `P/X.pkl` (constants.pkl -> constants/, traced_inputs.pkl ->
+    traced_inputs/, where an empty `0` is a zero-size storage). A pt2 archive
+    (`P/archive_format`) keeps raw weights in `P/data/weights/`; its `P/data/constants/`
+    holds raw tensors or serialized objects, so only members with a pickle/zip magic there
+    are scanned (a raw weight whose first byte happens to be an opcode is no pickle)."""
+    roots = {n[: -len("data.pkl")] for n in names if n == "data.pkl" or n.endswith("/data.pkl")}
+    raw: list[str] = []
+    magic: list[str] = []
+    for n in names:
+        head, _, base = n.rpartition("/")
+        root = head + "/" if head else ""
+        if base.endswith(".pkl") and root in roots:
+            raw.append(n[: -len(".pkl")] + "/")
+        elif base == "archive_format":
+            raw.append(root + "data/weights/")
+            magic.append(root + "data/constants/")
+    return tuple(raw), tuple(magic)
+
+
+def _raw_storage(name: str, raw_dirs: tuple[str, ...]) -> bool:
+    """A storage is `<dir><key>`: one more path component, never itself a pickle (so an
+    `a.pkl` next to `a/data.pkl` cannot hide the latter)."""
+    for d in raw_dirs:
+        if name.startswith(d):
+            key = name[len(d):]
+            return "/" not in key and not key.endswith(".pkl") and bool(key)
+    return False
+
+
+def _has_magic(head: bytes) -> bool:
+    return (head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05")) \
+        or head[:2] == b"PK"
 
 
 def _open_member(f: BinaryIO, info: zipfile.ZipInfo, col: Collector) -> BinaryIO | None:

@@ -3,7 +3,7 @@ conda.yaml and requirements.txt, the same Python everywhere, pins matching saved
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from packaging.version import Version
 
@@ -44,8 +44,17 @@ FLAVOR_LIBRARIES: dict[str, tuple[str, tuple[str, ...]]] = {
 MLFLOW_NAMES = ("mlflow", "mlflow-skinny", "mlflow-tracing")
 
 
-def _python_pin(model: ModelDir) -> tuple[str, int, str, str] | None:
-    """(conda file, index, operator, version) of conda's `python` dependency."""
+class PythonPin(NamedTuple):
+    """Conda's `python` dependency: its file, position in `dependencies`, operator and version."""
+
+    file: str
+    position: int
+    operator: str
+    version: str
+
+
+def _python_pin(model: ModelDir) -> PythonPin | None:
+    """Conda's `python` dependency, or None when there is none."""
     rel = env_file(model, "conda")
     data = yaml_mapping(model, rel)
     deps = data.get("dependencies") if data else None
@@ -55,8 +64,8 @@ def _python_pin(model: ModelDir) -> tuple[str, int, str, str] | None:
         if isinstance(dep, str) and re.match(r"^python\b(?![-_])", dep.strip()):
             match = CONDA_DEP.match(dep.strip().replace(" ", ""))
             if match is None:
-                return rel, i, "?", dep
-            return rel, i, match.group(2) or "", match.group(3) or ""
+                return PythonPin(rel, i, "?", dep)
+            return PythonPin(rel, i, match.group(2) or "", match.group(3) or "")
     return None
 
 
@@ -94,7 +103,7 @@ def conda_matches_requirements(model: ModelDir, options: Mapping[str, Any]) -> I
     """
     txt = requirements_txt(model)
     conda = conda_pip(model)
-    if txt is None or conda is None or not conda[1]:
+    if txt is None or conda is None or not conda.entries:
         return
     conda_rel, pip = conda
 
@@ -177,8 +186,8 @@ def python_versions_agree(model: ModelDir, options: Mapping[str, Any]) -> Iterat
     if venv is not None and isinstance(venv.get("python"), str):
         others.append((venv_rel, "/python", venv["python"]))
     pin = _python_pin(model)
-    if pin is not None and pin[2] in ("=", "==") and pin[3]:
-        others.append((pin[0], f"/dependencies/{pin[1]}", pin[3]))
+    if pin is not None and pin.operator in ("=", "==") and pin.version:
+        others.append((pin.file, f"/dependencies/{pin.position}", pin.version))
     if not isinstance(ref, str) or not ref:
         if len(others) < 2:
             return

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -91,14 +91,28 @@ def _parse(unit: ModelDir, text: str, line: int = 1, column: int = 1) -> Entry:
     return replace(base, line=line, column=base.column - 1 + column)
 
 
-def conda_pip(unit: ModelDir) -> tuple[str, list[Located]] | None:
-    """(conda file, its `pip:` list entries), or None when there is no readable conda file."""
+class CondaPip(NamedTuple):
+    """A conda file and the entries of its `pip:` list."""
+
+    file: str
+    entries: list[Located]
+
+
+class Pin(NamedTuple):
+    """An exact requirement pin (`==`, `===`) and the line that declares it."""
+
+    where: Located
+    version: Version
+
+
+def conda_pip(unit: ModelDir) -> CondaPip | None:
+    """The conda file's `pip:` list entries, or None when there is no readable conda file."""
     # Memoised: five ENV rules ask, and parsing the lines was ~10% of a check (profile in
     # docs/performance.md). Callers must not mutate the result.
     return unit.memo("conda_pip", lambda: _conda_pip(unit))
 
 
-def _conda_pip(unit: ModelDir) -> tuple[str, list[Located]] | None:
+def _conda_pip(unit: ModelDir) -> CondaPip | None:
     rel = env_file(unit, "conda")
     data = yaml_mapping(unit, rel)
     if data is None:
@@ -111,7 +125,7 @@ def _conda_pip(unit: ModelDir) -> tuple[str, list[Located]] | None:
                 for j, item in enumerate(dep["pip"]):
                     if isinstance(item, str) and item.strip():
                         found.append(Located(_parse(unit, item), rel, f"/dependencies/{i}/pip/{j}"))
-    return rel, found
+    return CondaPip(rel, found)
 
 
 def python_env_deps(unit: ModelDir) -> list[Located]:
@@ -139,7 +153,7 @@ def all_requirement_lines(unit: ModelDir) -> list[Located]:
     lines = list(requirements_txt(unit) or [])
     conda = conda_pip(unit)
     if conda is not None:
-        lines += conda[1]
+        lines += conda.entries
     return lines + python_env_deps(unit)
 
 
@@ -149,7 +163,7 @@ def declared(unit: ModelDir) -> list[Located]:
     if txt is not None:
         return txt
     conda = conda_pip(unit)
-    return conda[1] if conda is not None else []
+    return conda.entries if conda is not None else []
 
 
 def parse_version(text: Any) -> Version | None:
@@ -160,9 +174,9 @@ def parse_version(text: Any) -> Version | None:
         return None
 
 
-def version_pins(model: ModelDir) -> dict[str, tuple[Located, Version]]:
+def version_pins(model: ModelDir) -> dict[str, Pin]:
     """Exact pins (`==`, `===`) among the declared requirements: name -> (line, version)."""
-    pins: dict[str, tuple[Located, Version]] = {}
+    pins: dict[str, Pin] = {}
     for found in declared(model):
         req = found.entry.requirement
         if req is None:
@@ -170,7 +184,7 @@ def version_pins(model: ModelDir) -> dict[str, tuple[Located, Version]]:
         for spec in req.specifier:
             version = parse_version(spec.version) if spec.operator in ("==", "===") else None
             if version is not None:
-                pins.setdefault(found.entry.name, (found, version))
+                pins.setdefault(found.entry.name, Pin(found, version))
     return pins
 
 

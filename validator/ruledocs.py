@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from mlint.registry import FAMILIES, Registry, Rule
+from mlint.core.registry import FAMILIES, Registry, Rule
 
 DOCS_URL = "https://github.com/mlint-dev/mlint/blob/main/docs/rules.md"
 
@@ -16,6 +16,14 @@ def help_uri(meta: Rule) -> str:
 def help_uri_for(code: str, name: str) -> str:
     """The rule's section in docs/rules.md (the anchor GitHub generates for its heading)."""
     return f"{DOCS_URL}#{code.lower()}-{name}"
+
+
+def defined_in(meta: Rule) -> str:
+    """`module.function`, and the source file in a checkout for built-ins (rules/…, validator/…)."""
+    where = f"{meta.module}.{meta.function}"
+    if meta.module.startswith("mlint.rules."):
+        return f"{where} (rules/{meta.module.rsplit('.', 1)[1]}.py)"
+    return where
 
 
 def _scope(meta: Rule) -> str:
@@ -30,6 +38,7 @@ def rules_table(registry: Registry, fmt: str = "table") -> str:
             "summary": r.summary, "default": r.default_enabled, "groups": sorted(r.groups),
             "security": r.security,
             "options": dict(r.options), "help_uri": help_uri(r),
+            "module": r.module, "function": r.function,
         } for r in rules], indent=2) + "\n"
     if fmt == "md":
         return rules_markdown(registry)
@@ -59,6 +68,7 @@ def explain(registry: Registry, key: str) -> str | None:
         suppress = f"metadata: {{mlint: {{ignore: [{{rule: {meta.code}, reason: ...}}]}}}}"
         facts.append(f"Suppress in a model: {suppress}")
     facts.append(f"Docs: {help_uri(meta)}")
+    facts.append(f"Defined in: {defined_in(meta)}")
     return f"{head}\n{'=' * len(head)}\n\n{meta.doc}\n\n" + "\n".join(facts) + "\n"
 
 

@@ -10,9 +10,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from mlint.diagnostics import ERROR, WARNING, Problem
-from mlint.quoting import quote
-from mlint.registry import rule
+from mlint.core.diagnostics import ERROR, WARNING, Problem
+from mlint.reading.quoting import quote
+from mlint.core.registry import rule
 from mlint.trackingdb.database import TrackingDatabase
 from mlint.trackingdb.schema import HEAD
 

@@ -12,10 +12,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from mlint.diagnostics import INFO, WARNING, Problem
-from mlint.paths import listing
-from mlint.quoting import quote
-from mlint.registry import rule
+from mlint.core.diagnostics import INFO, WARNING, Problem
+from mlint.reading.paths import listing
+from mlint.reading.quoting import quote
+from mlint.core.registry import rule
 from mlint.rules.tracking_db import pointer
 from mlint.trackingdb.database import TrackingDatabase
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlint.diagnostics import ERROR, WARNING, Problem
-from mlint.quoting import quote
-from mlint.registry import rule
+from mlint.core.diagnostics import ERROR, WARNING, Problem
+from mlint.reading.quoting import quote
+from mlint.core.registry import rule
 from mlint.rules.tracking_db import pointer
 from mlint.trackingdb.database import TrackingDatabase
 

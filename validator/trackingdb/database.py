@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlparse
 
 from mlint.trackingdb.schema import writer
 from mlint.trackingdb.sqlite import Unreadable, is_sqlite, open_readonly
-from mlint.units import Unit
+from mlint.discovery.units import Unit
 
 # The tables that make a SQLite file an MLflow tracking database (present since MLflow 1.x).
 MARKER_TABLES = frozenset({"alembic_version", "experiments", "runs"})

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from mlint.trackingdb.database import TrackingDatabase, is_tracking_db, sqlite_url_path, tracking_dbs
-from mlint.units import Context, Unit
+from mlint.discovery.units import Context, Unit
 
 DB_SUFFIXES = (".db", ".sqlite", ".sqlite3", ".db3")
 # Server databases: recognised so that the refusal names what is missing.

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from mlint.core.diagnostics import ERROR, WARNING, Problem
-from mlint.reading.quoting import quote
 from mlint.core.registry import rule
+from mlint.reading.quoting import quote
 from mlint.trackingdb.database import TrackingDatabase
 from mlint.trackingdb.schema import HEAD
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from mlint.core.diagnostics import INFO, WARNING, Problem
+from mlint.core.registry import rule
 from mlint.reading.paths import listing
 from mlint.reading.quoting import quote
-from mlint.core.registry import rule
 from mlint.rules.tracking_db import pointer
 from mlint.trackingdb.database import TrackingDatabase
 

@@ -12,8 +12,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mlint.core.diagnostics import ERROR, WARNING, Problem
-from mlint.reading.quoting import quote
 from mlint.core.registry import rule
+from mlint.reading.quoting import quote
 from mlint.rules.tracking_db import pointer
 from mlint.trackingdb.database import TrackingDatabase
 

@@ -34,6 +34,13 @@ def test_clean_examples_have_no_finding() -> None:
     assert report.units["registered_model"] == 1
 
 
+def test_clean_deployment_has_no_finding() -> None:
+    """MLflow's default layout since 3.6 (SQLite + ./mlruns), written by real MLflow."""
+    report = mlint.run([EXAMPLES / "deployment"], config=mlint.Config())
+    assert report.diagnostics == []
+    assert dict(report.units) == {"tracking_db": 1, "model": 1}
+
+
 def test_defective_examples_report_what_the_readme_shows() -> None:
     match = BLOCK.search((EXAMPLES / "README.md").read_text())
     assert match is not None, "examples/README.md lost its mlint-output block"

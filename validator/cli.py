@@ -25,6 +25,7 @@ from mlint.perf.cache import default_cache_dir
 from mlint.reporters import REPORTERS, Options
 from mlint.reporters.safe import text as safe_text
 from mlint.ruledocs import explain, rules_table
+from mlint.trackingdb.discover import argument_path
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -62,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     cfg.add_argument("--config", type=Path, metavar="FILE",
                      help="use this config file (pyproject.toml, mlint.toml) instead of discovery")
     cfg.add_argument("--isolated", action="store_true", help="ignore all config files")
+    cfg.add_argument("--artifact-root", type=Path, metavar="DIR", default=None,
+                     help="local folder standing for a tracking database's recorded artifact root "
+                          "(and mlflow-artifacts:/ URIs); default: the folder of that name beside it")
     cfg.add_argument("--show-settings", action="store_true",
                      help="print the resolved settings, with the rules in force, and exit")
     cfg.add_argument("--show-files", action="store_true",
@@ -173,6 +177,8 @@ def cli_config(args: argparse.Namespace, config: Config, registry: Registry) -> 
         changes["baseline"] = args.baseline
     if args.no_respect_gitignore:
         changes["respect_gitignore"] = False
+    if args.artifact_root:
+        changes["artifact_root"] = args.artifact_root
     if args.write_baseline:
         changes["baseline"] = None  # record everything, hide nothing
     anchor = args.write_baseline or changes.get("baseline", config.baseline)
@@ -230,7 +236,7 @@ def default_format() -> str:
 
 
 def checked_paths(args: argparse.Namespace, config: Config) -> list[Path]:
-    paths: list[Path] = [Path(p) for p in args.paths] or list(config.paths) or [Path(".")]
+    paths: list[Path] = [argument_path(p) for p in args.paths] or list(config.paths) or [Path(".")]
     if not args.no_force_exclude and config.exclude:
         # pre-commit passes files explicitly; `exclude` must still apply (ruff's --force-exclude).
         paths = [p for p in paths if not _excluded(p, config)]

@@ -7,6 +7,9 @@ A case may carry `case.yaml` to say what git cannot store or what the case needs
     empty_dirs: [bad/mlruns/0/r/params]   # folders to create (git keeps no empty folders)
     fifos: [bad/model/conda.yaml]     # named pipes to create
     config: {max_file_bytes: 100}     # Config overrides for checking bad/ (good/ uses defaults)
+    bad_from: data/trackingdb/2.22.5/client   # copy real MLflow output as bad/, then:
+    sql: ["DELETE FROM runs"]         #   statements applied to bad/mlflow.db (CHECKs ignored)
+    remove: [mlruns/1]                #   paths under bad/ deleted
 
 Cases are copied to a temporary folder before checking, so nothing is ever written into the
 repository, and the output paths are relative to the case folder.
@@ -57,6 +60,8 @@ class Case:
         work.mkdir(parents=True)
         if (self.folder / "bad").exists():
             shutil.copytree(self.folder / "bad", work / "bad", symlinks=True)
+        if "bad_from" in self.spec:
+            _derive(TESTS / self.spec["bad_from"], work / "bad", self.spec)
         good = self.good_source
         if good is not None:
             shutil.copytree(good, work / "good", symlinks=True)
@@ -79,6 +84,24 @@ class Case:
 
     def bad_args(self) -> list[str]:
         return [str(a) for a in self.spec.get("args", ["bad"])]
+
+
+def _derive(source: Path, bad: Path, spec: dict[str, Any]) -> None:
+    """bad/ as a copy of real MLflow output with one defect applied (a database row edited the
+    way a hand edit or a restored dump leaves it, or artifacts deleted)."""
+    import sqlite3
+
+    shutil.copytree(source, bad, symlinks=True, dirs_exist_ok=True)  # over the case's own bad/ files
+    if spec.get("sql"):
+        conn = sqlite3.connect(bad / "mlflow.db")
+        conn.execute("PRAGMA ignore_check_constraints = ON")
+        with conn:
+            for statement in spec["sql"]:
+                conn.execute(statement)
+        conn.close()
+    for rel in spec.get("remove", []):
+        target = bad / rel
+        shutil.rmtree(target) if target.is_dir() else target.unlink()
 
 
 def _recreate_empty_dirs(source: Path, target: Path) -> None:

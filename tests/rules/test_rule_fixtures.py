@@ -22,7 +22,8 @@ def test_good_fixture_is_clean(case: Case, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if (c.folder / "expected.txt").exists()
-                                  or (c.folder / "bad").exists()], ids=lambda c: c.code)
+                                  or (c.folder / "bad").exists() or "bad_from" in c.spec],
+                         ids=lambda c: c.code)
 def test_bad_fixture_matches_golden(case: Case, tmp_path: Path, update_goldens: bool) -> None:
     work = case.materialize(tmp_path)
     diagnostics = check_in(work, case.bad_args(), case.config(select=(case.code,)))

@@ -44,10 +44,10 @@ def make() -> Callable[[str, Path], Path]:
 
 def findings(db: Path, artifact_root: Path | None = None) -> list[tuple[str, str, str]]:
     """(code, pointer, message) of every TDB rule on one database, straight from the rules."""
-    from mlint.reading.filecache import FileCache
     from mlint.core.registry import load_registry
-    from mlint.trackingdb.database import TrackingDatabase
     from mlint.discovery.units import Context
+    from mlint.reading.filecache import FileCache
+    from mlint.trackingdb.database import TrackingDatabase
 
     registry = load_registry()
     unit = TrackingDatabase(db, Context(db.parent, db.parent, FileCache()))

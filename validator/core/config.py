@@ -41,6 +41,8 @@ class Config:
     baseline: Path | None = None
     # Fingerprints relative to this folder instead of each checked root (set with a baseline).
     fingerprint_root: Path | None = None
+    # `--artifact-root`: where a tracking database's recorded artifact root is, locally.
+    artifact_root: Path | None = None
     # What `mlint check` with no PATH (the `mlint-all` pre-commit hook) checks.
     paths: tuple[Path, ...] = ()
     # The config file these settings came from, if any (`--show-settings`).

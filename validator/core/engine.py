@@ -25,6 +25,8 @@ from mlint.discovery.units import Unit
 from mlint.discovery.walk import Discovery, iter_units, refuse_remote
 from mlint.reading.filecache import FileCache
 from mlint.reading.files import Document, FileFailure, iter_lines
+from mlint.trackingdb.database import TrackingDatabase
+from mlint.trackingdb.discover import argument_path
 
 
 @dataclass
@@ -85,6 +87,8 @@ class Engine:
         cache = FileCache(max_bytes=self.config.max_file_bytes, max_nodes=self.config.max_yaml_nodes,
                           max_depth=self.config.max_nesting_depth)
         found = Discovery()
+        # One value per check; worker processes inherit it (fork).
+        TrackingDatabase.artifact_root_override = self.config.artifact_root
         units = iter_units(list(paths), cache, found, walk_excluder(paths, self.config))
         report = Report(fail_on=self.config.fail_on)
         checked, candidates = Scheduler(self, paths).run(units, found, report)
@@ -263,4 +267,4 @@ def check_paths(paths: Iterable[str | os.PathLike[str]], registry: Registry, con
     paths = list(paths)
     refuse_remote(paths)  # ConfigError: the CLI exits 2, the API raises
     return Engine(registry, config, progress, jobs=jobs, cache_dir=cache_dir).check(
-        [Path(p) for p in paths])
+        [argument_path(p) for p in paths])

@@ -30,6 +30,7 @@ from mlint.discovery.layout import has_mlmodel
 from mlint.discovery.units import Experiment, LoggedModel, ModelDir, Run, Tree, Unit
 from mlint.discovery.walk import inode_key
 from mlint.reading.files import FileFailure, check_symlink, special_file
+from mlint.trackingdb.database import TrackingDatabase
 
 # A candidate finding: the located diagnostic, its path, and the folders entered to reach it.
 Candidate = tuple[Diagnostic, str, tuple[int | None, ...]]
@@ -53,6 +54,8 @@ def scan(unit: Unit, expanded: bool,
     skipped without a stat. Otherwise (a unit given as a file argument) the scan enters it,
     and `keep` drops what it found there if the folder turns out to be a unit.
     """
+    if isinstance(unit, TrackingDatabase):
+        return  # a database file; its artifact root's model folders are units of their own
     shallow = _SHALLOW_UNITS.get(type(unit))
     models_are_units = expanded and isinstance(unit, (Run, LoggedModel))
     artifacts = str(unit.path / "artifacts")

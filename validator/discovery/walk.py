@@ -35,6 +35,8 @@ from mlint.discovery.units import (
 from mlint.reading.filecache import FileCache
 from mlint.reading.files import FileFailure, special_file
 from mlint.reading.paths import forget_resolved
+from mlint.trackingdb.database import is_tracking_db
+from mlint.trackingdb.discover import databases_in, deployment, redact, refusal
 
 # Folders a generic walk never enters: they hold no MLflow artifacts worth checking.
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv",
@@ -59,8 +61,14 @@ def refuse_remote(paths: Iterable[str | os.PathLike[str]]) -> None:
         text = os.fspath(path)
         if not isinstance(text, str) or not _URI.match(text):
             continue
+        if text.lower().startswith("sqlite:///"):
+            continue  # a SQLite tracking database: a local file (mlint.trackingdb)
         if text.lower().startswith("file:"):
             raise ConfigError(f"{text}: give the local path, not a file: URI")
+        server = refusal(text)
+        if server:
+            raise ConfigError(server)
+        text = redact(text)  # never print credentials (`https://user:token@host/…`)
         raise ConfigError(f"{text}: remote inputs are not supported yet; download the artifacts "
                           "(e.g. `mlflow artifacts download`) and check the local copy")
 
@@ -170,6 +178,15 @@ def _discover_one(arg: Path, cache: FileCache, excluded: Excluder, found: Discov
         return
     is_dir = os.path.isdir(arg)
     start = arg if is_dir else arg.parent
+    databases = databases_in(arg, any_name=True) if is_dir else [arg] if is_tracking_db(arg) else []
+    if databases:
+        # A tracking deployment: its artifact root is walked for model folders only, never
+        # classified as a file store (mlint.trackingdb.discover).
+        walker = _Walker(start, excluded, found)
+        yield from deployment(databases, Context(start, start, cache), walker, found)
+        if is_dir:
+            yield from walker.generic(start, Context(start, start, cache))
+        return
     unit = classify(start, Context(start, start, cache), search_up=not is_dir)
     if unit is None:
         yield from _Walker(start, excluded, found).generic(start, Context(start, start, cache))
@@ -307,6 +324,9 @@ class _Walker:
             for child in self.subdirs(current):
                 if child.name in SKIP_DIRS:
                     continue
+                databases = databases_in(child, any_name=False)
+                if databases:
+                    yield from deployment(databases, context, self, self.found)
                 unit = classify(child, context)
                 if isinstance(unit, Tree):
                     yield from self.expand(unit)

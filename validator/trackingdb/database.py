@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import unquote, urlparse
 
+from mlint.discovery.units import Unit
 from mlint.trackingdb.schema import writer
 from mlint.trackingdb.sqlite import Unreadable, is_sqlite, open_readonly
-from mlint.discovery.units import Unit
 
 # The tables that make a SQLite file an MLflow tracking database (present since MLflow 1.x).
 MARKER_TABLES = frozenset({"alembic_version", "experiments", "runs"})

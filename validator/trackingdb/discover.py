@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
-from mlint.trackingdb.database import TrackingDatabase, is_tracking_db, sqlite_url_path, tracking_dbs
 from mlint.discovery.units import Context, Unit
+from mlint.trackingdb.database import TrackingDatabase, is_tracking_db, sqlite_url_path, tracking_dbs
 
 DB_SUFFIXES = (".db", ".sqlite", ".sqlite3", ".db3")
 # Server databases: recognised so that the refusal names what is missing.

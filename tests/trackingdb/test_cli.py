@@ -1,0 +1,96 @@
+"""`mlint check` on tracking deployments: recognised from a folder, the database file or a
+`sqlite:///` URL; healthy deployments written by real MLflow give no finding at all; findings
+carry their row pointer in every structured format; nothing is written."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import mlint
+from mlint.cli import main
+from tests.trackingdb.conftest import corrupt
+from tests.trackingdb.test_readonly import state
+
+
+def run(folder: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code, out, _ = run_err(folder, *args, capsys=capsys)
+    return code, out
+
+
+def run_err(folder: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        code = main(["check", "--isolated", "--no-cache", *args])
+    finally:
+        os.chdir(cwd)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("argument", [".", "mlflow.db", "sqlite:///mlflow.db", "ABSOLUTE"])
+def test_healthy_deployment_gives_no_finding(copy: Path, argument: str,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    if argument == "ABSOLUTE":
+        argument = f"sqlite:///{copy / 'mlflow.db'}"
+    before = state(copy)
+    code, out = run(copy, argument, "--format", "json", capsys=capsys)
+    assert code == 0, out
+    assert json.loads(out)["diagnostics"] == []
+    assert state(copy) == before
+
+
+def test_units_of_a_deployment(copy: Path) -> None:
+    report = mlint.run([copy], config=mlint.Config())
+    assert report.diagnostics == []
+    # The artifact root is not a file store: no tree, experiment, run or logged-model units.
+    assert dict(report.units) == {"tracking_db": 1, "model": 1}
+
+
+def test_deployment_found_inside_a_folder_walk(copy: Path) -> None:
+    report = mlint.run([copy.parent], config=mlint.Config())
+    assert report.diagnostics == [] and report.units["tracking_db"] == 1
+
+
+def test_model_rules_run_on_the_version_folder(copy: Path) -> None:
+    model = next(copy.rglob("MLmodel")).parent
+    (model / "python_env.yaml").unlink()
+    codes = {d.code for d in mlint.check([copy], config=mlint.Config())}
+    assert "MLM011" in codes
+
+
+def test_findings_carry_the_row_pointer(copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    corrupt(copy, "INSERT INTO registered_model_aliases (name, alias, version) "
+                  "VALUES ('demo-model', 'champion', 7)")
+    before = state(copy)
+    code, out = run(copy, ".", "--format", "json", capsys=capsys)
+    assert code == 1
+    (finding,) = json.loads(out)["diagnostics"]
+    assert finding["path"] == "mlflow.db" and finding["code"] == "TDB103"
+    assert finding["pointer"] == "/registered_model_aliases/demo-model/champion/version"
+    _, sarif = run(copy, ".", "--format", "sarif", capsys=capsys)
+    (result,) = json.loads(sarif)["runs"][0]["results"]
+    assert result["properties"]["pointer"] == finding["pointer"]
+    _, text = run(copy, ".", capsys=capsys)
+    assert "at /registered_model_aliases/demo-model/champion/version" in text
+    assert state(copy) == before
+
+
+def test_artifact_root_option(copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    moved = tmp_path / "store"
+    shutil.move(copy / "mlruns", moved)
+    code, out = run(copy, "mlflow.db", "--format", "json", capsys=capsys)
+    assert code == 1 and "TDB100" in out
+    code, out = run(copy, "mlflow.db", "--artifact-root", str(moved), "--format", "json", capsys=capsys)
+    assert code == 0, out
+
+
+def test_server_urls_are_still_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run_err(tmp_path, "postgresql://user:secret@db/mlflow", capsys=capsys)
+    assert code == 2 and "postgresql://user:***@db/mlflow" in err
+    assert "secret" not in err

@@ -126,7 +126,7 @@ def version_source_deleted(db: TrackingDatabase, options: Mapping[str, Any]) -> 
     if "logged_models" not in tables:
         return
     sql = ("SELECT v.name, v.version, v.source, m.lifecycle_stage FROM model_versions v "
-           "LEFT JOIN logged_models m ON 'models:/' || m.model_id = v.source "
+           "LEFT JOIN logged_models m ON m.model_id = substr(v.source, 9) "
            "WHERE v.source LIKE 'models:/m-%' AND (m.model_id IS NULL OR m.lifecycle_stage = 'deleted')")
     for name, version, source, stage in db.rows(sql):
         state = "does not exist" if stage is None else "is deleted"

@@ -31,7 +31,8 @@ def unreadable(db: TrackingDatabase, options: Mapping[str, Any]) -> Iterator[Pro
 
     Why: mlint opens SQLite read-only and never writes beside it. A `-wal` or hot `-journal`
     file beside the database holds transactions only a writer can replay (a running or crashed
-    MLflow); a damaged file cannot be read at all.
+    MLflow); a damaged file (SQLite's `quick_check` fails) makes MLflow fail on whatever it
+    reads from the damaged pages.
     Fix: stop the MLflow processes (or let them finish) so that SQLite checkpoints the log, or
     check a consistent copy (`sqlite3 mlflow.db ".backup copy.db"`).
     """
@@ -39,6 +40,12 @@ def unreadable(db: TrackingDatabase, options: Mapping[str, Any]) -> Iterator[Pro
     if why:
         yield Problem(f"tracking database not checked: {why}",
                       hint="Stop MLflow (or check a copy made with sqlite3 '.backup') and check again.")
+        return
+    damage = db.damage()
+    if damage:
+        yield Problem(f"the database file is damaged (SQLite quick_check: {quote(damage)}); "
+                      "checks of the damaged tables were cut short",
+                      hint="Restore it from a backup; `sqlite3 mlflow.db .recover` salvages rows.")
 
 
 @rule("TDB002", "schema-revision-unknown", scope=TrackingDatabase, severity=WARNING)

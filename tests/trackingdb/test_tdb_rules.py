@@ -150,3 +150,18 @@ def test_version_mlmodel_of_another_logged_model(make, tmp_path: Path) -> None: 
     corrupt(folder, "UPDATE model_versions SET source = 'models:/m-" + "b" * 32 + "'")
     found = [p for c, p, _ in findings(folder / "mlflow.db") if c in ("TDB104", "TDB102")]
     assert found == ["/model_versions/demo-model/1/source"] * 2
+
+
+def test_damaged_database_is_a_finding_not_a_crash(copy: Path) -> None:
+    import mlint
+
+    db = copy / "mlflow.db"
+    data = bytearray(db.read_bytes())
+    page = 1024 if data[16:18] == b"\x04\x00" else int.from_bytes(data[16:18], "big")
+    for offset in range(3 * page, min(len(data), 9 * page), 7):  # scribble over some pages
+        data[offset] = 0xA5
+    db.write_bytes(bytes(data))
+    report = mlint.run([copy], config=mlint.Config())
+    codes = {d.code for d in report.diagnostics}
+    assert "TDB001" in codes and "MLT900" not in codes
+    assert not report.internal_error

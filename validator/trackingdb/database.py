@@ -128,12 +128,30 @@ class TrackingDatabase(Unit):
         conn = self.connection()
         if conn is None:
             return
-        cursor = conn.execute(sql, args)
         try:
-            while batch := cursor.fetchmany(1000):
-                yield from batch
-        finally:
-            cursor.close()
+            cursor = conn.execute(sql, args)
+            try:
+                while batch := cursor.fetchmany(1000):
+                    yield from batch
+            finally:
+                cursor.close()
+        except sqlite3.DatabaseError:
+            # A damaged page: TDB001 reports the damage (`damage()`); the other checks stop
+            # reading that query instead of crashing.
+            return
+
+    def damage(self) -> str:
+        """SQLite's `quick_check` verdict ('' when the file is sound). Reads every page once
+        (0.6 s for 420 MB); it never writes."""
+        conn = self.connection()
+        if conn is None:
+            return ""
+        try:
+            rows = conn.execute("PRAGMA quick_check(5)").fetchall()
+        except sqlite3.DatabaseError as exc:
+            return str(exc)
+        problems = [str(r[0]) for r in rows if r and r[0] != "ok"]
+        return "; ".join(problems)
 
     def revision(self) -> str | None:
         if "alembic_version" not in self.tables():

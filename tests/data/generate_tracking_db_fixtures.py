@@ -15,6 +15,11 @@ The output lands in ``tests/data/trackingdb/<mlflow-version>/``:
     client/mlflow.db, client/mlruns/…   MLflow's default layout since 3.6: the client writes the
                                         artifacts itself (tracking URI ``sqlite:///mlflow.db``,
                                         artifact root ``./mlruns`` next to it)
+    server/mlflow.db, server/mlartifacts/…   (3.x only) ``mlflow server --backend-store-uri
+                                        sqlite:///mlflow.db`` on 127.0.0.1 with its defaults; the
+                                        client logs over HTTP, the database records
+                                        ``mlflow-artifacts:/…`` URIs, the server stores the
+                                        files in ``./mlartifacts``
     GENERATE_LOG.json                   versions, alembic revision, ids
 
 What the project does, as a new user would: ``mlflow.set_experiment("demo")``, one run with a
@@ -58,7 +63,7 @@ import mlflow, numpy as np, sklearn
 from sklearn.linear_model import LogisticRegression
 
 out = {"mlflow": mlflow.__version__, "sklearn": sklearn.__version__, "numpy": np.__version__}
-mlflow.set_tracking_uri("sqlite:///mlflow.db")
+mlflow.set_tracking_uri(os.environ.get("TRACKING_URI", "sqlite:///mlflow.db"))
 mlflow.set_experiment("demo")
 X = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5], [0.9, 0.1]])
 y = np.array([0, 1, 0, 1])
@@ -103,6 +108,57 @@ def write(work: Path) -> dict[str, object]:
     return log
 
 
+def write_server(work: Path) -> dict[str, object]:
+    """The same project logged through `mlflow server` (127.0.0.1, a free port) started in
+    `work`; the server is stopped (its process group) before returning."""
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    env.update(USER="mlint-gen", LOGNAME="mlint-gen")
+    mlflow_cli = Path(sys.executable).parent / "mlflow"
+    server = subprocess.Popen([str(mlflow_cli), "server", "--backend-store-uri", "sqlite:///mlflow.db",
+                               "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+                              cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        client_cwd = GEN_BASE / "_client"
+        shutil.rmtree(client_cwd, ignore_errors=True)
+        client_cwd.mkdir(parents=True)
+        script = GEN_BASE / "_child.py"
+        script.write_text(CHILD)
+        done = subprocess.run([sys.executable, str(script)], cwd=client_cwd, check=True,
+                              env={**env, "TRACKING_URI": f"http://127.0.0.1:{port}",
+                                   "GIT_DIR": "/nonexistent"},
+                              capture_output=True, text=True)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    log: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    db = work / "mlflow.db"
+    conn = sqlite3.connect(db)
+    log["alembic_revision"] = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+    conn.execute("PRAGMA page_size = 1024")
+    conn.execute("VACUUM")
+    conn.close()
+    for sidecar in ("mlflow.db-wal", "mlflow.db-shm", "mlflow.db-journal"):
+        (work / sidecar).unlink(missing_ok=True)
+    return log
+
+
 def main() -> int:
     # Not `import mlflow`: tests/data/mlflow/ (fixtures) would shadow the package here.
     from importlib.metadata import version as dist_version
@@ -114,6 +170,10 @@ def main() -> int:
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     shutil.copytree(work, target / "client")
+    if int(version.split(".")[0]) >= 3:
+        work = GEN_BASE / version / "server"
+        log["server"] = write_server(work)
+        shutil.copytree(work, target / "server")
     (target / "GENERATE_LOG.json").write_text(json.dumps(log, indent=2, sort_keys=True) + "\n")
     print(json.dumps(log, indent=2))
     return 0

@@ -10,14 +10,21 @@ from pathlib import Path
 import pytest
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "trackingdb"
-VERSIONS = ("3.17.2", "2.22.5")
+# `<version>/client`: the client writes artifacts (./mlruns); `-server`: `mlflow server` wrote
+# them (./mlartifacts, mlflow-artifacts:/ URIs in the database).
+VERSIONS = ("3.17.2", "2.22.5", "3.17.2-server")
 
 
 def deployment(version: str, tmp_path: Path) -> Path:
-    """A private copy of `<version>/client` (the checked-in files stay untouched)."""
+    """A private copy of the layout (the checked-in files stay untouched)."""
+    release, _, layout = version.partition("-")
     target = tmp_path / version
-    shutil.copytree(DATA / version / "client", target)
+    shutil.copytree(DATA / release / (layout or "client"), target)
     return target
+
+
+def artifact_root(folder: Path) -> Path:
+    return folder / "mlartifacts" if (folder / "mlartifacts").is_dir() else folder / "mlruns"
 
 
 def corrupt(folder: Path, *statements: str) -> None:

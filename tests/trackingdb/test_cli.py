@@ -13,7 +13,7 @@ import pytest
 
 import mlint
 from mlint.cli import main
-from tests.trackingdb.conftest import corrupt
+from tests.trackingdb.conftest import artifact_root, corrupt
 from tests.trackingdb.test_readonly import state
 
 
@@ -83,7 +83,7 @@ def test_findings_carry_the_row_pointer(copy: Path, capsys: pytest.CaptureFixtur
 
 def test_artifact_root_option(copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     moved = tmp_path / "store"
-    shutil.move(copy / "mlruns", moved)
+    shutil.move(artifact_root(copy), moved)
     code, out = run(copy, "mlflow.db", "--format", "json", capsys=capsys)
     assert code == 1 and "TDB100" in out
     code, out = run(copy, "mlflow.db", "--artifact-root", str(moved), "--format", "json", capsys=capsys)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.trackingdb.conftest import corrupt, findings
+from tests.trackingdb.conftest import artifact_root, corrupt, findings
 
 
 def codes(folder: Path) -> list[str]:
@@ -25,6 +25,8 @@ def _version_location(folder: Path) -> Path:
     conn = sqlite3.connect(f"file:{folder / 'mlflow.db'}?mode=ro", uri=True)
     (location,) = conn.execute("SELECT storage_location FROM model_versions").fetchone()
     conn.close()
+    if location.startswith("mlflow-artifacts:/"):
+        return artifact_root(folder) / location.split(":/", 1)[1]
     return folder / "mlruns" / location.split("/mlruns/", 1)[1]
 
 
@@ -50,7 +52,7 @@ def test_ready_logged_model_without_mlmodel(make, tmp_path: Path) -> None:  # ty
 
 def test_artifact_root_maps_a_moved_deployment(copy: Path, tmp_path: Path) -> None:
     moved = tmp_path / "elsewhere"
-    shutil.move(copy / "mlruns", moved)
+    shutil.move(artifact_root(copy), moved)
     assert "TDB100" in codes(copy)  # not beside the database any more
     assert findings(copy / "mlflow.db", artifact_root=moved) == []
 
@@ -120,10 +122,10 @@ def test_logged_model_status_mlflow_cannot_read(make, tmp_path: Path) -> None:  
 
 
 def test_orphaned_artifact_folders(copy: Path) -> None:
-    stray = copy / "mlruns" / "1" / ("f" * 32) / "artifacts"
+    stray = artifact_root(copy) / "1" / ("f" * 32) / "artifacts"
     stray.mkdir(parents=True)
     (stray / "weights.bin").write_bytes(b"x" * 1234)
-    (copy / "mlruns" / "42").mkdir()
+    (artifact_root(copy) / "42").mkdir()
     found = [(p, m) for c, p, m in findings(copy / "mlflow.db") if c == "TDB120"]
     assert len(found) == 2
     assert any("run folder" in m and "1234 bytes" in m for _, m in found)

@@ -38,4 +38,5 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "mlint.rules.tracking_db",
     "mlint.rules.tracking_db_integrity",
     "mlint.rules.tracking_db_artifacts",
+    "mlint.rules.tracking_db_migration",
 )

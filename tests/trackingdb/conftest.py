@@ -68,8 +68,9 @@ def findings(db: Path, artifact_root: Path | None = None) -> list[tuple[str, str
 
 
 def _tdb_rules(registry):  # type: ignore[no-untyped-def]
-    from mlint.rules import tracking_db, tracking_db_artifacts, tracking_db_integrity
+    from mlint.rules import tracking_db, tracking_db_artifacts, tracking_db_integrity, tracking_db_migration
 
     return [registry.get(f.__mlint_rule__.code)
-            for module in (tracking_db, tracking_db_integrity, tracking_db_artifacts)
+            for module in (tracking_db, tracking_db_integrity, tracking_db_artifacts,
+                           tracking_db_migration)
             for f in vars(module).values() if hasattr(f, "__mlint_rule__")]

@@ -167,3 +167,16 @@ def test_damaged_database_is_a_finding_not_a_crash(copy: Path) -> None:
     codes = {d.code for d in report.diagnostics}
     assert "TDB001" in codes and "MLT900" not in codes
     assert not report.internal_error
+
+
+def test_values_longer_than_the_server_schema_allows(copy: Path) -> None:
+    # params.value is VARCHAR(8000) in 3.x (500 in older schemas); a tool writing SQLite directly
+    # is not held to it.
+    corrupt(copy, "UPDATE params SET value = printf('%.9000c', 'x')",
+            "UPDATE tags SET key = printf('%.300c', 'k') WHERE key = 'owner'")
+    found = [(p, m) for c, p, m in findings(copy / "mlflow.db") if c == "TDB130"]
+    pointers = sorted(p for p, _ in found)
+    assert len(found) == 2, found
+    assert pointers[0].startswith("/params/") and pointers[0].endswith("/value")
+    assert pointers[1].startswith("/tags/") and pointers[1].endswith("/key")
+    assert any("9000 characters" in m for _, m in found)

@@ -51,7 +51,7 @@ def too_long(db: TrackingDatabase, options: Mapping[str, Any]) -> Iterator[Probl
         selected = ", ".join(f'"{k}"' if k != "rowid" else "rowid" for k in keys)
         for row in db.rows(f'SELECT {selected}, {lengths} FROM "{table}" WHERE {where}'):
             key, measured = row[:len(keys)], row[len(keys):]
-            for (column, limit), length in zip(limits, measured):
+            for (column, limit), length in zip(limits, measured, strict=True):
                 if isinstance(length, int) and length > limit:
                     yield Problem(f"{table}.{column} is {length} characters long; the column allows "
                                   f"{limit} (a server database rejects this row)",

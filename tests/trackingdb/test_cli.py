@@ -94,3 +94,19 @@ def test_server_urls_are_still_refused(capsys: pytest.CaptureFixture[str], tmp_p
     code, _, err = run_err(tmp_path, "postgresql://user:secret@db/mlflow", capsys=capsys)
     assert code == 2 and "postgresql://user:***@db/mlflow" in err
     assert "secret" not in err
+
+
+def test_result_cache_sees_database_and_artifact_changes(copy: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+
+    def codes() -> set[str]:
+        report = mlint.run([copy], config=mlint.Config(), cache_dir=cache)
+        return {d.code for d in report.diagnostics}
+
+    assert codes() == set()
+    assert codes() == set()  # from the cache
+    corrupt(copy, "INSERT INTO registered_model_aliases (name, alias, version) "
+                  "VALUES ('demo-model', 'champion', 7)")
+    assert codes() == {"TDB103"}
+    (artifact_root(copy) / "1" / ("e" * 32)).mkdir()
+    assert codes() == {"TDB103", "TDB120"}

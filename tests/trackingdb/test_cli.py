@@ -110,3 +110,16 @@ def test_result_cache_sees_database_and_artifact_changes(copy: Path, tmp_path: P
     assert codes() == {"TDB103"}
     (artifact_root(copy) / "1" / ("e" * 32)).mkdir()
     assert codes() == {"TDB103", "TDB120"}
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("postgresql://mlflow:s3cret@db:5432/mlflow", "postgresql://mlflow:***@db:5432/mlflow"),
+    ("mysql+pymysql://root:pw@localhost/mlflow", "mysql+pymysql://root:***@localhost/mlflow"),
+    ("https://ghp_token@github.com/x", "https://***@github.com/x"),
+    ("postgresql://mlflow@db/mlflow", "postgresql://mlflow@db/mlflow"),
+])
+def test_refusals_redact_credentials(url: str, shown: str, tmp_path: Path,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_err(tmp_path, url, capsys=capsys)
+    assert code == 2 and shown in err
+    assert "s3cret" not in err and ":pw@" not in err and "ghp_token" not in err

@@ -72,12 +72,18 @@ def deployment(databases: Iterable[Path], context: Context, walker: Walker,
 
 
 def redact(url: str) -> str:
-    """`scheme://user:password@host/…` with the password (or a lone token) replaced by `***`."""
+    """`scheme://user:password@host/…` with the password replaced by `***` (and, for http(s),
+    a lone user part, which is usually a token)."""
     match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/@?#]*)@", url)
     if not match:
         return url
     user, _, secret = match.group(2).partition(":")
-    shown = f"{user}:***" if secret else "***"
+    if secret:
+        shown = f"{user}:***"
+    elif match.group(1).lower().startswith(("http://", "https://")):
+        shown = "***"  # `https://<token>@host/…` (GitHub-style tokens in the user part)
+    else:
+        return url  # `wasbs://container@account…`, `postgresql://user@host`: names, not secrets
     return f"{match.group(1)}{shown}@{url[match.end():]}"
 
 

@@ -47,7 +47,10 @@ def repo_path(path: str, root: str | None = None) -> str:
             return "."
         if absolute.startswith(base.rstrip(os.sep) + os.sep):
             return os.path.relpath(absolute, base).replace(os.sep, "/")
-    real = os.path.realpath(absolute)  # git reports the top level resolved (/tmp → /private/tmp)
+    try:
+        real = os.path.realpath(absolute)  # git reports the top level resolved (/tmp → /private/tmp)
+    except (OSError, ValueError):  # ValueError: a NUL in the name (a hostile path), never a file
+        return absolute
     if real.startswith(real_root.rstrip(os.sep) + os.sep):
         return os.path.relpath(real, real_root).replace(os.sep, "/")
     return absolute

@@ -35,9 +35,12 @@ def check_backup(backup: Path | None, paths: Sequence[Path]) -> None:
 
 
 def fix_tree(paths: Sequence[Path], check: Callable[[], Report], options: FixOptions,
-             err: TextIO = sys.stderr, out: TextIO = sys.stdout, quiet: bool = False) -> tuple[Report, bool]:
+             err: TextIO | None = None, out: TextIO | None = None,
+             quiet: bool = False) -> tuple[Report, bool]:
     """Run the whole fix cycle; return the report to print (the re-check after writing; the
     first check with --diff) and whether anything was (or, with --diff, would be) changed."""
+    err = err or sys.stderr
+    out = out or sys.stdout
     if options.write:
         check_backup(options.backup, paths)
         for leftover in sweep_temporaries(paths):

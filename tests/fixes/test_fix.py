@@ -1,0 +1,188 @@
+"""`mlint check --fix` / `mlint fix`: what is fixed, what is refused, and the guarantees."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from mlint.cli import main
+from mlint.diagnostics import Diagnostic, Severity
+from mlint.fixes import Edit, Fix, FixContext
+from mlint.fixes.builtin import dedupe_lines
+from mlint.fixes.plan import plan_fixes
+from tests.fixes.conftest import copy_tree, snapshot
+
+GATE = ["--select", "@migration", "--no-cache", "--format", "concise"]
+
+
+def metric_files_with_duplicates(mlruns: Path) -> list[Path]:
+    found = []
+    for path in mlruns.rglob("*"):
+        parts = path.relative_to(mlruns).parts
+        if path.is_file() and "metrics" in parts and "artifacts" not in parts:
+            lines = [line for line in path.read_bytes().splitlines() if line]
+            if len(lines) != len(set(lines)):
+                found.append(path)
+    return found
+
+
+def test_dedupe_keeps_first_occurrences_in_order() -> None:
+    raw = b"3 1.0 0\n1 2.0 1\n3 1.0 0\n2 5.0 2\n1 2.0 1\n"
+    assert dedupe_lines(raw) == b"3 1.0 0\n1 2.0 1\n2 5.0 2\n"
+
+
+def test_dedupe_is_not_a_value_or_spelling_merge() -> None:
+    # Same value at another step is real history; `nan`/`NaN` differ in text: both are kept.
+    raw = b"1 0.5 0\n1 0.5 1\n5 nan 0\n5 NaN 0\n"
+    assert dedupe_lines(raw) == raw
+
+
+def test_dedupe_line_endings_and_blank_lines() -> None:
+    assert dedupe_lines(b"1 2.0 0\r\n1 2.0 0\n\n\n1 2.0 0") == b"1 2.0 0\r\n\n\n"
+
+
+def test_fix_makes_the_gate_pass_and_is_idempotent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    mlruns = copy_tree("3.17.2", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert metric_files_with_duplicates(mlruns)
+    assert main(["check", *GATE, "mlruns"]) == 1
+    capsys.readouterr()
+    assert main(["check", *GATE, "--fix", "mlruns"]) == 0
+    err = capsys.readouterr().err
+    assert "fixed 4 finding(s): 4 file(s) rewritten" in err and "0 remain" in err
+    assert metric_files_with_duplicates(mlruns) == []
+    fixed = snapshot(mlruns)
+    assert main(["fix", *GATE, "mlruns"]) == 0  # `mlint fix` is `mlint check --fix`
+    assert "nothing to fix" in capsys.readouterr().err
+    assert snapshot(mlruns) == fixed
+
+
+def test_diff_writes_nothing_and_shows_every_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    mlruns = copy_tree("3.17.2", tmp_path, empty_dirs=False)
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(mlruns)
+    assert main(["check", *GATE, "--extend-select", "RUN104", "--diff", "mlruns"]) == 1
+    out = capsys.readouterr().out
+    assert snapshot(mlruns) == before
+    assert out.count("--- a/mlruns/") == len(metric_files_with_duplicates(mlruns)) == 4
+    assert "mkdir mlruns/" in out
+    assert "\n-1795718371957 1.0 0\n" in out  # the removed copy, as a reviewer sees it
+
+
+def test_fix_keeps_mode_and_backs_up_originals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mlruns = copy_tree("3.17.2", tmp_path / "tree")
+    monkeypatch.chdir(tmp_path)
+    targets = metric_files_with_duplicates(mlruns)
+    originals = {p: p.read_bytes() for p in targets}
+    os.chmod(targets[0], 0o640)
+    assert main(["check", *GATE, "--fix", "--backup", str(tmp_path / "bak"), str(mlruns)]) == 0
+    assert stat.S_IMODE(os.stat(targets[0]).st_mode) == 0o640
+    for path, data in originals.items():
+        assert (tmp_path / "bak" / path.relative_to(mlruns)).read_bytes() == data
+        assert path.read_bytes() != data
+    assert list(mlruns.rglob(".mlint-fix-*")) == []
+
+
+def test_backup_inside_the_tree_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mlruns = copy_tree("3.17.2", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(mlruns)
+    assert main(["check", *GATE, "--fix", "--backup", "mlruns/bak", "mlruns"]) == 2
+    assert snapshot(mlruns) == before
+
+
+def test_running_run_is_not_fixed_unless_told(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    mlruns = copy_tree("3.17.2", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    target = metric_files_with_duplicates(mlruns)[0]
+    meta = target.parent.parent / "meta.yaml"
+    meta.write_text(meta.read_text().replace("status: 3", "status: 1"))
+    original = target.read_bytes()
+    assert main(["check", *GATE, "--fix", "mlruns"]) == 1
+    err = capsys.readouterr().err
+    assert "is RUNNING (pass --fix-running" in err
+    assert target.read_bytes() == original
+    assert main(["check", *GATE, "--fix", "--fix-running", "mlruns"]) == 0
+    assert target.read_bytes() == dedupe_lines(original)
+
+
+def test_unsafe_fix_needs_the_flag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """An experiment moved to .trash/ by hand stays `active` (as MLflow 1.x left them)."""
+    mlruns = copy_tree("3.17.2", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    experiment = next(e for e in mlruns.iterdir() if e.name.isdigit() and e.name != "0")
+    (mlruns / ".trash").mkdir(exist_ok=True)
+    experiment.rename(mlruns / ".trash" / experiment.name)
+    args = ["check", "--select", "RUN101,RUN107", "--fail-on", "warning", "--no-cache", "mlruns"]
+    assert main(args) == 1
+    capsys.readouterr()
+    assert main([*args, "--fix"]) == 1
+    assert "more fixable with --unsafe-fixes" in capsys.readouterr().err
+    assert main([*args, "--fix", "--unsafe-fixes"]) == 0
+    meta = (mlruns / ".trash" / experiment.name / "meta.yaml").read_text()
+    assert "lifecycle_stage: deleted" in meta
+    runs = [m for m in (mlruns / ".trash" / experiment.name).glob("*/meta.yaml")]
+    assert runs and all("lifecycle_stage: deleted" in r.read_text() for r in runs)
+    assert all("deleted_time: null" not in r.read_text() for r in runs)
+
+
+def _finding(path: Path, code: str = "XYZ100") -> Diagnostic:
+    return Diagnostic(path=str(path), line=0, column=0, code=code, name="x", severity=Severity.ERROR,
+                      message="m")
+
+
+def test_engine_refuses_edits_a_fix_does_not_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A buggy (or hostile plug-in) fix cannot write a pickle, a file it does not own, or
+    outside the checked paths."""
+    from mlint.fixes import model
+
+    pickle = tmp_path / "model" / "model.pkl"
+    pickle.parent.mkdir()
+    pickle.write_bytes(b"\x80\x04K\x01.")
+    outside = tmp_path.parent / "elsewhere.txt"
+
+    def greedy(finding: Diagnostic, files: FixContext) -> list[Edit]:
+        return [Edit(Path(finding.path), b"x", files.read(Path(finding.path)))]
+
+    monkeypatch.setitem(model.FIXES, "XYZ100", Fix("XYZ100", True, ("*",), "s", greedy))
+    monkeypatch.setitem(model.FIXES, "XYZ101", Fix("XYZ101", True, ("*/metrics/*",), "s", greedy))
+    (tmp_path / "MLmodel").write_text("flavors: {}\n")
+    plan = plan_fixes([_finding(pickle), _finding(outside), _finding(tmp_path / "MLmodel", "XYZ101")],
+                      [tmp_path])
+    assert plan.edits == {} and plan.fixed == []
+    reasons = [why for _, why in plan.skipped]
+    assert "serialized object" in reasons[0]
+    assert "outside the checked paths" in reasons[1]
+    assert "does not own" in reasons[2]
+
+
+def test_run_folders_are_created(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mlruns = copy_tree("3.17.2", tmp_path, empty_dirs=False)
+    monkeypatch.chdir(tmp_path)
+    args = ["check", "--select", "RUN104", "--no-cache", "mlruns"]
+    assert main(args) == 1
+    assert main([*args, "--fix"]) == 0
+    runs = [m.parent for m in mlruns.glob("*/*/meta.yaml") if "run_id" in m.read_text()]
+    assert runs and all((r / d).is_dir() for r in runs for d in ("metrics", "params", "tags", "artifacts"))
+
+
+def test_rules_and_explain_show_fixability(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", "RUN200"]) == 0
+    assert "Fix: safe" in capsys.readouterr().out
+    assert main(["explain", "RUN101"]) == 0
+    assert "Fix: unsafe" in capsys.readouterr().out
+    assert main(["explain", "RUN202"]) == 0
+    assert "Fix:" not in capsys.readouterr().out.split("\n\n")[-1]
+    assert main(["rules", "--format", "json"]) == 0
+    import json
+
+    rules = {r["code"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rules["RUN200"]["fix"] == "safe" and rules["RUN107"]["fix"] == "unsafe"
+    assert rules["RUN202"]["fix"] is None

@@ -18,6 +18,24 @@ def help_uri_for(code: str, name: str) -> str:
     return f"{DOCS_URL}#{code.lower()}-{name}"
 
 
+def fix_kind(meta: Rule) -> str | None:
+    """"safe" (applied by `--fix`), "unsafe" (needs `--unsafe-fixes`) or None (no fix)."""
+    from mlint.fixes import fix_for
+
+    fix = fix_for(meta.code)
+    return None if fix is None else ("safe" if fix.safe else "unsafe")
+
+
+def fix_text(meta: Rule) -> str:
+    from mlint.fixes import fix_for
+
+    fix = fix_for(meta.code)
+    if fix is None:
+        return ""
+    how = "applied by --fix" if fix.safe else "applied by --fix --unsafe-fixes"
+    return f"{'safe' if fix.safe else 'unsafe'}, {how}: {fix.summary}"
+
+
 def _scope(meta: Rule) -> str:
     return ", ".join(s.kind for s in meta.scope) if meta.scope else "engine"
 
@@ -28,15 +46,20 @@ def rules_table(registry: Registry, fmt: str = "table") -> str:
         return json.dumps([{
             "code": r.code, "name": r.name, "severity": r.severity.value, "scope": _scope(r),
             "summary": r.summary, "default": r.default_enabled, "groups": sorted(r.groups),
-            "security": r.security,
+            "security": r.security, "fix": fix_kind(r),
             "options": dict(r.options), "help_uri": help_uri(r),
         } for r in rules], indent=2) + "\n"
     if fmt == "md":
         return rules_markdown(registry)
     width = max(len(r.name) for r in rules)
     lines = [f"{r.code}  {r.name:<{width}}  {r.severity.value:<7}  {'security' if r.security else '':<8}  "
-             f"{r.summary}" for r in rules]
+             f"{_fix_mark(r):<10}  {r.summary}" for r in rules]
     return "\n".join(lines) + "\n"
+
+
+def _fix_mark(meta: Rule) -> str:
+    kind = fix_kind(meta)
+    return "" if kind is None else f"fix:{kind}"
 
 
 def explain(registry: Registry, key: str) -> str | None:
@@ -52,6 +75,8 @@ def explain(registry: Registry, key: str) -> str | None:
     if meta.options:
         facts.append("Options: " + ", ".join(f"{k} = {v!r}" for k, v in meta.options.items())
                      + f" (set in [tool.mlint.rules.{meta.code}])")
+    if fix_text(meta):
+        facts.append(f"Fix: {fix_text(meta)}")
     if meta.security:
         facts.append("Security rule: suppressions inside the artifact do not apply to it (MLT104); "
                      "accept a reviewed finding in your own config (per-path-ignores) or a baseline")
@@ -90,6 +115,8 @@ def rules_markdown(registry: Registry) -> str:
                     + ("" if r.default_enabled else " · *off by default*") + groups
                     + (" · *security rule: in-artifact suppressions do not apply*" if r.security else ""),
                     "", r.doc]
+            if fix_text(r):
+                out += ["", f"*Fix:* {fix_text(r)} (docs/fix.md)"]
             if r.options:
                 options = ", ".join(f"`{k}` (default `{v!r}`)" for k, v in r.options.items())
                 out += ["", f"Options: {options}"]

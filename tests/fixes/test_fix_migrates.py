@@ -1,0 +1,99 @@
+"""`mlint check --select @migration --fix` makes real MLflow-written trees migrate, losslessly.
+
+With real MLflow 3.17.2: the trees written by MLflow 3.1.0 and 3.17.2 (tests/data/mlflow) make
+`mlflow migrate-filestore` abort as written (log_model's duplicate metric lines); after the fix
+they migrate, the database holds every experiment, run, distinct metric point, param, tag,
+input, logged model, model version and alias of the tree, and MLflow's own file-store reader
+returns the same runs, and the same metric histories minus the repeated points, before and
+after. One subprocess migrates all trees, one reads them all (importing mlflow takes seconds).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mlint.cli import main
+from tests.fixes.conftest import copy_tree
+from tests.migration.test_migration_oracle import _mlflow_importable, lost
+
+VERSIONS = ("3.1.0", "3.17.2")
+HERE = Path(__file__).resolve().parent
+DRIVER = HERE.parent / "migration" / "driver.py"
+ENV = {**os.environ, "MLFLOW_ALLOW_FILE_STORE": "true"}
+
+
+def _distinct_points(mlruns: Path, models: bool) -> int:
+    """Distinct metric lines per file, over every run (or logged model) of the tree."""
+    total = 0
+    for path in mlruns.rglob("*"):
+        parts = path.relative_to(mlruns).parts
+        if not path.is_file() or "metrics" not in parts or "artifacts" in parts:
+            continue
+        if ("models" in parts[: parts.index("metrics")]) == models:
+            total += len({line for line in path.read_bytes().splitlines() if line.strip()})
+    return total
+
+
+def _migrate(trees: list[Path], work: Path) -> dict[str, dict[str, Any]]:
+    jobs = [{"source": str(t.parent), "target": str(t.parent / "out.db")} for t in trees]
+    (work / "jobs.json").write_text(json.dumps(jobs))
+    done = subprocess.run([sys.executable, str(DRIVER), str(work / "jobs.json")], capture_output=True,
+                          text=True, env=ENV, timeout=300, cwd=work)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return {r["source"]: r for r in json.loads(done.stdout.strip().splitlines()[-1])}
+
+
+def _read(trees: list[Path], work: Path) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, str(HERE / "reader.py"), *map(str, trees)],
+                          capture_output=True, text=True, env=ENV, timeout=300, cwd=work)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.skipif(not _mlflow_importable(), reason="mlflow is not importable by this interpreter")
+def test_fixed_trees_migrate_without_loss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    raw = {v: copy_tree(v, tmp_path / f"raw-{v}") for v in VERSIONS}
+    fixed = {}
+    for version, tree in raw.items():
+        fixed[version] = tmp_path / f"fixed-{version}" / "mlruns"
+        shutil.copytree(tree, fixed[version], symlinks=True)
+        monkeypatch.chdir(fixed[version].parent)
+        assert main(["check", "--select", "@migration", "--no-cache", "-q", "mlruns"]) == 1
+        assert main(["check", "--select", "@migration", "--fix", "--no-cache", "-q", "mlruns"]) == 0
+    monkeypatch.chdir(tmp_path)
+
+    results = _migrate([*raw.values(), *fixed.values()], tmp_path)
+    readings = _read([*raw.values(), *fixed.values()], tmp_path)
+    for version in VERSIONS:
+        before, after = raw[version], fixed[version]
+        assert not results[str(before.parent)]["ok"], f"{version}: the raw tree migrated"
+        assert "UNIQUE constraint failed" in results[str(before.parent)]["error"]
+        assert results[str(after.parent)]["ok"], results[str(after.parent)]["error"]
+        db = after.parent / "out.db"
+        assert lost(after, db) == []
+        with sqlite3.connect(db) as conn:
+            metrics = conn.execute("SELECT COUNT(*) FROM metrics").fetchone()[0]
+            model_metrics = conn.execute("SELECT COUNT(*) FROM logged_model_metrics").fetchone()[0]
+        assert metrics == _distinct_points(before, models=False) > 0
+        assert model_metrics == _distinct_points(before, models=True)
+
+        old, new = readings[str(before)], readings[str(after)]
+        assert old.keys() == new.keys() and len(new) > 0
+        repeated = 0
+        for run_id, run in old.items():
+            for key, history in run["history"].items():
+                distinct = [list(p) for p in dict.fromkeys(tuple(p) for p in history)]
+                repeated += len(history) - len(distinct)
+                assert new[run_id]["history"][key] == distinct, (version, run_id, key)
+            assert {k: v for k, v in run.items() if k != "history"} == \
+                {k: v for k, v in new[run_id].items() if k != "history"}
+        assert repeated > 0, f"{version}: the reader saw no repeated point before the fix"

@@ -9,6 +9,7 @@ a mix. The only trace an interrupted run can leave is a temporary file named
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -73,10 +74,8 @@ def replace_atomically(path: Path, data: bytes) -> None:
             os.fsync(handle.fileno())
         os.replace(temp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temp)
-        except OSError:
-            pass
         raise
     _fsync_dir(path.parent)
 
@@ -120,7 +119,7 @@ def sweep_temporaries(paths: Sequence[Path]) -> list[Path]:
     for top in paths:
         if not os.path.isdir(top):
             continue
-        for folder, dirs, names in os.walk(top):  # os.walk does not follow links to folders
+        for folder, _dirs, names in os.walk(top):  # os.walk does not follow links to folders
             for name in names:
                 if name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX):
                     path = Path(folder) / name

@@ -186,3 +186,39 @@ def test_rules_and_explain_show_fixability(capsys: pytest.CaptureFixture[str]) -
     rules = {r["code"]: r for r in json.loads(capsys.readouterr().out)}
     assert rules["RUN200"]["fix"] == "safe" and rules["RUN107"]["fix"] == "unsafe"
     assert rules["RUN202"]["fix"] is None
+
+
+@pytest.mark.parametrize("code", ["ENV111", "MLM124"])
+def test_unsafe_model_fixes_resolve_their_rule(code: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    from tests.conftest import TESTS
+
+    model = tmp_path / "model"
+    shutil.copytree(TESTS / "rules" / code / "bad" / "model", model)
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(model)
+    args = ["check", "--select", code, "--fail-on", "warning", "--no-cache", "--format", "concise", "model"]
+    assert main([*args, "--fix"]) == 1  # unsafe: not applied by --fix alone
+    assert snapshot(model) == before
+    capsys.readouterr()
+    assert main([*args, "--fix", "--unsafe-fixes"]) == 0
+    assert "0 remain" in capsys.readouterr().err
+    changed = [rel for rel, data in snapshot(model).items() if data != before[rel]]
+    assert changed == (["requirements.txt"] if code == "ENV111" else ["MLmodel"])
+
+
+def test_requirements_fix_copies_the_conda_pip_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from mlint.fixes.model_fixes import conda_pip_list
+    from tests.conftest import TESTS
+
+    model = tmp_path / "model"
+    shutil.copytree(TESTS / "rules" / "ENV111" / "bad" / "model", model)
+    pip = conda_pip_list(FixContext(), model / "conda.yaml")
+    assert pip and "skops==0.16.0" in pip
+    monkeypatch.chdir(tmp_path)
+    main(["check", "--select", "ENV111", "--fix", "--unsafe-fixes", "--no-cache", "-q", "model"])
+    assert (model / "requirements.txt").read_text().splitlines() == pip

@@ -45,9 +45,9 @@ def fix_duplicate_metric_lines(finding: Diagnostic, files: FixContext) -> Iterat
     raw = files.read(path)
     if raw is None:
         return
-    new = dedupe_lines(raw)
-    if new != raw:
-        yield Edit(path, new, raw)
+    # Yielded even when unchanged: a second finding in a file already deduplicated is fixed by
+    # the first one's edit (the planner drops edits that change nothing).
+    yield Edit(path, dedupe_lines(raw), raw)
 
 
 fixer("RUN113", safe=True, owns=("*/metrics/*",),

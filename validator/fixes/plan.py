@@ -44,8 +44,13 @@ def plan_fixes(diagnostics: Iterable[Diagnostic], roots: Sequence[Path], *, unsa
         if not fix.safe and not unsafe:
             plan.unsafe_available += 1
             continue
-        edits = list(fix.func(diagnostic, files))
+        proposed = list(fix.func(diagnostic, files))
+        # An edit that changes nothing fixes the finding only if an earlier finding's edit of
+        # the same path did (two findings in one file); otherwise the fix could not help.
+        edits = [e for e in proposed if e.mkdir or e.new != files.read(e.path)]
         if not edits:
+            if any(e.path in plan.edits for e in proposed):
+                plan.fixed.append(diagnostic)
             continue
         why = next((w for w in (_refusal(fix, e, real_roots, fix_running) for e in edits) if w), "")
         if why:

@@ -2,8 +2,9 @@
 
 With real MLflow 3.17.2: every tree written by real MLflow in tests/data/mlflow (1.x to 3.17.2);
 those written by MLflow 3 make `mlflow migrate-filestore` abort as written (log_model's duplicate
-metric lines). After the fix all migrate, the database holds every experiment, run, distinct metric point, param, tag,
-input, logged model, model version and alias of the tree, and MLflow's own file-store reader
+metric lines). After the fix all migrate, the database holds every experiment, run, distinct
+metric point, param, tag, input, logged model, model version and alias of the tree, and
+MLflow's own file-store reader
 returns the same runs, and the same metric histories minus the repeated points, before and
 after. One subprocess migrates all trees, one reads them all (importing mlflow takes seconds).
 """

@@ -89,7 +89,8 @@ def fixer(code: str, *, safe: bool, owns: Iterable[str], summary: str) -> Callab
 
 def fix_for(code: str) -> Fix | None:
     """The fix registered for a rule, if any (built-in fixes are loaded on first use)."""
-    import mlint.fixes.builtin  # noqa: F401  (registers the built-in fixes)
+    # Importing them registers the built-in fixes.
+    import mlint.fixes.builtin
     import mlint.fixes.model_fixes  # noqa: F401
 
     return FIXES.get(code)

@@ -222,3 +222,34 @@ def test_requirements_fix_copies_the_conda_pip_list(tmp_path: Path, monkeypatch:
     monkeypatch.chdir(tmp_path)
     main(["check", "--select", "ENV111", "--fix", "--unsafe-fixes", "--no-cache", "-q", "model"])
     assert (model / "requirements.txt").read_text().splitlines() == pip
+
+
+def test_python_env_is_written_from_conda_as_mlflow_derives_it(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from mlflow.utils.environment import _PythonEnv  # the real derivation, for comparison
+
+    from tests.conftest import DATA
+
+    source = next((DATA / "mlflow" / "3.17.2").rglob("python_env.yaml")).parent
+    model = tmp_path / "model"
+    shutil.copytree(source, model)
+    (model / "python_env.yaml").unlink()
+    monkeypatch.chdir(tmp_path)
+    args = ["check", "--select", "MLM011", "--no-cache", "-q", "model"]
+    assert main([*args, "--fix"]) == 1
+    assert not (model / "python_env.yaml").exists()
+    assert main([*args, "--fix", "--unsafe-fixes"]) == 0
+    import yaml
+
+    written = yaml.safe_load((model / "python_env.yaml").read_text())
+    expected = {k: v for k, v in _PythonEnv.from_conda_yaml(model / "conda.yaml").to_dict().items() if v}
+    assert written == expected
+    assert stat.S_IMODE(os.stat(model / "python_env.yaml").st_mode) & 0o044 == 0o044 & ~_umask()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

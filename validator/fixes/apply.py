@@ -47,6 +47,12 @@ def apply_edits(edits: Iterable[Edit], *, backup: Path | None = None, base: Path
             outcome.created.append(edit.path)
             continue
         assert edit.new is not None
+        if edit.old is None:  # a new file
+            if create_atomically(edit.path, edit.new):
+                outcome.written.append(edit.path)
+            else:
+                outcome.conflicts.append(f"{display_path(edit.path)} appeared since planning; left alone")
+            continue
         try:
             current = edit.path.read_bytes()
         except OSError as exc:
@@ -78,6 +84,28 @@ def replace_atomically(path: Path, data: bytes) -> None:
             os.unlink(temp)
         raise
     _fsync_dir(path.parent)
+
+
+def create_atomically(path: Path, data: bytes) -> bool:
+    """Create `path` with `data`, complete or not at all; False if it exists (never replaced)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fchmod(handle.fileno(), 0o666 & ~umask)
+            os.fsync(handle.fileno())
+        try:
+            os.link(temp, path)  # unlike a rename, fails if the name exists
+        except FileExistsError:
+            return False
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+    _fsync_dir(path.parent)
+    return True
 
 
 def _fsync_dir(folder: Path) -> None:

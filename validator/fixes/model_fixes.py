@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from mlint.diagnostics import Diagnostic
 from mlint.files import parse_yaml
 from mlint.fixes.model import Edit, FixContext, fixer
@@ -93,3 +95,69 @@ def fix_requirements_from_conda(finding: Diagnostic, files: FixContext) -> Itera
     if raw is None:
         return
     yield Edit(target, "".join(f"{p}\n" for p in pip).encode("utf-8"), raw)
+
+
+# mlflow.utils.environment._CONDA_DEPENDENCY_REGEX: what MLflow turns into build dependencies.
+CONDA_BUILD_DEP = re.compile(r"^(?P<package>python|pip|setuptools|wheel)(?P<operator><|>|<=|>=|=|==|!=)?"
+                             r"(?P<version>[\d.]+)?$")
+
+
+def python_env_from_conda(conda: Any) -> bytes | None:
+    """python_env.yaml as MLflow derives it from a conda env (`_PythonEnv.from_conda_yaml`,
+    which MLflow itself falls back to), or None when MLflow would have to guess: no pinned
+    Python (it would take the *current* interpreter's), or entries it rejects."""
+    deps = conda.get("dependencies") if isinstance(conda, dict) else None
+    if not isinstance(deps, list):
+        return None
+    python: str | None = None
+    build: list[str] = []
+    pip: list[str] = []
+    for dep in deps:
+        if isinstance(dep, dict) and list(dep) == ["pip"] and isinstance(dep["pip"], list):
+            if not all(isinstance(p, str) for p in dep["pip"]):
+                return None
+            pip = list(dep["pip"])
+            continue
+        if not isinstance(dep, str):
+            return None
+        match = CONDA_BUILD_DEP.match(dep)
+        if match is None:
+            continue  # MLflow drops other conda packages too (with a warning)
+        package, operator, version = match.group("package", "operator", "version")
+        if package == "python":
+            if python is None:
+                if operator not in ("=", "==") or not version:
+                    return None
+                python = version
+            continue
+        build.append(package + ("==" if operator == "=" else operator or "") + (version or ""))
+    if python is None:
+        return None
+    data: dict[str, Any] = {"python": python}
+    if build:
+        data["build_dependencies"] = build
+    if pip:
+        data["dependencies"] = pip
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False).encode("utf-8")
+
+
+@fixer("MLM011", safe=False, owns=("*/python_env.yaml",),
+       summary="write a missing python_env.yaml from conda.yaml as MLflow derives it (only that "
+               "missing file; refused unless conda.yaml pins Python exactly)")
+def fix_python_env(finding: Diagnostic, files: FixContext) -> Iterator[Edit]:
+    """Unsafe: the file did not come from the environment the model was saved in, but from
+    the conda description of it (MLflow's own fallback when the file is absent)."""
+    path = Path(finding.path)
+    if path.name != "MLmodel" or "env.virtualenv" not in finding.message:
+        return
+    mlmodel = _yaml(files, path)
+    flavors = mlmodel.get("flavors") if isinstance(mlmodel, dict) else None
+    pyfunc = flavors.get("python_function") if isinstance(flavors, dict) else None
+    env = pyfunc.get("env") if isinstance(pyfunc, dict) else None
+    rel = env.get("virtualenv") if isinstance(env, dict) else None
+    conda = _conda_file(path.parent, files)
+    if rel != "python_env.yaml" or conda is None or files.exists(path.parent / rel):
+        return
+    new = python_env_from_conda(_yaml(files, conda))
+    if new is not None:
+        yield Edit(path.parent / rel, new, None)

@@ -253,3 +253,53 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_diff_escapes_artifact_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    mlruns = copy_tree("3.17.2", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    target = metric_files_with_duplicates(mlruns)[0]
+    target.write_bytes(b"5 1.0 0\n5 1.0 0\n" + b"1 2.0 0\x1b[2J\n" * 2)
+    main(["check", *GATE, "--diff", "mlruns"])
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "-1 2.0 0\\x1b[2J\n" in out
+
+
+def test_a_crashing_fix_is_reported_not_raised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from mlint.fixes import model
+
+    def broken(finding: Diagnostic, files: FixContext) -> list[Edit]:
+        raise KeyError("boom")
+
+    monkeypatch.setitem(model.FIXES, "RUN200", Fix("RUN200", True, ("*/metrics/*",), "s", broken))
+    mlruns = copy_tree("3.17.2", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(mlruns)
+    assert main(["check", *GATE, "--fix", "mlruns"]) == 1
+    assert "fix RUN200 crashed (a bug in the fix" in capsys.readouterr().err
+    assert snapshot(mlruns) == before
+
+
+def test_a_failing_write_is_reported_and_the_rest_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from mlint.fixes import apply
+
+    real = apply.replace_atomically
+    calls: list[Path] = []
+
+    def flaky(path: Path, data: bytes) -> None:
+        calls.append(path)
+        if len(calls) == 1:
+            raise PermissionError(13, "Permission denied")
+        real(path, data)
+
+    monkeypatch.setattr(apply, "replace_atomically", flaky)
+    mlruns = copy_tree("3.17.2", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", *GATE, "--fix", "mlruns"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write" in err and "Permission denied" in err
+    assert "3 file(s) rewritten" in err and "1 remain" in err
+    assert metric_files_with_duplicates(mlruns) == [tmp_path / calls[0]]

@@ -36,36 +36,39 @@ def apply_edits(edits: Iterable[Edit], *, backup: Path | None = None, base: Path
     its path relative to `base` (an existing backup copy is kept: it is the older original)."""
     outcome = Outcome()
     for edit in sorted(edits, key=lambda e: (e.mkdir is False, str(e.path))):
-        if edit.mkdir:
-            try:
-                os.mkdir(edit.path)
-            except FileExistsError:
-                if not edit.path.is_dir():
-                    outcome.conflicts.append(f"{display_path(edit.path)} exists and is not a folder")
-                continue
-            _fsync_dir(edit.path.parent)
-            outcome.created.append(edit.path)
-            continue
-        assert edit.new is not None
-        if edit.old is None:  # a new file
-            if create_atomically(edit.path, edit.new):
-                outcome.written.append(edit.path)
-            else:
-                outcome.conflicts.append(f"{display_path(edit.path)} appeared since planning; left alone")
-            continue
         try:
-            current = edit.path.read_bytes()
-        except OSError as exc:
-            outcome.conflicts.append(f"{display_path(edit.path)}: {exc.strerror or exc}")
-            continue
-        if current != edit.old:
-            outcome.conflicts.append(f"{display_path(edit.path)} changed since it was read; left alone")
-            continue
-        if backup is not None:
-            _back_up(edit.path, backup, base)
-        replace_atomically(edit.path, edit.new)
-        outcome.written.append(edit.path)
+            _apply_one(edit, outcome, backup, base)
+        except OSError as exc:  # read-only file system, permissions, disk full: report, go on
+            outcome.conflicts.append(f"cannot write {display_path(edit.path)}: "
+                                     f"{exc.strerror or type(exc).__name__}")
     return outcome
+
+
+def _apply_one(edit: Edit, outcome: Outcome, backup: Path | None, base: Path | None) -> None:
+    if edit.mkdir:
+        try:
+            os.mkdir(edit.path)
+        except FileExistsError:
+            if not edit.path.is_dir():
+                outcome.conflicts.append(f"{display_path(edit.path)} exists and is not a folder")
+            return
+        _fsync_dir(edit.path.parent)
+        outcome.created.append(edit.path)
+        return
+    assert edit.new is not None
+    if edit.old is None:  # a new file
+        if create_atomically(edit.path, edit.new):
+            outcome.written.append(edit.path)
+        else:
+            outcome.conflicts.append(f"{display_path(edit.path)} appeared since planning; left alone")
+        return
+    if edit.path.read_bytes() != edit.old:
+        outcome.conflicts.append(f"{display_path(edit.path)} changed since it was read; left alone")
+        return
+    if backup is not None:
+        _back_up(edit.path, backup, base)
+    replace_atomically(edit.path, edit.new)
+    outcome.written.append(edit.path)
 
 
 def replace_atomically(path: Path, data: bytes) -> None:

@@ -13,6 +13,7 @@ from mlint.config import ConfigError
 from mlint.engine import Report, display_path
 from mlint.fixes.apply import Outcome, apply_edits, common_base, sweep_temporaries
 from mlint.fixes.plan import Plan, plan_fixes, unified_diff
+from mlint.reporters.safe import text as safe_text
 
 
 @dataclass(frozen=True)
@@ -79,4 +80,4 @@ def _summary(plan: Plan, outcome: Outcome | None, report: Report, before: Report
 
 def _note(err: TextIO, quiet: bool, text: str) -> None:
     if not quiet:
-        err.write(f"mlint: {text}\n")
+        err.write(f"mlint: {safe_text(text)}\n")  # paths and messages come from the artifact

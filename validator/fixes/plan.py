@@ -12,6 +12,7 @@ from mlint.diagnostics import Diagnostic
 from mlint.engine import display_path
 from mlint.files import parse_yaml
 from mlint.fixes.model import Edit, Fix, FixContext, fix_for
+from mlint.reporters.safe import text as safe_text
 
 # Never written, whatever a fix returns: serialized objects are evidence, not text to edit.
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".pt", ".pth", ".bin", ".ckpt", ".dill",
@@ -44,7 +45,12 @@ def plan_fixes(diagnostics: Iterable[Diagnostic], roots: Sequence[Path], *, unsa
         if not fix.safe and not unsafe:
             plan.unsafe_available += 1
             continue
-        proposed = list(fix.func(diagnostic, files))
+        try:
+            proposed = list(fix.func(diagnostic, files))
+        except Exception as exc:  # a bug in a fix must not stop the others, nor write anything
+            plan.skipped.append((diagnostic, f"fix {fix.code} crashed (a bug in the fix, not in "
+                                             f"your files): {type(exc).__name__}: {exc}"))
+            continue
         # An edit that changes nothing fixes the finding only if an earlier finding's edit of
         # the same path did (two findings in one file); otherwise the fix could not help.
         edits = [e for e in proposed if e.mkdir or e.new != files.read(e.path)]
@@ -129,11 +135,17 @@ def _running_owner(path: Path) -> str:
 
 def unified_diff(edit: Edit) -> str:
     """The edit as a reviewer reads it: a unified diff, or a `mkdir` line for a folder."""
-    shown = display_path(edit.path)
+    shown = safe_text(display_path(edit.path))
     if edit.mkdir:
         return f"mkdir {shown}/\n"
     old = (edit.old or b"").decode("utf-8").splitlines(keepends=True)
     new = (edit.new or b"").decode("utf-8").splitlines(keepends=True)
-    lines = difflib.unified_diff(old, new, f"a/{shown}", f"b/{shown}")
-    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
-                   for line in lines)
+    out = []
+    for line in difflib.unified_diff(old, new, f"a/{shown}", f"b/{shown}"):
+        # Artifact text reaches the terminal escaped, as in every report (a metric line with an
+        # ESC sequence must not repaint the screen); `\r` of a CRLF line shows as `\r`.
+        body = line[:-1] if line.endswith("\n") else line
+        out.append(safe_text(body, keep_tabs=True) + "\n")
+        if not line.endswith("\n"):
+            out.append("\\ No newline at end of file\n")
+    return "".join(out)

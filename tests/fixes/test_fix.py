@@ -303,3 +303,21 @@ def test_a_failing_write_is_reported_and_the_rest_goes_on(tmp_path: Path, monkey
     assert "cannot write" in err and "Permission denied" in err
     assert "3 file(s) rewritten" in err and "1 remain" in err
     assert metric_files_with_duplicates(mlruns) == [tmp_path / calls[0]]
+
+
+def test_blank_metric_lines_are_deleted_and_other_bad_lines_kept(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    mlruns = copy_tree("3.17.2", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", *GATE, "--fix", "mlruns"]) == 0
+    blank, garbled = metric_files_with_duplicates(copy_tree("3.17.2", tmp_path / "orig"))[:2]
+    blank = mlruns / blank.relative_to(tmp_path / "orig" / "mlruns")
+    garbled = mlruns / garbled.relative_to(tmp_path / "orig" / "mlruns")
+    clean = blank.read_bytes()
+    blank.write_bytes(clean + b"\n  \r\n")
+    garbled_clean = garbled.read_bytes()
+    garbled.write_bytes(garbled_clean + b"\n17958 0.5 x\n")
+    assert main(["check", *GATE, "--fix", "mlruns"]) == 1
+    assert blank.read_bytes() == clean
+    # A damaged point is the user's to judge; the blank line before it went.
+    assert garbled.read_bytes() == garbled_clean + b"17958 0.5 x\n"

@@ -55,6 +55,26 @@ fixer("RUN113", safe=True, owns=("*/metrics/*",),
       )(fix_duplicate_metric_lines)
 
 
+def drop_blank_lines(raw: bytes) -> bytes:
+    """Delete the lines that hold nothing but whitespace (a blank line aborts the migration)."""
+    return b"".join(line for line in raw.splitlines(keepends=True) if line.strip())
+
+
+@fixer("RUN201", safe=True, owns=("*/metrics/*",),
+       summary="delete blank lines from metric files (other unparsable lines are left to you)")
+def fix_blank_metric_lines(finding: Diagnostic, files: FixContext) -> Iterator[Edit]:
+    """A blank line holds no point, so deleting it loses nothing; a truncated or garbled line
+    might be a damaged real point, and is not touched. A file of blank lines only is left
+    alone: emptied, MLflow's reader would find it malformed all the same."""
+    path = Path(finding.path)
+    raw = files.read(path)
+    if raw is None:
+        return
+    new = drop_blank_lines(raw)
+    if new:
+        yield Edit(path, new, raw)
+
+
 RUN_SUBDIRS = ("metrics", "params", "tags", "artifacts")
 
 

@@ -3,25 +3,27 @@ conda.yaml and requirements.txt, the same Python everywhere, pins matching saved
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
-from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
-from mlint.diagnostics import ERROR, INFO, WARNING, Problem
-from mlint.envfiles import (
+from mlint.core.diagnostics import ERROR, INFO, WARNING, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import ModelDir
+from mlint.reading.requirements import specifier_key
+from mlint.rulekit.envfiles import (
     REQUIREMENTS,
     Located,
+    conda_packages,
     conda_pip,
     declared,
     env_file,
+    parse_version,
     requirements_txt,
+    version_pins,
     yaml_mapping,
 )
-from mlint.mlmodel import flavors, mlmodel_data
-from mlint.registry import rule
-from mlint.requirements import specifier_key
-from mlint.units import ModelDir
+from mlint.rulekit.mlmodel import flavors, mlmodel_data
 
 # _PythonEnv.from_conda_yaml (mlflow/utils/environment.py).
 CONDA_DEP = re.compile(r"^(python|pip|setuptools|wheel)(<|>|<=|>=|=|==|!=)?([\d.]+)?$")
@@ -42,8 +44,17 @@ FLAVOR_LIBRARIES: dict[str, tuple[str, tuple[str, ...]]] = {
 MLFLOW_NAMES = ("mlflow", "mlflow-skinny", "mlflow-tracing")
 
 
-def _python_pin(model: ModelDir) -> tuple[str, int, str, str] | None:
-    """(conda file, index, operator, version) of conda's `python` dependency."""
+class PythonPin(NamedTuple):
+    """Conda's `python` dependency: its file, position in `dependencies`, operator and version."""
+
+    file: str
+    position: int
+    operator: str
+    version: str
+
+
+def _python_pin(model: ModelDir) -> PythonPin | None:
+    """Conda's `python` dependency, or None when there is none."""
     rel = env_file(model, "conda")
     data = yaml_mapping(model, rel)
     deps = data.get("dependencies") if data else None
@@ -53,8 +64,8 @@ def _python_pin(model: ModelDir) -> tuple[str, int, str, str] | None:
         if isinstance(dep, str) and re.match(r"^python\b(?![-_])", dep.strip()):
             match = CONDA_DEP.match(dep.strip().replace(" ", ""))
             if match is None:
-                return rel, i, "?", dep
-            return rel, i, match.group(2) or "", match.group(3) or ""
+                return PythonPin(rel, i, "?", dep)
+            return PythonPin(rel, i, match.group(2) or "", match.group(3) or "")
     return None
 
 
@@ -92,7 +103,7 @@ def conda_matches_requirements(model: ModelDir, options: Mapping[str, Any]) -> I
     """
     txt = requirements_txt(model)
     conda = conda_pip(model)
-    if txt is None or conda is None or not conda[1]:
+    if txt is None or conda is None or not conda.entries:
         return
     conda_rel, pip = conda
 
@@ -175,8 +186,8 @@ def python_versions_agree(model: ModelDir, options: Mapping[str, Any]) -> Iterat
     if venv is not None and isinstance(venv.get("python"), str):
         others.append((venv_rel, "/python", venv["python"]))
     pin = _python_pin(model)
-    if pin is not None and pin[2] in ("=", "==") and pin[3]:
-        others.append((pin[0], f"/dependencies/{pin[1]}", pin[3]))
+    if pin is not None and pin.operator in ("=", "==") and pin.version:
+        others.append((pin.file, f"/dependencies/{pin.position}", pin.version))
     if not isinstance(ref, str) or not ref:
         if len(others) < 2:
             return
@@ -193,26 +204,6 @@ def python_versions_agree(model: ModelDir, options: Mapping[str, Any]) -> Iterat
                           file=rel, pointer=pointer, severity=INFO, related=("MLmodel",))
 
 
-def _version(text: Any) -> Version | None:
-    try:
-        return Version(str(text)) if text is not None else None
-    except InvalidVersion:
-        return None
-
-
-def _pins(model: ModelDir) -> dict[str, tuple[Located, Version]]:
-    pins: dict[str, tuple[Located, Version]] = {}
-    for found in declared(model):
-        req = found.entry.requirement
-        if req is None:
-            continue
-        for spec in req.specifier:
-            version = _version(spec.version) if spec.operator in ("==", "===") else None
-            if version is not None:
-                pins.setdefault(found.entry.name, (found, version))
-    return pins
-
-
 @rule("ENV114", "mlflow-pin-mismatch", scope=ModelDir, severity=WARNING)
 def mlflow_pin_matches(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Problem]:
     """The `mlflow` pin in the requirements must match `mlflow_version` in MLmodel. A dev
@@ -224,13 +215,13 @@ def mlflow_pin_matches(model: ModelDir, options: Mapping[str, Any]) -> Iterator[
     Fix: pin the writer's version (`mlflow.models.update_model_requirements`).
     """
     data = mlmodel_data(model)
-    written = _version(data.get("mlflow_version")) if data else None
+    written = parse_version(data.get("mlflow_version")) if data else None
     if written is None:
         return
     expected = {written.public, Version(f"{written.major}.{written.minor}.{written.micro}").public}
     if written.is_devrelease and written.micro > 0:
         expected.add(f"{written.major}.{written.minor}.{written.micro - 1}")
-    pins = _pins(model)
+    pins = version_pins(model)
     for name in MLFLOW_NAMES:
         if name in pins:
             found, version = pins[name]
@@ -253,14 +244,14 @@ def flavor_versions_match(model: ModelDir, options: Mapping[str, Any]) -> Iterat
     Fix: pin the version the flavor records (`mlflow.models.update_model_requirements`).
     """
     found_flavors = flavors(model)
-    pins = _pins(model)
+    pins = version_pins(model)
     checks: list[tuple[str, str, tuple[str, ...]]] = []
     for flavor, (key, dists) in FLAVOR_LIBRARIES.items():
         if flavor in found_flavors:
             checks.append((flavor, key, dists))
     checks.append(("python_function", "cloudpickle_version", ("cloudpickle",)))
     for flavor, key, dists in checks:
-        saved = _version(found_flavors.get(flavor, {}).get(key))
+        saved = parse_version(found_flavors.get(flavor, {}).get(key))
         if saved is None:
             continue
         for dist in dists:
@@ -270,21 +261,6 @@ def flavor_versions_match(model: ModelDir, options: Mapping[str, Any]) -> Iterat
                     yield Problem(f"{dist} is pinned to {version} but the {flavor} flavor was "
                                   f"saved with {key} {saved}", subject=dist, related=("MLmodel",),
                                   **where.where(), hint=f"Pin {dist}=={saved.public}.")
-
-
-def _conda_packages(model: ModelDir) -> set[str]:
-    """Names of conda (non-pip) dependencies: early MLflow 1.x put the flavor library there
-    (`scikit-learn=0.20.3`), and conda installs it in the rebuilt environment."""
-    data = yaml_mapping(model, env_file(model, "conda"))
-    deps = data.get("dependencies") if data else None
-    if not isinstance(deps, list):
-        return set()
-    names: set[str] = set()
-    for dep in deps:
-        if isinstance(dep, str):
-            name = re.split(r"[=<>!~ \[]", dep.strip().split("::")[-1], maxsplit=1)[0]
-            names.add(canonicalize_name(name))
-    return names
 
 
 @rule("ENV116", "flavor-library-missing", scope=ModelDir, severity=WARNING)
@@ -305,7 +281,7 @@ def flavor_library_declared(model: ModelDir, options: Mapping[str, Any]) -> Iter
         return
     names = {f.entry.name for f in entries if f.entry.kind == "requirement"}
     source = REQUIREMENTS if requirements_txt(model) is not None else env_file(model, "conda")
-    names |= _conda_packages(model)
+    names |= conda_packages(model)
     found_flavors = flavors(model)
     for flavor, (_key, dists) in FLAVOR_LIBRARIES.items():
         if flavor in found_flavors and not names.intersection(dists):

@@ -6,12 +6,12 @@ import posixpath
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlint.diagnostics import ERROR, INFO, WARNING, Problem
-from mlint.envfiles import all_requirement_lines
-from mlint.mlmodel import mlmodel_data
-from mlint.registry import rule
-from mlint.requirements import credentials_in
-from mlint.units import ModelDir
+from mlint.core.diagnostics import ERROR, INFO, WARNING, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import ModelDir
+from mlint.reading.requirements import credentials_in
+from mlint.rulekit.envfiles import all_requirement_lines
+from mlint.rulekit.mlmodel import mlmodel_data
 
 URL_OPTIONS = frozenset({"-i", "--index-url", "--extra-index-url", "-f", "--find-links"})
 

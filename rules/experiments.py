@@ -13,10 +13,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from mlint.diagnostics import ERROR, WARNING, Problem
-from mlint.registry import rule
-from mlint.tracking import in_trash, local_path, meta_of, same_location, uri_host
-from mlint.units import TRASH, Experiment, LoggedModel, Run, Tree
+from mlint.core.diagnostics import ERROR, WARNING, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import TRASH, Experiment, LoggedModel, Run, Tree
+from mlint.rulekit.tracking import in_trash, local_path, meta_of, same_location, uri_host
 
 
 def _experiment_metas(tree: Tree) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -2,9 +2,9 @@
 and its external data, PyTorch `pth`/`pt2`/TorchScript zips, Keras `.keras`/h5/SavedModel,
 spaCy pipelines): the files each flavor's loader opens must exist, hold something, be the
 format the loader parses, and be whole. Only magic bytes, archive directories and length
-fields are read (`mlint.formats`); nothing is loaded.
+fields are read (`mlint.reading.formats`); nothing is loaded.
 
-The table of which files each flavor's loader opens is `mlint.rules.flavor_table`; four rules
+The table of which files each flavor's loader opens is `mlint.rulekit.flavor_table`; four rules
 report the four kinds of defect over it.
 """
 
@@ -14,16 +14,16 @@ import os
 import posixpath
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from mlint.diagnostics import ERROR, Problem
-from mlint.files import FileFailure
-from mlint.formats import TRUNCATED, WRONG, check_file, lightgbm_text
-from mlint.mlmodel import flavors, head_bytes, mlmodel_data
-from mlint.registry import rule
-from mlint.rules.flavor_table import FLAVOR_FILES, Expected, is_dir
-from mlint.rules.model_references import escapes
-from mlint.units import ModelDir
+from mlint.core.diagnostics import ERROR, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import ModelDir
+from mlint.reading.files import FileFailure
+from mlint.reading.formats import TRUNCATED, WRONG, check_file, lightgbm_text
+from mlint.rulekit.flavor_table import FLAVOR_FILES, Expected, is_dir
+from mlint.rulekit.mlmodel import flavors, head_bytes, mlmodel_data
+from mlint.rulekit.references import escapes
 
 MISSING, EMPTY = "missing", "empty"
 LFS_MAGIC = b"version https://git-lfs"
@@ -84,7 +84,7 @@ def defects(model: ModelDir) -> list[Defect]:
     """Every defect of the flavor model files, computed once per unit."""
     memo = model.__dict__.get("_flavor_defects")
     if memo is not None:
-        return memo
+        return cast("list[Defect]", memo)
     found: list[Defect] = []
     if mlmodel_data(model) is not None:
         for flavor, conf in flavors(model).items():

@@ -8,10 +8,10 @@ agree; when they do not, MLflow silently ignores the entity or fails with an opa
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlint.diagnostics import ERROR, Problem
-from mlint.mlmodel import mlmodel_data
-from mlint.registry import rule
-from mlint.units import Experiment, LoggedModel, ModelDir, Run
+from mlint.core.diagnostics import ERROR, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import Experiment, LoggedModel, ModelDir, Run
+from mlint.rulekit.mlmodel import mlmodel_data
 
 
 def _meta(unit: Run | Experiment | LoggedModel) -> dict[str, Any] | None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlint.diagnostics import ERROR, WARNING, Problem
-from mlint.mlmodel import signature_parts
-from mlint.registry import rule
-from mlint.rules.sigsupport import example_view, shape_problem, type_hint_signature
-from mlint.units import ModelDir
+from mlint.core.diagnostics import ERROR, WARNING, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import ModelDir
+from mlint.rulekit.mlmodel import signature_parts
+from mlint.rulekit.sigsupport import example_view, shape_problem, type_hint_signature
 
 INFO_POINTER = "/saved_input_example_info"
 @rule("SIG110", "input-example-type-mismatch", scope=ModelDir, severity=ERROR)

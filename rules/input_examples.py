@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from mlint.diagnostics import ERROR, WARNING, Problem
+from mlint.core.diagnostics import ERROR, WARNING, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import ModelDir
 from mlint.enforcement import (
     EnforcementWarning,
     Schema,
@@ -15,9 +17,8 @@ from mlint.enforcement import (
     enforce_schema_report,
     parse_serving_payload,
 )
-from mlint.linemap import join_pointer
-from mlint.registry import rule
-from mlint.rules.sigsupport import (
+from mlint.reading.linemap import join_pointer
+from mlint.rulekit.sigsupport import (
     ExampleView,
     could_not_evaluate,
     example_info,
@@ -30,7 +31,6 @@ from mlint.rules.sigsupport import (
     signature_loadable,
     type_hint_signature,
 )
-from mlint.units import ModelDir
 
 DEFAULT_MAX_ROWS = 1000
 OPTIONS = {"max-example-rows": DEFAULT_MAX_ROWS}

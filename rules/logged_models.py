@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlint.diagnostics import ERROR, WARNING, Problem
-from mlint.metric_lines import line_fields
-from mlint.registry import rule
-from mlint.tracking import canonical_metric_file, leaf_files, logged_model_exists, meta_of, run_exists
-from mlint.units import Experiment, LoggedModel, Run
+from mlint.core.diagnostics import ERROR, WARNING, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import Experiment, LoggedModel, Run
+from mlint.reading.metric_lines import line_fields
+from mlint.rulekit.tracking import canonical_metric_file, leaf_files, logged_model_exists, meta_of, run_exists
 
 # mlflow.entities.TraceInfo's required constructor arguments (MLflow 3).
 TRACE_INFO_REQUIRED = ("trace_id", "trace_location", "request_time", "state")

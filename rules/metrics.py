@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlint.diagnostics import ERROR, WARNING, Problem
-from mlint.metric_lines import (
+from mlint.core.diagnostics import ERROR, WARNING, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import LoggedModel, Run
+from mlint.reading.metric_lines import (
     Identity,
     duplicate_lines,
     is_canonical,
@@ -14,9 +16,7 @@ from mlint.metric_lines import (
     malformed_lines,
     sanitized,
 )
-from mlint.registry import rule
-from mlint.tracking import MAX_LINE_FINDINGS, canonical_metric_file, leaf_files, tree_of
-from mlint.units import LoggedModel, Run
+from mlint.rulekit.tracking import MAX_LINE_FINDINGS, canonical_metric_file, leaf_files, tree_of
 
 RUN_FIELDS = (2, 3, 5)  # ts value [step [dataset_name dataset_digest]]
 MODEL_FIELDS = (4, 6)  # ts value step run_id [dataset_name dataset_digest]

@@ -12,70 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlint.diagnostics import ERROR, Problem
-from mlint.files import FileFailure, decode_text, iter_lines, parse_yaml, read_file
-from mlint.metric_lines import duplicate_lines
-from mlint.registry import rule
-from mlint.tracking import MAX_LINE_FINDINGS, canonical_metric_file, leaf_files
-from mlint.units import Experiment, LoggedModel, Run, Unit
-
-GATE = ["migration"]
-ABORTS = "`mlflow migrate-filestore` aborts here"
-LOST = "would be lost or orphaned by migration (it reports success)"
-RUN_STATUS_NAMES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
-SOURCE_TYPES = ("NOTEBOOK", "JOB", "PROJECT", "LOCAL", "UNKNOWN")
-
-
-def gate_meta(unit: Unit, rel: str = "meta.yaml") -> tuple[Any, str]:
-    """(parsed meta, state) as the migration's `safe_read_yaml` sees it.
-
-    state: "ok" (a mapping), "missing", "unreadable" (any read/parse error, or empty: the
-    migration skips it), "not-mapping" (the migration calls `.get` on it and crashes).
-    """
-    if not unit.is_file(rel):
-        return None, "missing"
-    loaded = unit.load(rel, "yaml")
-    if isinstance(loaded, FileFailure) or loaded.data is None:
-        return None, "unreadable"
-    if not isinstance(loaded.data, dict):
-        return loaded.data, "not-mapping"
-    return loaded.data, "ok"
-
-
-def peek_meta(unit: Unit, rel: str) -> tuple[Any, str, str]:
-    """`gate_meta` for tree-wide scans: reads without the shared cache.
-
-    A Tree-scope rule that loaded every run's meta.yaml through the cache would keep them all
-    until each run is checked, and the cache's eviction would turn quadratic; a second, direct
-    read of a small file is far cheaper.
-    """
-    path = unit.file(rel)
-    if not path.is_file():
-        return None, "missing", ""
-    raw = read_file(path, unit.context.root, unit.context.cache.max_bytes)
-    text = decode_text(raw, path.name) if isinstance(raw, bytes) else raw
-    data = parse_yaml(text, path.name) if isinstance(text, str) else text
-    source = text if isinstance(text, str) else ""
-    if isinstance(data, FileFailure) or data is None:
-        return None, "unreadable", source
-    if not isinstance(data, dict):
-        return data, "not-mapping", source
-    return data, "ok", source
-
-
-def key_line(text: str, key: str) -> int | None:
-    """Line of a top-level `key:` in a block-style YAML text (how MLflow writes meta files)."""
-    prefix = f"{key}:"
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.startswith(prefix):
-            return number
-    return None
-
-
-def undecodable(unit: Unit, rel: str) -> bool:
-    """True when the migration's `Path.read_text()` would raise UnicodeDecodeError."""
-    loaded = unit.load(rel, "text")
-    return isinstance(loaded, FileFailure) and "UTF-8" in loaded.message
+from mlint.core.diagnostics import ERROR, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import Experiment, LoggedModel, Run
+from mlint.reading.files import iter_lines
+from mlint.reading.metric_lines import duplicate_lines
+from mlint.rulekit.migration import ABORTS, GATE, LOST, MetaState, gate_meta, undecodable
+from mlint.rulekit.tracking import MAX_LINE_FINDINGS, canonical_metric_file, leaf_files
 
 
 @rule("RUN200", "migration-duplicate-metric", scope=(Run, LoggedModel), severity=ERROR,
@@ -143,7 +86,7 @@ def unparsable_metric_lines(unit: Run | LoggedModel, options: Mapping[str, Any])
             continue
         doc = unit.text(rel)
         if doc is None or canonical_metric_file(unit, rel, doc.text):
-            continue  # canonical lines are what the migration parses (mlint.metric_lines)
+            continue  # canonical lines are what the migration parses (mlint.reading.metric_lines)
         count = 0
         for number, raw in enumerate(iter_lines(doc.text), start=1):
             why = _migration_line_problem(raw.strip().split(" "), is_run)
@@ -185,14 +128,14 @@ def run_lost(run: Run, options: Mapping[str, Any]) -> Iterator[Problem]:
     `mlflow.user`) and its experiment; if the run is garbage, delete the folder.
     """
     meta, state = gate_meta(run)
-    if state == "missing":
+    if state == MetaState.MISSING:
         yield Problem(f"run folder has no meta.yaml; this run and all its data {LOST}",
                       hint="Restore meta.yaml, or delete the folder if the run is garbage.")
-    elif state == "unreadable":
+    elif state == MetaState.UNREADABLE:
         yield Problem(f"meta.yaml is empty or unreadable; this run and all its data {LOST}",
                       file="meta.yaml",
                       hint="An empty meta.yaml is what the delete race leaves; restore it.")
-    elif state == "not-mapping":
+    elif state == MetaState.NOT_MAPPING:
         yield Problem(f"meta.yaml is a {type(meta).__name__}, not a mapping; {ABORTS}",
                       file="meta.yaml")
     elif not (meta.get("run_uuid") or meta.get("run_id")):
@@ -222,12 +165,12 @@ def experiment_lost(experiment: Experiment, options: Mapping[str, Any]) -> Itera
                       f"experiment and its {runs} run(s) {LOST}", subject="name")
         return
     meta, state = gate_meta(experiment)
-    if state in ("missing", "unreadable"):
-        what = "has no meta.yaml" if state == "missing" else "meta.yaml is empty or unreadable"
+    if state in (MetaState.MISSING, MetaState.UNREADABLE):
+        what = "has no meta.yaml" if state == MetaState.MISSING else "meta.yaml is empty or unreadable"
         yield Problem(f"experiment {what}: migration skips it while reporting success, and its "
                       f"{runs} run(s) are migrated as orphans of a missing experiment",
-                      file=None if state == "missing" else "meta.yaml",
+                      file=None if state == MetaState.MISSING else "meta.yaml",
                       hint="Restore meta.yaml; the runs' artifact_uri tells the old artifact_location.")
-    elif state == "not-mapping":
+    elif state == MetaState.NOT_MAPPING:
         yield Problem(f"meta.yaml is a {type(meta).__name__}, not a mapping; {ABORTS}",
                       file="meta.yaml")

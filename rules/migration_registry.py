@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlint.diagnostics import ERROR, Problem
-from mlint.registry import rule
-from mlint.rules.migration import ABORTS, GATE, LOST, gate_meta, undecodable
-from mlint.tracking import leaf_files
-from mlint.units import RegisteredModel
+from mlint.core.diagnostics import ERROR, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import RegisteredModel
+from mlint.rulekit.migration import ABORTS, GATE, LOST, MetaState, gate_meta, undecodable
+from mlint.rulekit.tracking import leaf_files
 
 
 @rule("REG150", "migration-registry-blocked", scope=RegisteredModel, severity=ERROR, default=False,
@@ -29,11 +29,11 @@ def registry_blocked(model: RegisteredModel, options: Mapping[str, Any]) -> Iter
     (`version-N` ↔ `version: N`); rewrite alias files to the version number.
     """
     meta, state = gate_meta(model)
-    if state in ("missing", "unreadable"):
+    if state in (MetaState.MISSING, MetaState.UNREADABLE):
         yield Problem(f"meta.yaml is missing, empty or unreadable: the model, its versions, tags "
-                      f"and aliases {LOST}", file="meta.yaml" if state != "missing" else None)
+                      f"and aliases {LOST}", file="meta.yaml" if state != MetaState.MISSING else None)
         return
-    if state == "not-mapping":
+    if state == MetaState.NOT_MAPPING:
         yield Problem(f"meta.yaml is not a mapping; {ABORTS}", file="meta.yaml")
         return
     name = meta.get("name", model.name)
@@ -44,11 +44,11 @@ def registry_blocked(model: RegisteredModel, options: Mapping[str, Any]) -> Iter
     for folder in model.version_dirs():
         rel = f"{folder}/meta.yaml"
         data, vstate = gate_meta(model, rel)
-        if vstate in ("missing", "unreadable"):
+        if vstate in (MetaState.MISSING, MetaState.UNREADABLE):
             yield Problem(f"{folder} has no readable meta.yaml; the version and its tags {LOST}",
-                          file=rel if vstate != "missing" else folder, subject=folder)
+                          file=rel if vstate != MetaState.MISSING else folder, subject=folder)
             continue
-        if vstate == "not-mapping":
+        if vstate == MetaState.NOT_MAPPING:
             yield Problem(f"version meta is not a mapping; {ABORTS}", file=rel)
             continue
         if "version" not in data:

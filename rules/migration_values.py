@@ -8,21 +8,22 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlint.diagnostics import ERROR, Problem
-from mlint.registry import rule
-from mlint.rules.migration import (
+from mlint.core.diagnostics import ERROR, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import REGISTRY, Experiment, LoggedModel, Run, Tree, Unit
+from mlint.rulekit.migration import (
     ABORTS,
     GATE,
     LOST,
     RUN_STATUS_NAMES,
     SOURCE_TYPES,
+    MetaState,
     gate_meta,
     key_line,
     peek_meta,
     undecodable,
 )
-from mlint.tracking import leaf_files
-from mlint.units import REGISTRY, Experiment, LoggedModel, Run, Tree, Unit
+from mlint.rulekit.tracking import leaf_files
 
 STAGES = ("active", "deleted")
 # Columns declared NOT NULL whose value the migration takes with `meta.get(key, default)`:
@@ -82,7 +83,7 @@ def values_rejected(unit: Experiment | Run | LoggedModel, options: Mapping[str, 
     docs/migration.md).
     """
     meta, state = gate_meta(unit)
-    if state == "ok":
+    if state == MetaState.OK:
         for pointer, message in _value_problems(unit, meta):
             yield Problem(message, file="meta.yaml", pointer=pointer)
     folders = ("tags",) if isinstance(unit, Experiment) else ("params", "tags")
@@ -97,9 +98,9 @@ def values_rejected(unit: Experiment | Run | LoggedModel, options: Mapping[str, 
         for dataset in unit.subdirs("datasets"):
             rel = f"datasets/{dataset}/meta.yaml"
             data, state = gate_meta(unit, rel)
-            if state == "not-mapping":
+            if state == MetaState.NOT_MAPPING:
                 yield Problem(f"dataset meta is not a mapping; {ABORTS}", file=rel)
-            elif state == "ok":
+            elif state == MetaState.OK:
                 for key in ("name", "digest", "source_type", "source"):
                     if key in data and data[key] is None:
                         yield Problem(f"dataset {key} is null; the column is NOT NULL, so {ABORTS}",
@@ -111,9 +112,9 @@ def _io_values(run: Run) -> Iterator[Problem]:
         for entry in run.subdirs(folder):
             rel = f"{folder}/{entry}/meta.yaml"
             data, state = gate_meta(run, rel)
-            if state == "not-mapping":
+            if state == MetaState.NOT_MAPPING:
                 yield Problem(f"{folder[:-1]} meta is not a mapping; {ABORTS}", file=rel)
-            elif state != "ok":
+            elif state != MetaState.OK:
                 continue
             elif folder == "inputs" and data.get("source_type", "DATASET") in ("DATASET", "MODEL") \
                     and "tags" in data and not isinstance(data["tags"], dict):
@@ -153,7 +154,7 @@ def unique_conflicts(tree: Tree, options: Mapping[str, Any]) -> Iterator[Problem
         except ValueError:
             continue  # not migrated at all (migration-experiment-lost)
         meta, state, text = peek_meta(tree, f"{exp_rel}/meta.yaml")
-        if state == "ok":
+        if state == MetaState.OK:
             yield from claim("experiment id", exp_id, f"{exp_rel}/meta.yaml",
                              "/experiment_id" if "experiment_id" in meta else "", text)
             name = meta.get("name", f"experiment_{folder.name}")
@@ -163,25 +164,26 @@ def unique_conflicts(tree: Tree, options: Mapping[str, Any]) -> Iterator[Problem
         for run_name in Experiment(folder, tree.context, tree).run_names():
             run_rel = f"{exp_rel}/{run_name}/meta.yaml"
             run_meta, run_state, run_text = peek_meta(tree, run_rel)
-            run_id = (run_meta.get("run_uuid") or run_meta.get("run_id")) if run_state == "ok" else None
+            ok = run_state == MetaState.OK
+            run_id = (run_meta.get("run_uuid") or run_meta.get("run_id")) if ok else None
             if run_id:
                 yield from claim("run id", str(run_id), run_rel,
                                  "/run_uuid" if run_meta.get("run_uuid") else "/run_id", run_text)
         for trace in tree.subdirs(f"{exp_rel}/traces"):
             info, info_state, _ = peek_meta(tree, f"{exp_rel}/traces/{trace}/trace_info.yaml")
-            if info_state == "ok":
+            if info_state == MetaState.OK:
                 trace_id = info.get("trace_id") or info.get("request_id") or trace
                 yield from claim("trace id", str(trace_id), f"{exp_rel}/traces/{trace}/trace_info.yaml")
         for model in tree.subdirs(f"{exp_rel}/{REGISTRY}"):
             model_rel = f"{exp_rel}/{REGISTRY}/{model}/meta.yaml"
             model_meta, model_state, model_text = peek_meta(tree, model_rel)
-            if model_state == "ok":
+            if model_state == MetaState.OK:
                 yield from claim("logged model id", str(model_meta.get("model_id", model)), model_rel,
                                  "/model_id" if "model_id" in model_meta else "", model_text)
     for registered in tree.subdirs(REGISTRY):
         reg_rel = f"{REGISTRY}/{registered}/meta.yaml"
         reg_meta, reg_state, reg_text = peek_meta(tree, reg_rel)
-        name = reg_meta.get("name", registered) if reg_state == "ok" else None
+        name = reg_meta.get("name", registered) if reg_state == MetaState.OK else None
         if name is not None:
             yield from claim("registered model name", str(name), reg_rel,
                              "/name" if "name" in reg_meta else "", reg_text)
@@ -201,14 +203,14 @@ def links_dropped(unit: Experiment | Run | LoggedModel, options: Mapping[str, An
     """
     if isinstance(unit, LoggedModel):
         _, state = gate_meta(unit)
-        if state in ("missing", "unreadable"):
+        if state in (MetaState.MISSING, MetaState.UNREADABLE):
             yield Problem(f"logged model meta.yaml is missing, empty or unreadable; the model {LOST}",
-                          file="meta.yaml" if state != "missing" else None)
+                          file="meta.yaml" if state != MetaState.MISSING else None)
         return
     if isinstance(unit, Experiment):
         for dataset in unit.subdirs("datasets"):
             _, state = gate_meta(unit, f"datasets/{dataset}/meta.yaml")
-            if state in ("missing", "unreadable"):
+            if state in (MetaState.MISSING, MetaState.UNREADABLE):
                 yield Problem(f"dataset {dataset!r} has no readable meta.yaml; it and the inputs "
                               f"using it {LOST}", file=f"datasets/{dataset}", subject=dataset)
         return
@@ -217,13 +219,14 @@ def links_dropped(unit: Experiment | Run | LoggedModel, options: Mapping[str, An
         for entry in unit.subdirs(folder):
             rel = f"{folder}/{entry}/meta.yaml"
             data, state = gate_meta(unit, rel)
-            if state in ("missing", "unreadable"):
+            if state in (MetaState.MISSING, MetaState.UNREADABLE):
                 yield Problem(f"{folder[:-1]} {entry!r} has no readable meta.yaml; the link {LOST}",
-                              file=rel if state != "missing" else f"{folder}/{entry}", subject=entry)
-            elif state == "ok" and folder == "inputs" and data.get("source_type", "DATASET") == "DATASET":
+                              file=rel if state != MetaState.MISSING else f"{folder}/{entry}", subject=entry)
+            elif state == MetaState.OK and folder == "inputs" \
+                    and data.get("source_type", "DATASET") == "DATASET":
                 source = data.get("source_id", "")
                 readable = experiment is not None and \
-                    gate_meta(experiment, f"datasets/{source}/meta.yaml")[1] == "ok"
+                    gate_meta(experiment, f"datasets/{source}/meta.yaml").state is MetaState.OK
                 if not readable:
                     yield Problem(f"input names dataset {source!r}, which the migration does not "
                                   f"migrate; the input {LOST}", file=rel, pointer="/source_id")
@@ -243,11 +246,11 @@ def traces_blocked(experiment: Experiment, options: Mapping[str, Any]) -> Iterat
     for trace in experiment.subdirs("traces"):
         rel = f"traces/{trace}/trace_info.yaml"
         data, state = gate_meta(experiment, rel)
-        if state in ("missing", "unreadable"):
+        if state in (MetaState.MISSING, MetaState.UNREADABLE):
             yield Problem(f"trace {trace!r} has no readable trace_info.yaml; the trace {LOST}",
-                          file=rel if state != "missing" else f"traces/{trace}", subject=trace)
+                          file=rel if state != MetaState.MISSING else f"traces/{trace}", subject=trace)
             continue
-        if state == "not-mapping":
+        if state == MetaState.NOT_MAPPING:
             yield Problem(f"trace_info.yaml is not a mapping; {ABORTS}", file=rel)
             continue
         if not data.get("status") and "state" in data and data["state"] is None:

@@ -4,10 +4,10 @@ they describe (sniffing only the first bytes of a file; nothing is unpickled).""
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlint.diagnostics import ERROR, INFO, WARNING, Problem
-from mlint.mlmodel import flavors, head_bytes, mlmodel_data
-from mlint.registry import rule
-from mlint.units import ModelDir
+from mlint.core.diagnostics import ERROR, INFO, WARNING, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import ModelDir
+from mlint.rulekit.mlmodel import flavors, head_bytes, mlmodel_data
 
 PYFUNC = "python_function"
 PYTHON_MODEL_LOADER = "mlflow.pyfunc.model"

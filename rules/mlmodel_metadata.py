@@ -6,11 +6,11 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from mlint.diagnostics import INFO, WARNING, Problem
-from mlint.files import walk
-from mlint.mlmodel import flavors, mlmodel_data, references
-from mlint.registry import rule
-from mlint.units import ModelDir
+from mlint.core.diagnostics import INFO, WARNING, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import ModelDir
+from mlint.reading.files import walk
+from mlint.rulekit.mlmodel import flavors, mlmodel_data, references
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 MODEL_ID = re.compile(r"^m-[0-9a-f]{32}$")

@@ -5,13 +5,13 @@ import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlint.diagnostics import ERROR, Problem
-from mlint.files import walk
-from mlint.mlmodel import DIR, FILE, head_bytes, mlmodel_data
+from mlint.core.diagnostics import ERROR, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import ModelDir
 from mlint.pickle_targets import MAX_FILES
-from mlint.registry import rule
-from mlint.rules.model_references import escapes, grouped_references, keys_text
-from mlint.units import ModelDir
+from mlint.reading.files import walk
+from mlint.rulekit.mlmodel import DIR, FILE, head_bytes, mlmodel_data
+from mlint.rulekit.references import escapes, grouped_references, keys_text
 
 LFS_MAGIC = b"version https://git-lfs"
 # An LFS pointer is ~130 bytes; anything bigger is real content.

@@ -14,11 +14,11 @@ from typing import Any
 
 import yaml
 
-from mlint.diagnostics import ERROR, WARNING, Problem
-from mlint.linemap import MAX_COMPOSE_CHARS
-from mlint.mlmodel import mlmodel_data
-from mlint.registry import rule
-from mlint.units import ModelDir
+from mlint.core.diagnostics import ERROR, WARNING, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import ModelDir
+from mlint.reading.linemap import MAX_COMPOSE_CHARS
+from mlint.rulekit.mlmodel import mlmodel_data
 
 # A block mapping key as MLflow's yaml.safe_dump writes it: plain (unquoted) and at the start
 # of a line, optionally after list dashes. Quoted keys and flow mappings are not scanned

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlint.diagnostics import ERROR, WARNING, Problem
-from mlint.registry import rule
-from mlint.tracking import key_problem, leaf_files, leaf_sizes, writer_version
-from mlint.units import Experiment, LoggedModel, Run
+from mlint.core.diagnostics import ERROR, WARNING, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import Experiment, LoggedModel, Run
+from mlint.rulekit.tracking import key_problem, leaf_files, leaf_sizes, writer_version
 
 FOLDERS = ("metrics", "params", "tags")
 
@@ -33,7 +33,7 @@ def keys_valid(unit: Run | LoggedModel | Experiment, options: Mapping[str, Any])
                               subject=key, hint="Rename the file to a valid MLflow key.")
 
 
-# Param limits by writer version (mlflow/utils/validation.py, MLFLOW_FORMAT §6.6). Tag value
+# Param limits by writer version (mlflow/utils/validation.py, docs/mlflow-format.md §6.6). Tag value
 # limits are NOT a writer property: the file store's `set_tag` never checks the value length,
 # so long tags (e.g. a big `mlflow.log-model.history`) are legitimate MLflow output. Only the
 # database column (`tags.value VARCHAR(8000)`) bounds them.

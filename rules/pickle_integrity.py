@@ -4,12 +4,12 @@ unread byte is never reported clean ("never clean when not fully read")."""
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlint.diagnostics import ERROR, WARNING, Problem
+from mlint.core.diagnostics import ERROR, WARNING, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import LoggedModel, ModelDir, Run
 from mlint.pickle_budget import UNIT_LIMITS, budget_skipped
 from mlint.pickle_targets import capped_walks, locate, targets
 from mlint.pickles import Kind
-from mlint.registry import rule
-from mlint.units import LoggedModel, ModelDir, Run
 
 # Model folders, and the artifacts of runs / logged models outside any model folder.
 PICKLE_UNITS = (ModelDir, Run, LoggedModel)

@@ -7,14 +7,16 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from mlint.diagnostics import ERROR, WARNING, Problem
-from mlint.envfiles import REQUIREMENTS, declared, env_file, requirements_txt
-from mlint.mlmodel import flavors
+from mlint.core.diagnostics import ERROR, WARNING, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import ModelDir
 from mlint.pickle_targets import Target, locate, targets
 from mlint.pickles import Verdict, distribution_for, distribution_requires, module_distributions
-from mlint.registry import rule
-from mlint.rules.env_consistency import _conda_packages, _pins, _version
-from mlint.units import ModelDir
+from mlint.rulekit.envfiles import REQUIREMENTS, declared, env_file, requirements_txt
+from mlint.rulekit.envfiles import conda_packages as _conda_packages
+from mlint.rulekit.envfiles import parse_version as _version
+from mlint.rulekit.envfiles import version_pins as _pins
+from mlint.rulekit.mlmodel import flavors
 
 
 def _closure(names: set[str]) -> set[str]:

@@ -6,12 +6,12 @@ The files are chosen and scanned once by `mlint.pickle_targets` (never unpickled
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlint.diagnostics import ERROR, INFO, WARNING, Problem
-from mlint.mlmodel import flavors
+from mlint.core.diagnostics import ERROR, INFO, WARNING, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import LoggedModel, ModelDir, Run
 from mlint.pickle_targets import locate, targets
 from mlint.pickles import Finding, Kind, Verdict, default_policy
-from mlint.registry import rule
-from mlint.units import LoggedModel, ModelDir, Run
+from mlint.rulekit.mlmodel import flavors
 
 # Model folders, and the artifacts of runs / logged models outside any model folder.
 PICKLE_UNITS = (ModelDir, Run, LoggedModel)

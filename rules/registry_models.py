@@ -7,10 +7,10 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlint.diagnostics import ERROR, WARNING, Problem
-from mlint.registry import rule
-from mlint.tracking import local_path, logged_model_exists, meta_of, run_index, tree_of
-from mlint.units import RegisteredModel
+from mlint.core.diagnostics import ERROR, WARNING, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import RegisteredModel
+from mlint.rulekit.tracking import local_path, logged_model_exists, meta_of, run_index, tree_of
 
 STAGES = ("None", "Staging", "Production", "Archived")
 # The file registry's delete_model_version keeps the folder and writes this stage; the client

@@ -10,10 +10,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from mlint.diagnostics import ERROR, WARNING, Problem
-from mlint.registry import rule
-from mlint.tracking import in_trash, meta_of
-from mlint.units import Run, Tree
+from mlint.core.diagnostics import ERROR, WARNING, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import Run, Tree
+from mlint.rulekit.tracking import in_trash, meta_of
 
 REQUIRED_SUBDIRS = ("metrics", "params", "artifacts")
 

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlint import schemas
-from mlint.diagnostics import ERROR, WARNING, Problem
-from mlint.envfiles import env_file
-from mlint.linemap import split_pointer
-from mlint.mlmodel import signature_parts
-from mlint.registry import RuleFunc, rule
-from mlint.units import Experiment, LoggedModel, ModelDir, RegisteredModel, Run, Unit
+from mlint.core.diagnostics import ERROR, WARNING, Problem
+from mlint.core.registry import RuleFunc, rule
+from mlint.discovery.units import Experiment, LoggedModel, ModelDir, RegisteredModel, Run, Unit
+from mlint.reading.linemap import split_pointer
+from mlint.rulekit.envfiles import env_file
+from mlint.rulekit.mlmodel import signature_parts
 
 
 @dataclass(frozen=True)
@@ -138,6 +138,7 @@ def _make(check: SchemaCheck) -> RuleFunc:
         + ("\n\nA missing or empty file is reported too." if check.required else "")
     )
     schema_rule.__name__ = check.name.replace("-", "_")
+    schema_rule.__qualname__ = "TABLE"  # where `mlint explain` sends a reader: the row with the code
     return rule(check.code, check.name, scope=check.scope, severity=ERROR)(schema_rule)
 
 

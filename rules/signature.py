@@ -4,14 +4,15 @@ Schema cannot express, loadable-but-surprising declarations, and a missing signa
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from functools import partial
 from typing import Any
 
-from mlint.diagnostics import ERROR, INFO, WARNING, Problem
+from mlint.core.diagnostics import ERROR, INFO, WARNING, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import ModelDir
 from mlint.enforcement import parse_schema
-from mlint.mlmodel import mlmodel_data
-from mlint.registry import rule
-from mlint.rules.sigsupport import CheckedPart, checked_part, could_not_evaluate, guarded, short
-from mlint.units import ModelDir
+from mlint.rulekit.mlmodel import mlmodel_data
+from mlint.rulekit.sigsupport import CheckedPart, checked_part, could_not_evaluate, guarded, short
 
 COMPLEX_TYPES = ("array", "object", "map", "any", "sparkml_vector")
 
@@ -32,7 +33,7 @@ def _listing(indexes: list[int]) -> str:
 def _element_problems(part: CheckedPart) -> Iterator[Problem]:
     """Per-element load failures (a dtype numpy does not know, …), each at its element."""
     for i, x in part.clean:
-        outcome = guarded(lambda x=x: parse_schema([x]))
+        outcome = guarded(partial(parse_schema, [x]))
         if outcome.crash is not None:
             yield could_not_evaluate(f"signature.{part.part}/{i}", outcome.crash, "MLmodel",
                                      f"{part.pointer}/{i}")
@@ -105,7 +106,7 @@ def signature_schema_unloadable(model: ModelDir, options: Mapping[str, Any]) -> 
         yield from element
         if element:
             continue  # the whole-schema verdict needs loadable elements first, as in MLflow
-        outcome = guarded(lambda part=part: parse_schema([x for _, x in part.clean]))
+        outcome = guarded(partial(parse_schema, [x for _, x in part.clean]))
         if outcome.crash is not None:
             yield could_not_evaluate(f"signature.{part_name}", outcome.crash, "MLmodel", part.pointer)
         elif outcome.error is not None:
@@ -122,7 +123,7 @@ def complex_column_implicitly_optional(model: ModelDir, options: Mapping[str, An
 
     Why: for these types MLflow reads a missing `required` as None, which is falsy, so the
     column may be absent at predict time — unlike simple types, where a missing flag means
-    required (MLFLOW_FORMAT.md §3.3). MLflow itself always writes the flag since 2.10, so a file
+    required (docs/mlflow-format.md §3.3). MLflow itself always writes the flag since 2.10, so a file
     without it was written by hand or by an old tool, and probably meant "required".
     Fix: add `"required": true` (or `false` if optional is intended) to the column.
     """

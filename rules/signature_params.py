@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from functools import partial
 from typing import Any
 
-from mlint.diagnostics import ERROR, Problem
+from mlint.core.diagnostics import ERROR, Problem
+from mlint.core.registry import rule
+from mlint.discovery.units import ModelDir
 from mlint.enforcement import parse_param_schema
-from mlint.registry import rule
-from mlint.rules.sigsupport import checked_part, could_not_evaluate, guarded, short
-from mlint.units import ModelDir
+from mlint.rulekit.sigsupport import checked_part, could_not_evaluate, guarded, short
 
 
 @rule("SIG101", "signature-params-unloadable", scope=ModelDir, severity=ERROR)
@@ -33,7 +34,7 @@ def signature_params_unloadable(model: ModelDir, options: Mapping[str, Any]) -> 
         return
     failed = False
     for i, x in part.clean:
-        outcome = guarded(lambda x=x: parse_param_schema([x]))
+        outcome = guarded(partial(parse_param_schema, [x]))
         if outcome.crash is not None:
             failed = True
             yield could_not_evaluate(f"signature.params/{i}", outcome.crash, "MLmodel", f"{part.pointer}/{i}")

@@ -6,8 +6,8 @@ These rules are emitted by the engine (scope None); their docstrings document th
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlint.diagnostics import ERROR, WARNING, Problem
-from mlint.registry import rule
+from mlint.core.diagnostics import ERROR, WARNING, Problem
+from mlint.core.registry import rule
 
 
 @rule("MLT001", "path-not-found", scope=None, severity=ERROR)

@@ -1,14 +1,14 @@
 """MLT1xx: findings about suppressions and baselines (emitted by mlint's post-filter).
 
-These rules are emitted by the engine (scope None, see `mlint.filters`); their docstrings
+These rules are emitted by the engine (scope None, see `mlint.core.filters`); their docstrings
 document them.
 """
 
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlint.diagnostics import WARNING, Problem
-from mlint.registry import rule
+from mlint.core.diagnostics import WARNING, Problem
+from mlint.core.registry import rule
 
 
 @rule("MLT100", "suppression-without-reason", scope=None, severity=WARNING)

@@ -21,7 +21,7 @@ import jsonschema.protocols
 import referencing
 import referencing.jsonschema
 
-from mlint.quoting import quote
+from mlint.reading.quoting import quote
 from mlint.schemas.fastcheck import Check, compile_valid
 
 __all__ = ["ID_PREFIX", "SchemaError", "best_errors", "load", "names", "validator"]

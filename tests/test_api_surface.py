@@ -11,8 +11,8 @@ import pytest
 
 import mlint
 from mlint import Config, Severity
-from mlint.config import ConfigError
-from mlint.engine import Report
+from mlint.core.config import ConfigError
+from mlint.core.engine import Report
 from tests.conftest import REPO
 from tests.integrations.conftest import REAL_MODEL
 

@@ -17,10 +17,6 @@ FLAVORS = Path(__file__).resolve().parent / "data" / "flavors" / "3.17.2"
 MODELS = sorted(p.name for p in FLAVORS.iterdir() if p.is_dir())
 RULES = ("MLM130", "MLM131", "MLM132", "MLM133")
 
-# False findings of the pickle rules on MLflow's TorchScript model (`__torch__` is TorchScript's
-# namespace, torch.jit._pickle helpers): issue 15, owned by the pickle scanner's maintainers.
-# Allowed here so that this file does not pin them; nothing else may be reported.
-PENDING_PICKLE_FIXES = {("pytorch_torchscript", code) for code in ("PKL100", "PKL103", "PKL120")}
 
 
 def test_generator_loaded_every_model() -> None:
@@ -31,9 +27,10 @@ def test_generator_loaded_every_model() -> None:
 
 @pytest.mark.parametrize("name", MODELS)
 def test_real_flavor_model_is_clean(name: str) -> None:
+    # Every rule, the pickle rules included (TorchScript's `__torch__` and torch.jit._pickle
+    # helpers drew false PKL findings until the pickle policy learnt them).
     report = mlint.run([FLAVORS / name])
-    found = {(name, d.code) for d in report.diagnostics}
-    assert found <= PENDING_PICKLE_FIXES, [d.message for d in report.diagnostics]
+    assert report.diagnostics == [], [d.message for d in report.diagnostics]
 
 
 def test_every_defect_real_mlflow_fails_on_is_reported(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""mlint.formats: the cheap structure checks behind MLM130-MLM133, on the real MLflow-written
+"""mlint.reading.formats: the cheap structure checks behind MLM130-MLM133, on the real MLflow-written
 flavor files (tests/data/flavors) and on every truncation of them."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from mlint import formats, wireformats
-from mlint.formats import OK, TRUNCATED, WRONG, Reader, Verdict, check_file
+from mlint.reading import formats, wireformats
+from mlint.reading.formats import OK, TRUNCATED, WRONG, Reader, Verdict, check_file
 
 FLAVORS = Path(__file__).resolve().parent / "data" / "flavors" / "3.17.2"
 

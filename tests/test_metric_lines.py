@@ -1,4 +1,4 @@
-"""The metric-line fast path (`mlint.metric_lines`) against the exact line-by-line parser.
+"""The metric-line fast path (`mlint.reading.metric_lines`) against the exact line-by-line parser.
 
 The fast path only answers for canonical files and must give exactly what the exact path
 gives; the strategies mix canonical files (so the fast path runs, with many repeated and
@@ -11,7 +11,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlint.metric_lines import (
+from mlint.reading.metric_lines import (
     _duplicate_lines_exact,
     duplicate_lines,
     is_canonical,
@@ -102,7 +102,7 @@ def test_non_canonical_spellings_fall_back_to_the_exact_parser() -> None:
 
 
 def test_huge_files_are_not_split_by_the_fast_path() -> None:
-    from mlint.metric_lines import FAST_PATH_CHARS
+    from mlint.reading.metric_lines import FAST_PATH_CHARS
 
     line = "1795718405812 0.6028489052411163 0\n"
     text = line * (FAST_PATH_CHARS // len(line) + 1)

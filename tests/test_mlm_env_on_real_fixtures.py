@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from mlint import Config, run
-from mlint.diagnostics import INFO
+from mlint.core.diagnostics import INFO
 from tests.data.fixture_tree import MLFLOW_FIXTURES, materialize
 
 VERSIONS = sorted(p.name for p in MLFLOW_FIXTURES.iterdir() if p.is_dir())

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mlint.diagnostics import ERROR
-from mlint.registry import FAMILIES, Registry, RegistryError, load_registry, rule
-from mlint.ruledocs import rules_markdown
-from mlint.units import Run
-from tests.conftest import REPO
+from mlint.core.diagnostics import ERROR
+from mlint.core.registry import FAMILIES, Registry, RegistryError, load_registry, rule
+from mlint.discovery.units import Run
 from tests.rules.harness import CASES
 
 REGISTRY = load_registry(plugins=False)
@@ -36,10 +34,6 @@ def test_rule_has_fixtures(meta) -> None:  # type: ignore[no-untyped-def]
     assert (folder / "good").is_dir() or (folder / "case.yaml").exists(), "missing good/ fixture"
     assert (folder / "bad").exists() or "args" in (folder / "case.yaml").read_text(), "missing bad/"
     assert (folder / "expected.txt").is_file(), "missing golden expected.txt"
-
-
-def test_docs_rules_md_is_generated_from_the_rules() -> None:
-    assert (REPO / "docs" / "rules.md").read_text() == rules_markdown(REGISTRY)
 
 
 def test_registry_rejects_malformed_rules() -> None:
@@ -76,7 +70,7 @@ def test_entry_point_plugins_are_registered_like_builtins(monkeypatch: pytest.Mo
     import types
     from importlib.metadata import EntryPoint
 
-    from mlint import registry as registry_module
+    from mlint.core import registry as registry_module
 
     plugin = types.ModuleType("mlint_test_plugin")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mlint.requirements import credentials_in, parse_requirements, specifier_key
+from mlint.reading.requirements import credentials_in, parse_requirements, specifier_key
 
 TEXT = """mlflow==3.17.2
 # a comment

@@ -9,9 +9,9 @@ Nothing is imported, unpickled or written while checking.
 __version__ = "0.1.0"
 
 from mlint.api import check, run
-from mlint.config import Config, ConfigError
-from mlint.diagnostics import Diagnostic, Problem, Severity
-from mlint.engine import Report
+from mlint.core.config import Config, ConfigError
+from mlint.core.diagnostics import Diagnostic, Problem, Severity
+from mlint.core.engine import Report
 
 __all__ = ["Config", "ConfigError", "Diagnostic", "Problem", "Report", "Severity", "__version__",
            "check", "run"]

@@ -7,12 +7,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TypeAlias, Union
 
-from mlint.config import Config
-from mlint.config_file import load_config, resolve, trusted_config
-from mlint.diagnostics import Diagnostic
-from mlint.discovery import refuse_remote
-from mlint.engine import Progress, Report, check_paths
-from mlint.registry import load_registry
+from mlint.core.config import Config
+from mlint.core.config_file import load_config, resolve, trusted_config
+from mlint.core.diagnostics import Diagnostic
+from mlint.core.engine import Progress, Report, check_paths
+from mlint.core.registry import load_registry
+from mlint.discovery.walk import refuse_remote
 
 PathArg: TypeAlias = Union[str, "os.PathLike[str]"]
 ConfigArg: TypeAlias = Union[Config, str, "os.PathLike[str]", None]

@@ -11,17 +11,17 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from mlint import __version__
-from mlint import baseline as baseline_file
-from mlint.cache import default_cache_dir
-from mlint.config import Config, ConfigError, split_selectors
-from mlint.config_file import load_config, resolve, settings_text, trusted_config, untrusted_config
-from mlint.diagnostics import Severity
-from mlint.discovery import Discovery, changed_files, iter_units, refuse_remote
-from mlint.engine import Report, check_paths, walk_excluder
-from mlint.registry import Registry, RegistryError, load_registry
+from mlint.core import baseline as baseline_file
+from mlint.core.config import Config, ConfigError, split_selectors
+from mlint.core.config_file import load_config, resolve, settings_text, trusted_config, untrusted_config
+from mlint.core.diagnostics import Severity
+from mlint.core.engine import Report, check_paths, walk_excluder
+from mlint.core.registry import Registry, RegistryError, load_registry
+from mlint.discovery.walk import Discovery, changed_files, iter_units, refuse_remote
+from mlint.perf.cache import default_cache_dir
 from mlint.reporters import REPORTERS, Options
 from mlint.reporters.safe import text as safe_text
 from mlint.ruledocs import explain, rules_table
@@ -173,7 +173,7 @@ def file_config(args: argparse.Namespace) -> Config:
 
 def cli_config(args: argparse.Namespace, config: Config, registry: Registry) -> Config:
     """Command-line options on top of the file's settings: CLI beats config."""
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     if args.select:
         # Like ruff's layers: a CLI --select starts afresh; the file's select, extend-select
         # and ignore no longer apply (per-path ignores still do).
@@ -275,8 +275,8 @@ def checked_paths(args: argparse.Namespace, config: Config) -> list[Path]:
 
 def files_text(paths: list[Path], config: Config) -> str:
     """`--show-files`: each unit discovery finds, as `kind path` (what `check` would check)."""
-    from mlint.engine import display_path
-    from mlint.filecache import FileCache
+    from mlint.core.engine import display_path
+    from mlint.reading.filecache import FileCache
 
     found = Discovery()
     lines = [f"{unit.kind.replace('_', ' ')}\t{display_path(unit.path)}"

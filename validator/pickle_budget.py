@@ -9,8 +9,8 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+from mlint.discovery.units import Unit
 from mlint.pickles import Limits, ScanReport
-from mlint.units import Unit
 
 # Caps per file (the scanner's defaults) and per unit (all files of one model folder or one
 # run's artifacts together).

@@ -18,15 +18,15 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from mlint.files import FileFailure, stat_regular, walk
-from mlint.layout import has_mlmodel
-from mlint.mlmodel import Reference, flavors, mlmodel_data, references
-from mlint.paths import real_child, real_path
+from mlint.discovery.layout import has_mlmodel
+from mlint.discovery.units import ModelDir, Unit
 from mlint.pickle_budget import budget_for
 from mlint.pickles import Container, Finding, ScanReport, scan_file, sniff
-from mlint.units import ModelDir, Unit
+from mlint.reading.files import FileFailure, stat_regular, walk
+from mlint.reading.paths import real_child, real_path
+from mlint.rulekit.mlmodel import Reference, flavors, mlmodel_data, references
 
 # Sniffed containers worth scanning when nothing promised a pickle (UNKNOWN/EMPTY are not).
 SCANNABLE = frozenset(Container) - {Container.UNKNOWN, Container.EMPTY}
@@ -196,7 +196,7 @@ def targets(model: Unit) -> list[Target]:
     any model folder; each scanned once (cached on the unit)."""
     memo = model.__dict__.get("_pickle_targets")
     if memo is not None:
-        return memo
+        return cast("list[Target]", memo)
     found: list[Target] = []
     if not isinstance(model, ModelDir):
         # A logged model's artifacts/ is itself the model folder (its own unit).
@@ -253,7 +253,8 @@ def _scan_one(model: Unit, rel: str, refs: list[Reference]) -> Iterator[Target]:
     kind = _sniff(model, rel)
     # Only a file named by the key itself is promised (not every file of a referenced folder).
     promised = owner is not None and (flavor, key) in PICKLE_PROMISED and \
-        owner.path.replace("\\", "/").strip("/") == rel and not _declared_other_format(model, flavor)
+        owner.path.replace("\\", "/").strip("/") == rel \
+        and not _declared_other_format(cast(ModelDir, model), flavor)  # only model folders have refs
     if kind not in SCANNABLE and not promised:
         return
     role = role_of(model, flavor, key) if owner and isinstance(model, ModelDir) else None
@@ -286,7 +287,8 @@ def _owner(refs: list[Reference]) -> Reference | None:
     """The reference that says how the file is loaded: a specific flavor beats pyfunc."""
     specific = [r for r in refs if _key(r)[0] not in ("", _GENERIC)]
     generic = [r for r in refs if _key(r)[0] == _GENERIC]
-    return (specific or generic or refs or [None])[0]
+    candidates = specific or generic or refs
+    return candidates[0] if candidates else None
 
 
 def _declared_other_format(model: ModelDir, flavor: str) -> bool:

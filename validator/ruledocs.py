@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from mlint.registry import FAMILIES, Registry, Rule
+from mlint.core.registry import FAMILIES, Registry, Rule
 
 DOCS_URL = "https://github.com/mlint-dev/mlint/blob/main/docs/rules.md"
 
@@ -20,20 +20,24 @@ def help_uri_for(code: str, name: str) -> str:
 
 def fix_kind(meta: Rule) -> str | None:
     """"safe" (applied by `--fix`), "unsafe" (needs `--unsafe-fixes`) or None (no fix)."""
-    from mlint.fixes import fix_for
-
-    fix = fix_for(meta.code)
+    fix = meta.fix
     return None if fix is None else ("safe" if fix.safe else "unsafe")
 
 
 def fix_text(meta: Rule) -> str:
-    from mlint.fixes import fix_for
-
-    fix = fix_for(meta.code)
+    fix = meta.fix
     if fix is None:
         return ""
     how = "applied by --fix" if fix.safe else "applied by --fix --unsafe-fixes"
     return f"{'safe' if fix.safe else 'unsafe'}, {how}: {fix.summary}"
+
+
+def defined_in(meta: Rule) -> str:
+    """`module.function`, and the source file in a checkout for built-ins (rules/…, validator/…)."""
+    where = f"{meta.module}.{meta.function}"
+    if meta.module.startswith("mlint.rules."):
+        return f"{where} (rules/{meta.module.rsplit('.', 1)[1]}.py)"
+    return where
 
 
 def _scope(meta: Rule) -> str:
@@ -48,6 +52,7 @@ def rules_table(registry: Registry, fmt: str = "table") -> str:
             "summary": r.summary, "default": r.default_enabled, "groups": sorted(r.groups),
             "security": r.security, "fix": fix_kind(r),
             "options": dict(r.options), "help_uri": help_uri(r),
+            "module": r.module, "function": r.function,
         } for r in rules], indent=2) + "\n"
     if fmt == "md":
         return rules_markdown(registry)
@@ -84,6 +89,7 @@ def explain(registry: Registry, key: str) -> str | None:
         suppress = f"metadata: {{mlint: {{ignore: [{{rule: {meta.code}, reason: ...}}]}}}}"
         facts.append(f"Suppress in a model: {suppress}")
     facts.append(f"Docs: {help_uri(meta)}")
+    facts.append(f"Defined in: {defined_in(meta)}")
     return f"{head}\n{'=' * len(head)}\n\n{meta.doc}\n\n" + "\n".join(facts) + "\n"
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mlint.cli import main
-from mlint.diagnostics import Diagnostic, Severity
+from mlint.core.diagnostics import Diagnostic, Severity
 from mlint.fixes import Edit, Fix, FixContext
 from mlint.fixes.builtin import dedupe_lines
 from mlint.fixes.plan import plan_fixes

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from mlint import layout
-from mlint.discovery import changed_files
+from mlint.discovery import layout
+from mlint.discovery.walk import changed_files
 from tests.conftest import DATA
 from tests.integrations.conftest import REAL_MODEL, run_cli
 

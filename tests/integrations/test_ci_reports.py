@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from mlint.diagnostics import ERROR, INFO, WARNING
-from mlint.engine import Report
+from mlint.core.diagnostics import ERROR, INFO, WARNING
+from mlint.core.engine import Report
 from mlint.reporters import sarif
 from mlint.reporters.paths import repo_path
 from tests.integrations.conftest import REAL_MODEL, run_cli

@@ -63,7 +63,7 @@ def test_malformed_config_is_exit_2_with_the_parse_error(workspace: Path, capsys
 
 def test_malformed_config_raises_in_the_api(workspace: Path) -> None:
     import mlint
-    from mlint.config import ConfigError
+    from mlint.core.config import ConfigError
 
     (workspace / "pyproject.toml").write_text("[tool.mlint\n")
     with pytest.raises(ConfigError, match="invalid TOML"):
@@ -92,7 +92,7 @@ def test_remote_inputs_are_refused_with_exit_2(uri: str, workspace: Path, capsys
 
 def test_remote_inputs_are_refused_by_the_api(workspace: Path) -> None:
     import mlint
-    from mlint.config import ConfigError
+    from mlint.core.config import ConfigError
 
     for uri in ("s3://bucket/model", Path("s3://bucket/model"), "models:/iris/1"):
         with pytest.raises(ConfigError, match="remote inputs are not supported yet"):

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 import mlint
-from mlint.config import ConfigError
-from mlint.config_file import find_config, load_config, resolve
-from mlint.diagnostics import Severity
-from mlint.registry import load_registry
+from mlint.core.config import ConfigError
+from mlint.core.config_file import find_config, load_config, resolve
+from mlint.core.diagnostics import Severity
+from mlint.core.registry import load_registry
 from tests.integrations.conftest import run_cli
 
 REGISTRY = load_registry(plugins=False)
@@ -90,8 +90,8 @@ def test_bad_config_exits_2_naming_key_and_file(workspace: Path, capsys, text: s
 def test_rule_options_are_typed_by_their_defaults() -> None:
     from dataclasses import replace
 
-    from mlint.registry import Registry, rule
-    from mlint.units import ModelDir
+    from mlint.core.registry import Registry, rule
+    from mlint.discovery.units import ModelDir
 
     @rule("MLM999", "demo-rule", scope=ModelDir, severity=Severity.ERROR, options={"limit": 3, "names": ()})
     def demo(unit, options):  # type: ignore[no-untyped-def]

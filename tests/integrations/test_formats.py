@@ -13,9 +13,9 @@ import jsonschema
 import pytest
 
 from mlint.cli import parse_formats
-from mlint.config import ConfigError
-from mlint.diagnostics import ERROR, INFO, WARNING, Diagnostic, Severity
-from mlint.engine import Report
+from mlint.core.config import ConfigError
+from mlint.core.diagnostics import ERROR, INFO, WARNING, Diagnostic, Severity
+from mlint.core.engine import Report
 from mlint.reporters import REPORTERS, Options, github, gitlab
 from tests.integrations.conftest import run_cli
 

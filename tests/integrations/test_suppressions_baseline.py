@@ -43,10 +43,10 @@ def test_suppression_without_reason_is_not_applied(workspace: Path, capsys) -> N
 
 def test_comment_suppression_on_the_line_or_above(workspace: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     # A fake rule flags every requirement line, so the comment has something to silence.
-    from mlint.diagnostics import INFO, Problem
-    from mlint.registry import rule
+    from mlint.core.diagnostics import INFO, Problem
+    from mlint.core.registry import rule
+    from mlint.discovery.units import ModelDir
     from mlint.rules import identity
-    from mlint.units import ModelDir
 
     @rule("MLM998", "demo-requirement", scope=ModelDir, severity=INFO)
     def demo(model, options):  # type: ignore[no-untyped-def]
@@ -126,7 +126,7 @@ def test_exit_codes(workspace: Path, capsys, args: list[str], expected: int) -> 
 
 
 def test_exit_zero_still_exits_2_on_a_crash(workspace: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from mlint import engine
+    from mlint.core import engine
 
     def boom(self, meta, unit, report):  # type: ignore[no-untyped-def]
         report.internal_error = True

@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from mlint import Config, parallel, run
-from mlint import engine as engine_module
+from mlint import Config, run
 from mlint.cli import main
-from mlint.deps import Tracker
-from mlint.filecache import FileCache
-from mlint.units import Context, Run
+from mlint.core import engine as engine_module
+from mlint.discovery.units import Context, Run
+from mlint.perf import parallel
+from mlint.reading.deps import Tracker
+from mlint.reading.filecache import FileCache
 
 EXP = "123456789012345678"
 

@@ -15,15 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from mlint import Config, parallel, run
-from mlint.diagnostics import fingerprint
-from mlint.discovery import discover, inode_key
-from mlint.engine import key_path
-from mlint.filecache import FileCache
-from mlint.files import FileFailure, check_symlink, special_file
-from mlint.layout import has_mlmodel
-from mlint.special_files import keep, model_link, scan
-from mlint.units import Experiment, ModelDir, Run, Tree, Unit
+from mlint import Config, run
+from mlint.core.diagnostics import fingerprint
+from mlint.core.engine import key_path
+from mlint.discovery.layout import has_mlmodel
+from mlint.discovery.special_files import keep, model_link, scan
+from mlint.discovery.units import Experiment, ModelDir, Run, Tree, Unit
+from mlint.discovery.walk import discover, inode_key
+from mlint.perf import parallel
+from mlint.reading.filecache import FileCache
+from mlint.reading.files import FileFailure, check_symlink, special_file
 from tests.perf.test_parallel_cache import EXP, make_tree
 
 SPECIAL = ("MLT003", "MLT005")

@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from mlint.config import Config
-from mlint.engine import Engine, Report
-from mlint.registry import Registry, load_registry
+from mlint.core.config import Config
+from mlint.core.engine import Engine, Report
+from mlint.core.registry import Registry, load_registry
 
 REGISTRY: Registry = load_registry(plugins=False)
 # Every registered rule, default-on or not: rules merged later are fuzzed without any change here.

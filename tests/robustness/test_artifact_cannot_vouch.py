@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import mlint
-from mlint.registry import load_registry
+from mlint.core.registry import load_registry
 from mlint.reporters import REPORTERS, Options
 from mlint.ruledocs import explain, rules_table
 from tests.robustness.canaries import payload, reduce_pickle

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from mlint import pickles
-from mlint.files import Document, FileFailure, load
+from mlint.reading.files import Document, FileFailure, load
 from tests.robustness.corpus import EXP, MODEL_ID, RUN, synthetic_files, write_tree
 from tests.robustness.engine_helpers import assert_no_crash, run_all
 

@@ -1,4 +1,4 @@
-"""Never crashes: every loader in `mlint.files` and `mlint.linemap` on hostile input.
+"""Never crashes: every loader in `mlint.reading.files` and `mlint.reading.linemap` on hostile input.
 
 Each loader returns a value or a `FileFailure` with an MLT code; no input makes it raise.
 """
@@ -11,8 +11,8 @@ from typing import Any
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from mlint.files import Document, FileFailure, decode_text, load, parse_json, parse_yaml, read_file
-from mlint.linemap import join_pointer, locate_pointer, split_pointer
+from mlint.reading.files import Document, FileFailure, decode_text, load, parse_json, parse_yaml, read_file
+from mlint.reading.linemap import join_pointer, locate_pointer, split_pointer
 from tests.robustness.conftest import fuzz
 from tests.robustness.strategies import ANY_CONTENT, JSON_VALUES, dump, mutated
 

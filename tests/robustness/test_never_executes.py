@@ -179,7 +179,7 @@ def test_the_working_directorys_own_config_still_applies(setup: tuple[Path, Path
 def test_trusted_config_rule(tmp_path: Path) -> None:
     """The rule itself: the working directory's chain is trusted, never an artifact's config,
     and only a config off that chain is named as not read."""
-    from mlint.config_file import trusted_config, untrusted_config
+    from mlint.core.config_file import trusted_config, untrusted_config
 
     repo = tmp_path / "repo"
     (repo / "sub" / "model").mkdir(parents=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from mlint.files import walk
+from mlint.reading.files import walk
 from tests.robustness.corpus import EXP, MODEL_ID, RUN, synthetic_files, write_tree
 from tests.robustness.engine_helpers import assert_no_crash, run_all
 

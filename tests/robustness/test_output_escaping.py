@@ -25,8 +25,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mlint.diagnostics import Diagnostic, Severity
-from mlint.engine import Report
+from mlint.core.diagnostics import Diagnostic, Severity
+from mlint.core.engine import Report
 from mlint.reporters import REPORTERS, Options
 from mlint.reporters.paths import repo_path
 from mlint.reporters.safe import text

@@ -1,4 +1,4 @@
-"""Quoted content is capped everywhere: one helper (`mlint.quoting`), and `Diagnostic` as the
+"""Quoted content is capped everywhere: one helper (`mlint.reading.quoting`), and `Diagnostic` as the
 last resort, so no message carries a whole file from the artifact."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import mlint
-from mlint.diagnostics import Diagnostic, Severity
-from mlint.quoting import LIMIT, MESSAGE_LIMIT, clip, quote
+from mlint.core.diagnostics import Diagnostic, Severity
+from mlint.reading.quoting import LIMIT, MESSAGE_LIMIT, clip, quote
 
 
 def test_quote_and_clip() -> None:

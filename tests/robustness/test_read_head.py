@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-import mlint.files as files
-from mlint.files import read_file, read_head
+import mlint.reading.files as files
+from mlint.reading.files import read_file, read_head
 
 DATA = bytes(range(256)) * 40  # 10,240 bytes
 

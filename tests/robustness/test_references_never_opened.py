@@ -103,9 +103,9 @@ def test_secret_outside_the_root_is_never_opened_nor_quoted(layout: tuple[Path, 
 
 def test_guard_refuses_before_reading(layout: tuple[Path, Path, list[str]]) -> None:
     """The one resolver every read goes through (`Unit.load`) refuses each escaping form."""
-    from mlint.filecache import FileCache
-    from mlint.files import FileFailure
-    from mlint.units import Context, ModelDir
+    from mlint.discovery.units import Context, ModelDir
+    from mlint.reading.filecache import FileCache
+    from mlint.reading.files import FileFailure
 
     root, secrets, _ = layout
     model = ModelDir(root / "absolute", Context(root, root, FileCache()))

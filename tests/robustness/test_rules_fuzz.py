@@ -20,11 +20,11 @@ import yaml
 from hypothesis import find, given
 from hypothesis import strategies as st
 
-from mlint.diagnostics import ERROR, Problem
-from mlint.discovery import discover
-from mlint.filecache import FileCache
-from mlint.registry import load_registry, rule
-from mlint.units import ModelDir
+from mlint.core.diagnostics import ERROR, Problem
+from mlint.core.registry import load_registry, rule
+from mlint.discovery.units import ModelDir
+from mlint.discovery.walk import discover
+from mlint.reading.filecache import FileCache
 from tests.robustness.conftest import fuzz
 from tests.robustness.corpus import synthetic_files, write_tree
 from tests.robustness.engine_helpers import (

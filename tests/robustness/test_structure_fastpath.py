@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-import mlint.structure as structure
-from mlint.structure import MAX_INT_BITS, structure_problem
+import mlint.reading.structure as structure
+from mlint.reading.structure import MAX_INT_BITS, structure_problem
 
 
 def _nested(levels: int) -> list[Any]:

@@ -12,8 +12,8 @@ import pytest
 import mlint
 import mlint.pickle_targets as targets_module
 from mlint import Config
-from mlint.filecache import FileCache
-from mlint.units import Context, ModelDir
+from mlint.reading.filecache import FileCache
+from mlint.discovery.units import Context, ModelDir
 from tests.rules import pkl_fixtures as fx
 
 
@@ -76,7 +76,7 @@ def test_unit_file_is_memoised_and_equal_to_the_join(tmp_path: Path) -> None:
 
 
 def test_real_path_skips_abspath_only_when_it_is_a_no_op(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from mlint import paths as units
+    from mlint.reading import paths as units
 
     samples = ["/a/b", "/a/./b", "/a/../b", "//a/b", "///a", "/a//b", "/a/b/", "/", "a/b",
                "/a/.hidden", "/a/b.", "/a/.", "."]
@@ -103,8 +103,8 @@ REQUIREMENT_LINES = [
 
 
 def test_parse_memo_gives_parse_line_at_every_position(tmp_path: Path) -> None:
-    from mlint.envfiles import _parse
-    from mlint.requirements import parse_line
+    from mlint.rulekit.envfiles import _parse
+    from mlint.reading.requirements import parse_line
 
     unit = _model_unit(tmp_path, tmp_path)
     for line, column in [(1, 1), (7, 1), (3, 5), (1, 9), (1, 1)]:  # first call fills the memo
@@ -115,7 +115,7 @@ def test_parse_memo_gives_parse_line_at_every_position(tmp_path: Path) -> None:
 
 
 def test_real_child_equals_real_path(tmp_path: Path) -> None:
-    from mlint import paths as units
+    from mlint.reading import paths as units
 
     folder = tmp_path / "model"
     (folder / "sub").mkdir(parents=True)

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from mlint import Config, run
-from mlint.diagnostics import ERROR
+from mlint.core.diagnostics import ERROR
 from tests.conftest import CORPUS as DEFAULT_CORPUS
 from tests.conftest import DATA, TESTS
 

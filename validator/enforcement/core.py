@@ -34,7 +34,7 @@ def _is_scalar(x: Any) -> bool:
 
 
 def _to_dataframe(data: Any, schema: Schema) -> pd.DataFrame:
-    """Input coercion for column-based schemas (MLFLOW_FORMAT §4.1)."""
+    """Input coercion for column-based schemas (docs/mlflow-format.md §4.1)."""
     if np.isscalar(data):
         return pd.DataFrame([data])
     if isinstance(data, dict):

@@ -16,20 +16,46 @@ from typing import Any
 import numpy as np
 
 from .errors import SchemaError
-from .spec import (  # noqa: F401  (re-exported: the rest of the package imports them from here)
-    AnyType,
-    Array,
-    ColSpec,
-    DataType,
-    FieldType,
-    Map,
-    Object,
-    ParamSchema,
-    ParamSpec,
-    Property,
-    Schema,
-    TensorSpec,
-    check_type,
+
+# Re-exported (`X as X`): the rest of the package imports them from here.
+from .spec import (
+    AnyType as AnyType,
+)
+from .spec import (
+    Array as Array,
+)
+from .spec import (
+    ColSpec as ColSpec,
+)
+from .spec import (
+    DataType as DataType,
+)
+from .spec import (
+    FieldType as FieldType,
+)
+from .spec import (
+    Map as Map,
+)
+from .spec import (
+    Object as Object,
+)
+from .spec import (
+    ParamSchema as ParamSchema,
+)
+from .spec import (
+    ParamSpec as ParamSpec,
+)
+from .spec import (
+    Property as Property,
+)
+from .spec import (
+    Schema as Schema,
+)
+from .spec import (
+    TensorSpec as TensorSpec,
+)
+from .spec import (
+    check_type as check_type,
 )
 
 # --------------------------------------------------------------------------- parsing

@@ -100,7 +100,8 @@ def reshape_and_cast_column(
                         f"{_label(name)}: cannot cast column values to {spec.dtype}: {e}", [name]
                     ) from e
                 report.compare(name, list(series), list(cast), f"cast to {spec.dtype}")
-                return enforce_tensor_spec(cast.reshape(shape), spec, name)
+                enforced: np.ndarray[Any, Any] = enforce_tensor_spec(cast.reshape(shape), spec, name)
+                return enforced
         raise EnforcementError(
             f"The input pandas dataframe column '{name}' contains scalar values, which requires "
             f"the shape to be (-1,) or (-1, 1), but got tensor spec shape of {spec.shape}.",

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlint.engine import display_path
+from mlint.core.engine import display_path
 from mlint.fixes.model import Edit
 
 TEMP_PREFIX = ".mlint-fix-"

@@ -12,9 +12,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from mlint.diagnostics import Diagnostic
-from mlint.files import parse_yaml
+from mlint.core.diagnostics import Diagnostic
 from mlint.fixes.model import Edit, FixContext, fixer
+from mlint.reading.files import parse_yaml
 
 
 def dedupe_lines(raw: bytes) -> bytes:

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from mlint.config import ConfigError
-from mlint.engine import Report, display_path
+from mlint.core.config import ConfigError
+from mlint.core.engine import Report, display_path
 from mlint.fixes.apply import Outcome, apply_edits, common_base, sweep_temporaries
 from mlint.fixes.plan import Plan, plan_fixes, unified_diff
 from mlint.reporters.safe import text as safe_text

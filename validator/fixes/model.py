@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlint.diagnostics import Diagnostic
+from mlint.core.diagnostics import Diagnostic
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from typing import Any
 
 import yaml
 
-from mlint.diagnostics import Diagnostic
-from mlint.files import parse_yaml
+from mlint.core.diagnostics import Diagnostic
 from mlint.fixes.model import Edit, FixContext, fixer
+from mlint.reading.files import parse_yaml
 
 SIZE_LINE = re.compile(rb"^model_size_bytes:[ \t]*\d+[ \t]*$", re.MULTILINE)
 ACTUAL_SIZE = re.compile(r"add up to ([\d,]+) bytes")

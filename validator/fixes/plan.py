@@ -8,10 +8,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlint.diagnostics import Diagnostic
-from mlint.engine import display_path
-from mlint.files import parse_yaml
+from mlint.core.diagnostics import Diagnostic
+from mlint.core.engine import display_path
 from mlint.fixes.model import Edit, Fix, FixContext, fix_for
+from mlint.reading.files import parse_yaml
 from mlint.reporters.safe import text as safe_text
 
 # Never written, whatever a fix returns: serialized objects are evidence, not text to edit.

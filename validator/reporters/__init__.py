@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TextIO
 
-from mlint.engine import Report
+from mlint.core.engine import Report
 from mlint.reporters import concise, full, github, gitlab, grouped, json_format, jsonl, junit, sarif
 from mlint.reporters.options import Options
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from mlint.diagnostics import Diagnostic
-from mlint.engine import Report
+from mlint.core.diagnostics import Diagnostic
+from mlint.core.engine import Report
 from mlint.reporters.options import DEFAULT, Options
 from mlint.reporters.safe import shown_text
 

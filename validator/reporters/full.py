@@ -6,8 +6,8 @@ import os
 import sys
 from typing import TextIO
 
-from mlint.diagnostics import Severity
-from mlint.engine import Report
+from mlint.core.diagnostics import Severity
+from mlint.core.engine import Report
 from mlint.reporters.concise import location
 from mlint.reporters.options import DEFAULT, Options
 from mlint.reporters.safe import escape_char, for_text

@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 from typing import TextIO
 
-from mlint.diagnostics import Diagnostic
-from mlint.engine import Report
+from mlint.core.diagnostics import Diagnostic
+from mlint.core.engine import Report
 from mlint.reporters.concise import line as concise_line
 from mlint.reporters.options import DEFAULT, Options
 from mlint.reporters.safe import for_text

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any, TextIO
 
-from mlint.engine import Report
+from mlint.core.engine import Report
 from mlint.reporters.options import DEFAULT, Options
 from mlint.reporters.paths import repo_path, repo_root
 from mlint.reporters.safe import dump_json

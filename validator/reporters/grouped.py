@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 from typing import TextIO
 
-from mlint.diagnostics import Diagnostic
-from mlint.engine import Report, display_path
+from mlint.core.diagnostics import Diagnostic
+from mlint.core.engine import Report, display_path
 from mlint.reporters.full import summary_line
 from mlint.reporters.options import DEFAULT, Options
 from mlint.reporters.safe import for_text, text
@@ -15,9 +15,9 @@ from mlint.reporters.safe import for_text, text
 
 def unit_of(path: str, cache: dict[str, str]) -> str:
     """`kind path` of the nearest unit enclosing `path` (by folder layout, nothing is read)."""
-    from mlint.filecache import FileCache
-    from mlint.layout import classify
-    from mlint.units import Context
+    from mlint.discovery.layout import classify
+    from mlint.discovery.units import Context
+    from mlint.reading.filecache import FileCache
 
     folder = path if os.path.isdir(path) else os.path.dirname(path) or "."
     if folder not in cache:

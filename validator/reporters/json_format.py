@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any, TextIO
 
 from mlint import __version__
-from mlint.diagnostics import Diagnostic, Severity
-from mlint.engine import Report
+from mlint.core.diagnostics import Diagnostic, Severity
+from mlint.core.engine import Report
 from mlint.reporters.options import DEFAULT, Options
 from mlint.reporters.safe import dump_json
 from mlint.ruledocs import help_uri_for

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from mlint.engine import Report
+from mlint.core.engine import Report
 from mlint.reporters.json_format import entry
 from mlint.reporters.options import DEFAULT, Options
 from mlint.reporters.safe import json_text

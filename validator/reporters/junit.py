@@ -12,8 +12,8 @@ import re
 import xml.etree.ElementTree as ET
 from typing import TextIO
 
-from mlint.diagnostics import Diagnostic
-from mlint.engine import Report
+from mlint.core.diagnostics import Diagnostic
+from mlint.core.engine import Report
 from mlint.reporters.options import DEFAULT, Options
 from mlint.reporters.paths import repo_path
 from mlint.reporters.safe import shown_text

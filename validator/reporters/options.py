@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mlint.diagnostics import Diagnostic
-from mlint.engine import Report
-from mlint.registry import Registry, load_registry
+from mlint.core.diagnostics import Diagnostic
+from mlint.core.engine import Report
+from mlint.core.registry import Registry, load_registry
 
 
 @dataclass

@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from mlint.diagnostics import Diagnostic
+from mlint.core.diagnostics import Diagnostic
 
 # C0 (tab included: it is kept only where a reporter aligns a caret), DEL, C1, line and
 # paragraph separators, bidi embeddings/overrides/isolates, BOM/zero-width no-break, and

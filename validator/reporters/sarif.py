@@ -21,10 +21,10 @@ import os
 from typing import Any, TextIO
 
 from mlint import __version__
-from mlint.baseline import JUSTIFICATION as BASELINE
-from mlint.diagnostics import Diagnostic
-from mlint.engine import Report
-from mlint.registry import Rule
+from mlint.core.baseline import JUSTIFICATION as BASELINE
+from mlint.core.diagnostics import Diagnostic
+from mlint.core.engine import Report
+from mlint.core.registry import Rule
 from mlint.reporters.options import DEFAULT, Options
 from mlint.reporters.paths import repo_path, repo_root
 from mlint.reporters.safe import dump_json, uri_path

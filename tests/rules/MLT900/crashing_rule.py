@@ -1,8 +1,8 @@
 """A local rule (loaded through `rules_paths`) that crashes, to prove crashes become MLT900."""
 
-from mlint.diagnostics import ERROR
-from mlint.registry import rule
-from mlint.units import ModelDir
+from mlint.core.diagnostics import ERROR
+from mlint.core.registry import rule
+from mlint.discovery.units import ModelDir
 
 
 @rule("XTS001", "always-crashes", scope=ModelDir, severity=ERROR)

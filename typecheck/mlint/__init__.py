@@ -1,0 +1,1 @@
+../../validator/__init__.py

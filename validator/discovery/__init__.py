@@ -1,0 +1,1 @@
+"""Recognising MLflow units: from command-line paths to model folders, runs, experiments."""

@@ -1,0 +1,1 @@
+"""Performance: the parallel scheduler and the result cache."""

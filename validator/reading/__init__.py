@@ -1,0 +1,1 @@
+"""Reading artifact files: bytes, listings and parsers, each failure a value."""

@@ -1,0 +1,1 @@
+"""Helpers shared by rules: cached views of MLmodel, tracking files, environments, signatures."""

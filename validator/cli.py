@@ -220,7 +220,7 @@ def run_check(args: argparse.Namespace) -> int:
             return check_paths(paths, registry, config, progress, jobs=args.jobs, cache_dir=cache_dir)
 
         fixing = args.fix or args.diff or args.command == "fix"
-        report, changed = _fix(args, paths, check) if fixing else (check(), False)
+        report, changed = _fix(args, paths, config, check) if fixing else (check(), False)
         if progress is not None:
             progress.clear()
     except (ConfigError, RegistryError, ValueError) as exc:
@@ -246,14 +246,14 @@ def run_check(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
-def _fix(args: argparse.Namespace, paths: list[Path],
+def _fix(args: argparse.Namespace, paths: list[Path], config: Config,
          check: Callable[[], Report]) -> tuple[Report, bool]:
     from mlint.fixes.command import FixOptions, fix_tree
 
     if args.write_baseline:
         raise ConfigError("--write-baseline records findings; it does not combine with fixing")
-    options = FixOptions(write=not args.diff, unsafe=args.unsafe_fixes,
-                         fix_running=args.fix_running, backup=args.backup)
+    options = FixOptions(write=not args.diff, unsafe=args.unsafe_fixes, fix_running=args.fix_running,
+                         backup=args.backup, max_bytes=config.max_file_bytes)
     return fix_tree(paths, check, options, quiet=args.quiet)
 
 

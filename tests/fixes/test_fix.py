@@ -321,3 +321,24 @@ def test_blank_metric_lines_are_deleted_and_other_bad_lines_kept(tmp_path: Path,
     assert blank.read_bytes() == clean
     # A damaged point is the user's to judge; the blank line before it went.
     assert garbled.read_bytes() == garbled_clean + b"17958 0.5 x\n"
+
+
+def test_fixes_read_no_fifo_no_link_and_nothing_over_the_cap(tmp_path: Path) -> None:
+    fifo = tmp_path / "loss"
+    os.mkfifo(fifo)
+    (tmp_path / "big").write_bytes(b"1 2.0 0\n" * 10)
+    (tmp_path / "link").symlink_to(tmp_path / "big")
+    files = FixContext(max_bytes=40)
+    assert files.read(fifo) is None  # would block forever if opened
+    assert files.read(tmp_path / "big") is None
+    assert files.read(tmp_path / "link") is None
+    assert FixContext().read(tmp_path / "big") == b"1 2.0 0\n" * 10
+
+
+def test_a_metric_file_given_explicitly_is_fixed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pre-commit passes files: the fix may write the file it was given."""
+    mlruns = copy_tree("3.17.2", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    target = metric_files_with_duplicates(mlruns)[0]
+    assert main(["check", *GATE, "--fix", str(target.relative_to(tmp_path))]) == 0
+    assert target not in metric_files_with_duplicates(mlruns)

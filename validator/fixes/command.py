@@ -13,6 +13,7 @@ from mlint.core.config import ConfigError
 from mlint.core.engine import Report, display_path
 from mlint.fixes.apply import Outcome, apply_edits, common_base, sweep_temporaries
 from mlint.fixes.plan import Plan, plan_fixes, unified_diff
+from mlint.reading.files import DEFAULT_MAX_BYTES
 from mlint.reporters.safe import text as safe_text
 
 
@@ -22,6 +23,7 @@ class FixOptions:
     unsafe: bool = False
     fix_running: bool = False
     backup: Path | None = None
+    max_bytes: int = DEFAULT_MAX_BYTES  # the check's `max-file-bytes`: fixes read no more
 
 
 def check_backup(backup: Path | None, paths: Sequence[Path]) -> None:
@@ -47,7 +49,8 @@ def fix_tree(paths: Sequence[Path], check: Callable[[], Report], options: FixOpt
         for leftover in sweep_temporaries(paths):
             _note(err, quiet, f"removed {display_path(leftover)} left by an interrupted --fix")
     before = check()
-    plan = plan_fixes(before.diagnostics, paths, unsafe=options.unsafe, fix_running=options.fix_running)
+    plan = plan_fixes(before.diagnostics, paths, unsafe=options.unsafe, fix_running=options.fix_running,
+                      max_bytes=options.max_bytes)
     for diagnostic, why in plan.skipped:
         _note(err, quiet, f"not fixing {diagnostic.code} {display_path(Path(diagnostic.path))}: {why}")
     if not options.write:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlint.core.diagnostics import Diagnostic
+from mlint.reading.files import DEFAULT_MAX_BYTES, read_file
 
 
 @dataclass(frozen=True)
@@ -29,19 +30,20 @@ class FixContext:
     """The read-only view a fix function gets: file bytes as they will be once the edits
     planned so far are applied (two findings in one file compose), and folder existence."""
 
-    def __init__(self, planned: dict[Path, Edit] | None = None) -> None:
+    def __init__(self, planned: dict[Path, Edit] | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.planned: dict[Path, Edit] = planned if planned is not None else {}
+        self.max_bytes = max_bytes
 
     def read(self, path: Path) -> bytes | None:
+        """The file's bytes; None for a missing file, a link, a FIFO or device, or a file over
+        the check's size cap (`max-file-bytes`): what the check did not read is not fixed."""
         edit = self.planned.get(path)
         if edit is not None and not edit.mkdir:
             return edit.new
-        try:
-            if path.is_symlink() or not path.is_file():
-                return None  # a fix never follows a link out of the tree, nor reads a device
-            return path.read_bytes()
-        except OSError:
-            return None
+        if path.is_symlink():
+            return None  # a fix never writes through a link, so it does not read through one
+        raw = read_file(path, path.parent, self.max_bytes)
+        return raw if isinstance(raw, bytes) else None
 
     def is_dir(self, path: Path) -> bool:
         edit = self.planned.get(path)

@@ -11,12 +11,13 @@ from pathlib import Path
 from mlint.core.diagnostics import Diagnostic
 from mlint.core.engine import display_path
 from mlint.fixes.model import Edit, Fix, FixContext, fix_for
-from mlint.reading.files import parse_yaml
+from mlint.reading.files import DEFAULT_MAX_BYTES, parse_yaml, read_file
 from mlint.reporters.safe import text as safe_text
 
 # Never written, whatever a fix returns: serialized objects are evidence, not text to edit.
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".pt", ".pth", ".bin", ".ckpt", ".dill",
                    ".cloudpickle", ".npy", ".npz", ".h5", ".keras", ".safetensors", ".onnx")
+META_MAX_BYTES = 1024 * 1024
 RUNNING = (1, "RUNNING")
 PENDING = (1, "PENDING")
 
@@ -32,12 +33,14 @@ class Plan:
 
 
 def plan_fixes(diagnostics: Iterable[Diagnostic], roots: Sequence[Path], *, unsafe: bool = False,
-               fix_running: bool = False) -> Plan:
-    """Ask each finding's fix for its edits; keep only edits inside `roots`, on paths the fix
-    owns, on text files, and not in a RUNNING run unless `fix_running`."""
+               fix_running: bool = False, max_bytes: int = DEFAULT_MAX_BYTES) -> Plan:
+    """Ask each finding's fix for its edits; keep only edits inside `roots` (the folder of a
+    root that is a file), on paths the fix owns, on text files, and not in a RUNNING run
+    unless `fix_running`."""
     plan = Plan()
-    files = FixContext(plan.edits)
-    real_roots = [os.path.realpath(r) for r in roots]
+    files = FixContext(plan.edits, max_bytes)
+    real_roots = [os.path.realpath(r if os.path.isdir(r) else os.path.dirname(os.path.abspath(r)))
+                  for r in roots]
     for diagnostic in diagnostics:
         fix = fix_for(diagnostic.code)
         if fix is None:
@@ -103,9 +106,8 @@ def _utf8(data: bytes) -> bool:
 
 
 def _meta(folder: Path) -> dict[str, object] | None:
-    try:
-        raw = (folder / "meta.yaml").read_bytes()
-    except OSError:
+    raw = read_file(folder / "meta.yaml", folder, META_MAX_BYTES)  # never a FIFO, never huge
+    if not isinstance(raw, bytes):
         return None
     data = parse_yaml(raw.decode("utf-8", "replace"), "meta.yaml")
     return data if isinstance(data, dict) else None

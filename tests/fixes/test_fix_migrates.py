@@ -6,7 +6,9 @@ metric lines). After the fix all migrate, the database holds every experiment, r
 metric point, param, tag, input, logged model, model version and alias of the tree, and
 MLflow's own file-store reader
 returns the same runs, and the same metric histories minus the repeated points, before and
-after. One subprocess migrates all trees, one reads them all (importing mlflow takes seconds).
+after. An experiment left `active` in .trash/ comes back active unless the unsafe fix (RUN101,
+RUN107) marks it deleted. One subprocess migrates all trees, one reads them all (importing
+mlflow takes seconds).
 """
 
 from __future__ import annotations
@@ -73,9 +75,33 @@ def test_fixed_trees_migrate_without_loss(tmp_path: Path, monkeypatch: pytest.Mo
         gate = main(["check", "--select", "@migration", "--no-cache", "-q", "mlruns"])
         assert gate == (1 if version in ABORTING else 0), version
         assert main(["check", "--select", "@migration", "--fix", "--no-cache", "-q", "mlruns"]) == 0
+    # An experiment moved to .trash/ by hand stays `active` (as MLflow 1.x left deleted ones):
+    # with the safe fixes only, the migration brings it back active; the unsafe fix marks it.
+    trashed = {}
+    for name, extra in (("safe-only", []), ("unsafe", ["--unsafe-fixes"])):
+        tree = copy_tree("3.17.2", tmp_path / f"trashed-{name}")
+        experiment = next(e for e in tree.iterdir() if e.name.isdigit() and e.name != "0")
+        (tree / ".trash").mkdir(exist_ok=True)
+        experiment.rename(tree / ".trash" / experiment.name)
+        monkeypatch.chdir(tree.parent)
+        main(["check", "--select", "@migration,RUN101,RUN107", "--fix", *extra, "--no-cache", "-q", "mlruns"])
+        trashed[name] = (tree, experiment.name)
     monkeypatch.chdir(tmp_path)
 
-    results = _migrate([*raw.values(), *fixed.values()], tmp_path)
+    results = _migrate([*raw.values(), *fixed.values(), *(t for t, _ in trashed.values())], tmp_path)
+    for name, (tree, experiment_id) in trashed.items():
+        assert results[str(tree.parent)]["ok"], results[str(tree.parent)]["error"]
+        assert lost(tree, tree.parent / "out.db") == []
+        with sqlite3.connect(tree.parent / "out.db") as conn:
+            experiment = conn.execute("SELECT lifecycle_stage FROM experiments WHERE experiment_id = ?",
+                                      (experiment_id,)).fetchone()[0]
+            runs = {row[0] for row in conn.execute(
+                "SELECT lifecycle_stage FROM runs WHERE experiment_id = ?", (experiment_id,))}
+        if name == "safe-only":
+            assert experiment == "active" and "active" in runs
+        else:
+            assert experiment == "deleted" and runs == {"deleted"}
+
     readings = _read([*raw.values(), *fixed.values()], tmp_path)
     for version in VERSIONS:
         before, after = raw[version], fixed[version]

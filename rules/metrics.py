@@ -108,8 +108,8 @@ def metric_lines_not_repeated(run: Run, options: Mapping[str, Any]) -> Iterator[
     point — typically a retried `log_metric` or a hand-merged file — is reported.
     Why: readers accept repeated points, but `mlflow migrate-filestore` aborts on the first one
     (`UNIQUE constraint failed: metrics.key, …`), and metric history plots show doubled points.
-    Fix: deduplicate the file keeping first occurrences and their order:
-    `awk '!seen[$0]++' FILE > FILE.tmp && mv FILE.tmp FILE` (see docs/migration.md).
+    Fix: `mlint check --select RUN113 --fix` deduplicates the file keeping first occurrences and
+    their order (see docs/fix.md).
     """
     models: list[LoggedModel] | None = None  # looked up on the first repeated point only
     for key in leaf_files(run, "metrics"):
@@ -134,6 +134,5 @@ def metric_lines_not_repeated(run: Run, options: Mapping[str, Any]) -> Iterator[
                 f"line {number} repeats line {first} (same timestamp, step and value); "
                 "readers accept it, but `mlflow migrate-filestore` aborts on it",
                 file=rel, line=number, subject=str(number),
-                hint="Deduplicate keeping first occurrences: awk '!seen[$0]++' FILE > FILE.tmp "
-                     "&& mv FILE.tmp FILE",
+                hint="`mlint check --fix` deduplicates it, keeping first occurrences",
             )

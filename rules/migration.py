@@ -33,9 +33,10 @@ def duplicate_metric_lines(unit: Run | LoggedModel, options: Mapping[str, Any]) 
     files fine, and MLflow 3's own `log_model` writes these duplicates: it re-logs the run's
     metrics when linking them to the new model, appending identical lines to the run's files.
     NaN values and ±inf clamped to ±DBL_MAX count as equal, as in the database.
-    Fix: deduplicate each reported file, keeping the first occurrence and the order (back up the
-    tree first): `awk '!seen[$0]++' FILE > FILE.tmp && mv FILE.tmp FILE`. Identical lines carry no
-    information, so nothing is lost; see docs/migration.md for a whole-tree script.
+    Fix: `mlint check --select @migration --fix mlruns/` deletes every line identical to an
+    earlier one, keeping first occurrences and their order (`--diff` shows it first). Identical
+    lines carry no information, so nothing is lost. Lines that differ only in spelling (`nan`
+    and `NaN`) are left for you to resolve.
     """
     is_run = isinstance(unit, Run)
     for key in leaf_files(unit, "metrics"):
@@ -54,9 +55,9 @@ def duplicate_metric_lines(unit: Run | LoggedModel, options: Mapping[str, Any]) 
                     f"line {number} duplicates line {first} (same timestamp, step and "
                     f"{'value' if is_run else 'run'}); {ABORTS} with UNIQUE constraint failed",
                     file=rel, line=number, subject=str(number),
-                    hint="Deduplicate the file keeping first occurrences: "
-                         "awk '!seen[$0]++' FILE > FILE.tmp && mv FILE.tmp FILE "
-                         "(MLflow 3's log_model writes such duplicates; nothing is lost).",
+                    hint="`mlint check --select @migration --fix` deduplicates the file, "
+                         "keeping first occurrences (MLflow 3's log_model writes such duplicates; "
+                         "nothing is lost).",
                 )
         if duplicates > MAX_LINE_FINDINGS:
             yield Problem(f"{duplicates - MAX_LINE_FINDINGS} more duplicate line(s) not shown "

@@ -28,8 +28,8 @@ def run_folders_present(run: Run, options: Mapping[str, Any]) -> Iterator[Proble
     creates them for every run, but git does not store empty folders, so a tree committed to
     git and checked out again loses them for every run that logged no metric, no param or no
     artifact.
-    Fix: recreate the empty folders (`mkdir -p <run>/{metrics,params,artifacts}`); to keep them
-    in git, add a `.gitkeep` file inside each.
+    Fix: `mlint check --select RUN104 --fix` recreates the empty folders (and `tags/`); to keep
+    them in git, add a `.gitkeep` file inside each.
     """
     if meta_of(run) is None and not run.exists("meta.yaml"):
         return  # not a run at all, or reported as missing meta by the schema rule

@@ -55,3 +55,14 @@ def test_wheel_carries_schemas_and_checks_a_model(wheel_venv: Path, tmp_path: Pa
                              "--select", "MLM001"], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     assert "model/MLmodel:1:1: MLM001 [error]" in result.stdout
+
+
+def test_wheel_carries_the_fixes(wheel_venv: Path, tmp_path: Path) -> None:
+    python = wheel_venv / "bin" / "python"
+    metrics = tmp_path / "mlruns" / "1" / "r1" / "metrics"
+    metrics.mkdir(parents=True)
+    (metrics / "loss").write_text("1 0.5 0\n1 0.5 0\n")
+    result = subprocess.run([str(python), "-m", "mlint", "fix", "mlruns", "--select", "RUN200",
+                             "--diff", "--no-cache"], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "-1 0.5 0" in result.stdout

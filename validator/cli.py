@@ -9,7 +9,7 @@ import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -36,7 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mlint {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    check = sub.add_parser("check", help="check model folders and tracking trees")
+    # `mlint fix` is `mlint check --fix` (like ruff, fixing is a mode of checking: the same
+    # selection, output and exit code, computed on the tree as it is after the fixes).
+    check = sub.add_parser("check", aliases=["fix"], help="check model folders and tracking trees "
+                           "(`fix`: the same with --fix)")
     # Strings, not Paths: `Path("s3://b/m")` is `s3:/b/m`, and a URI must be refused as typed.
     check.add_argument("paths", nargs="*", metavar="PATH",
                        help="folders or files to check (default: `paths` from config, else .)")
@@ -59,6 +62,19 @@ def build_parser() -> argparse.ArgumentParser:
                      help="lowest severity that makes the exit code 1 (default: error)")
     sel.add_argument("--exit-zero", action="store_true",
                      help="exit 0 even with findings (still 2 on internal errors)")
+    fixing = check.add_argument_group("fixing (docs/fix.md; the one time mlint writes into a tree)")
+    fixing.add_argument("--fix", action="store_true",
+                        help="apply the safe fixes of the selected rules, then check again and "
+                             "report what remains")
+    fixing.add_argument("--diff", action="store_true",
+                        help="print the fixes as unified diffs and write nothing "
+                             "(exit 1 when there is something to fix)")
+    fixing.add_argument("--unsafe-fixes", action="store_true",
+                        help="also apply fixes that change what a file says (see `mlint rules`)")
+    fixing.add_argument("--backup", type=Path, metavar="DIR",
+                        help="copy each file to DIR before replacing it (outside the checked paths)")
+    fixing.add_argument("--fix-running", action="store_true",
+                        help="also fix runs whose status is RUNNING (MLflow may still be writing them)")
     cfg = check.add_argument_group("configuration")
     cfg.add_argument("--config", type=Path, metavar="FILE",
                      help="use this config file (pyproject.toml, mlint.toml) instead of discovery")
@@ -120,7 +136,7 @@ def _silence_stdout() -> None:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "check":
+    if args.command in ("check", "fix"):
         return run_check(args)
     try:
         registry = load_registry()
@@ -206,11 +222,17 @@ def run_check(args: argparse.Namespace) -> int:
             return EXIT_CLEAN
         progress = None if args.quiet else Progress.for_stream(sys.stderr)
         cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
-        report = check_paths(paths, registry, config, progress, jobs=args.jobs, cache_dir=cache_dir)
+        def check() -> Report:
+            return check_paths(paths, registry, config, progress, jobs=args.jobs, cache_dir=cache_dir)
+
+        fixing = args.fix or args.diff or args.command == "fix"
+        report, changed = _fix(args, paths, config, check) if fixing else (check(), False)
         if progress is not None:
             progress.clear()
     except (ConfigError, RegistryError, ValueError) as exc:
         return _error(str(exc))
+    if args.diff:
+        return EXIT_FINDINGS if changed else EXIT_CLEAN
     if args.write_baseline:
         count = baseline_file.write(args.write_baseline, report.diagnostics)
         if not args.quiet:
@@ -228,6 +250,17 @@ def run_check(args: argparse.Namespace) -> int:
     if args.exit_zero:
         return EXIT_CLEAN
     return report.exit_code
+
+
+def _fix(args: argparse.Namespace, paths: list[Path], config: Config,
+         check: Callable[[], Report]) -> tuple[Report, bool]:
+    from mlint.fixes.command import FixOptions, fix_tree
+
+    if args.write_baseline:
+        raise ConfigError("--write-baseline records findings; it does not combine with fixing")
+    options = FixOptions(write=not args.diff, unsafe=args.unsafe_fixes, fix_running=args.fix_running,
+                         backup=args.backup, max_bytes=config.max_file_bytes)
+    return fix_tree(paths, check, options, quiet=args.quiet)
 
 
 def default_format() -> str:

@@ -18,6 +18,20 @@ def help_uri_for(code: str, name: str) -> str:
     return f"{DOCS_URL}#{code.lower()}-{name}"
 
 
+def fix_kind(meta: Rule) -> str | None:
+    """"safe" (applied by `--fix`), "unsafe" (needs `--unsafe-fixes`) or None (no fix)."""
+    fix = meta.fix
+    return None if fix is None else ("safe" if fix.safe else "unsafe")
+
+
+def fix_text(meta: Rule) -> str:
+    fix = meta.fix
+    if fix is None:
+        return ""
+    how = "applied by --fix" if fix.safe else "applied by --fix --unsafe-fixes"
+    return f"{'safe' if fix.safe else 'unsafe'}, {how}: {fix.summary}"
+
+
 def defined_in(meta: Rule) -> str:
     """`module.function`, and the source file in a checkout for built-ins (rules/…, validator/…)."""
     where = f"{meta.module}.{meta.function}"
@@ -36,7 +50,7 @@ def rules_table(registry: Registry, fmt: str = "table") -> str:
         return json.dumps([{
             "code": r.code, "name": r.name, "severity": r.severity.value, "scope": _scope(r),
             "summary": r.summary, "default": r.default_enabled, "groups": sorted(r.groups),
-            "security": r.security,
+            "security": r.security, "fix": fix_kind(r),
             "options": dict(r.options), "help_uri": help_uri(r),
             "module": r.module, "function": r.function,
         } for r in rules], indent=2) + "\n"
@@ -44,8 +58,13 @@ def rules_table(registry: Registry, fmt: str = "table") -> str:
         return rules_markdown(registry)
     width = max(len(r.name) for r in rules)
     lines = [f"{r.code}  {r.name:<{width}}  {r.severity.value:<7}  {'security' if r.security else '':<8}  "
-             f"{r.summary}" for r in rules]
+             f"{_fix_mark(r):<10}  {r.summary}" for r in rules]
     return "\n".join(lines) + "\n"
+
+
+def _fix_mark(meta: Rule) -> str:
+    kind = fix_kind(meta)
+    return "" if kind is None else f"fix:{kind}"
 
 
 def explain(registry: Registry, key: str) -> str | None:
@@ -61,6 +80,8 @@ def explain(registry: Registry, key: str) -> str | None:
     if meta.options:
         facts.append("Options: " + ", ".join(f"{k} = {v!r}" for k, v in meta.options.items())
                      + f" (set in [tool.mlint.rules.{meta.code}])")
+    if fix_text(meta):
+        facts.append(f"Fix: {fix_text(meta)}")
     if meta.security:
         facts.append("Security rule: suppressions inside the artifact do not apply to it (MLT104); "
                      "accept a reviewed finding in your own config (per-path-ignores) or a baseline")
@@ -100,6 +121,8 @@ def rules_markdown(registry: Registry) -> str:
                     + ("" if r.default_enabled else " · *off by default*") + groups
                     + (" · *security rule: in-artifact suppressions do not apply*" if r.security else ""),
                     "", r.doc]
+            if fix_text(r):
+                out += ["", f"*Fix:* {fix_text(r)} (docs/fix.md)"]
             if r.options:
                 options = ", ".join(f"`{k}` (default `{v!r}`)" for k, v in r.options.items())
                 out += ["", f"Options: {options}"]

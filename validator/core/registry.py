@@ -18,10 +18,13 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Protocol, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast, overload
 
 from mlint.core.diagnostics import Problem, Severity
 from mlint.discovery.units import UNIT_KINDS, Unit
+
+if TYPE_CHECKING:
+    from mlint.fixes import Fix
 
 CODE_PATTERN = re.compile(r"^[A-Z]{2,4}[0-9]{3}$")
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -84,6 +87,15 @@ class Rule:
         (in-artifact suppressions are refused, MLT104; only the user's own config or command
         line can select it away: docs/robustness.md)."""
         return SECURITY in self.groups
+
+    @property
+    def fix(self) -> Fix | None:
+        """The rule's fix, if it has one: registered for its code with `mlint.fixes.fixer`
+        next to the built-in ones or by a plug-in; `fix.safe` says whether `--fix` applies it
+        or it needs `--unsafe-fixes` (docs/fix.md)."""
+        from mlint.fixes import fix_for
+
+        return fix_for(self.code)
 
     @property
     def summary(self) -> str:

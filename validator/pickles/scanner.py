@@ -23,9 +23,10 @@ from .containers import (
 )
 from .joblibfmt import JoblibFrameError
 from .layers import LayerOps
-from .machine import Machine, StackError
+from .machine import Machine
 from .model import COMPRESSED, Container, Finding, Kind, Limits, ScanReport, Severity
 from .policy import Policy, default_policy
+from .stackops import StackError
 from .stream import Budget, CapReached, Reader
 from .zipscan import scan_zip
 
@@ -220,7 +221,7 @@ class _Prefixed:
     def read(self, n: int = -1) -> bytes:
         if self.prefix:
             if n is None or n < 0:
-                out, self.prefix = self.prefix + self.raw.read(), b""
+                out, self.prefix = self.prefix + bytes(self.raw.read()), b""
                 return out
             out, self.prefix = self.prefix[:n], self.prefix[n:]
             return out

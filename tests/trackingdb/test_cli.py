@@ -123,3 +123,33 @@ def test_refusals_redact_credentials(url: str, shown: str, tmp_path: Path,
     code, _, err = run_err(tmp_path, url, capsys=capsys)
     assert code == 2 and shown in err
     assert "s3cret" not in err and ":pw@" not in err and "ghp_token" not in err
+
+
+@pytest.mark.parametrize("fmt", ["concise", "github", "gitlab", "grouped", "junit", "jsonl"])
+def test_one_line_formats_name_the_row(copy: Path, fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
+    corrupt(copy, "INSERT INTO registered_model_aliases (name, alias, version) "
+                  "VALUES ('demo-model', 'champion', 7)")
+    code, out = run(copy, ".", "--format", fmt, capsys=capsys)
+    assert code == 1
+    assert "/registered_model_aliases/demo-model/champion/version" in out
+
+
+def test_row_pointer_is_escaped_in_one_line_formats() -> None:
+    """A pointer comes from the database (model names, tag keys): escaped like a message."""
+    import io
+    from collections import Counter
+
+    from mlint.core.diagnostics import Diagnostic, Severity
+    from mlint.core.engine import Report
+    from mlint.reporters import concise, github, grouped
+
+    hostile = "/model_versions/x\n::error file=forged::boom\x1b[2J/1/source"
+    d = Diagnostic(path="mlflow.db", line=0, column=0, code="TDB100", name="model-version-artifacts-missing",
+                   severity=Severity.ERROR, message="m", pointer=hostile, fingerprint="0" * 20)
+    report = Report(diagnostics=[d], units=Counter({"tracking_db": 1}), files=1)
+    for module in (concise, github, grouped):
+        out = io.StringIO()
+        module.render(report, out)
+        text = out.getvalue()
+        assert "\x1b" not in text
+        assert not any(line.startswith("::error file=forged") for line in text.splitlines()), module

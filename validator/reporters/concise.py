@@ -14,8 +14,14 @@ def location(diagnostic: Diagnostic) -> str:
     return f"{diagnostic.path}:{diagnostic.line}:{diagnostic.column}"
 
 
+def where(d: Diagnostic) -> str:
+    """` (at /pointer)` for a finding with no line to show (a row of a tracking database), so
+    that one-line formats still say which row and column."""
+    return f" (at {d.pointer})" if not d.line and d.pointer else ""
+
+
 def line(d: Diagnostic) -> str:
-    return f"{location(d)}: {d.code} [{d.severity.value}] {d.message}"
+    return f"{location(d)}: {d.code} [{d.severity.value}] {d.message}{where(d)}"
 
 
 def render(report: Report, out: TextIO, options: Options = DEFAULT) -> None:

@@ -14,6 +14,7 @@ from typing import TextIO
 from mlint.core.diagnostics import Diagnostic
 from mlint.core.engine import Report
 from mlint.reporters.concise import line as concise_line
+from mlint.reporters.concise import where
 from mlint.reporters.options import DEFAULT, Options
 from mlint.reporters.safe import for_text
 
@@ -51,7 +52,7 @@ def annotation(d: Diagnostic) -> str:
         if d.column:
             props.append(f"col={d.column}")
     props.append(f"title={escape_property(f'{d.code} {d.name}')}")
-    message = d.message + (f"\n{d.hint}" if d.hint else "")
+    message = d.message + where(d) + (f"\n{d.hint}" if d.hint else "")
     return f"::{LEVELS[d.severity.value]} {','.join(props)}::{escape_data(message)}"
 
 

@@ -12,6 +12,7 @@ import hashlib
 from typing import Any, TextIO
 
 from mlint.core.engine import Report
+from mlint.reporters.concise import where
 from mlint.reporters.options import DEFAULT, Options
 from mlint.reporters.paths import repo_path, repo_root
 from mlint.reporters.safe import dump_json
@@ -35,7 +36,7 @@ def issues(report: Report) -> list[dict[str, Any]]:
         out.append({
             "type": "issue",
             "check_name": f"{d.code} {d.name}",
-            "description": f"{d.code} {d.message}",
+            "description": f"{d.code} {d.message}{where(d)}",
             "categories": ["Bug Risk"],
             "severity": SEVERITY[d.severity.value],
             "fingerprint": fp,

@@ -8,6 +8,7 @@ from typing import TextIO
 
 from mlint.core.diagnostics import Diagnostic
 from mlint.core.engine import Report, display_path
+from mlint.reporters.concise import where
 from mlint.reporters.full import summary_line
 from mlint.reporters.options import DEFAULT, Options
 from mlint.reporters.safe import for_text, text
@@ -37,7 +38,7 @@ def render(report: Report, out: TextIO, options: Options = DEFAULT) -> None:
         out.write(f"{heading}:\n")
         for d in members:
             rel = d.path
-            out.write(f"  {rel}:{d.line}:{d.column}: {d.code} [{d.severity.value}] {d.message}\n")
+            out.write(f"  {rel}:{d.line}:{d.column}: {d.code} [{d.severity.value}] {d.message}{where(d)}\n")
         out.write("\n")
     if not options.quiet:
         out.write(summary_line(report) + "\n")

@@ -10,6 +10,8 @@ scratch location and recreates those dirs, giving the exact tree MLflow wrote.
 from __future__ import annotations
 
 import shutil
+import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
 
 EMPTY_DIRS_FILE = "EMPTY_DIRS.txt"
@@ -59,3 +61,15 @@ def materialize(src: Path, dst: Path) -> Path:
 def fixture_versions() -> list[str]:
     """Names of the fixture trees available under tests/data/mlflow/."""
     return sorted(p.name for p in MLFLOW_FIXTURES.iterdir() if p.is_dir())
+
+
+def edit_database(folder: Path, statements: Iterable[str]) -> None:
+    """Apply SQL to the `mlflow.db` of a fixture copy, the way a hand edit, a restored dump or a
+    crashed clean-up leaves it. MLflow's CHECK constraints guard some columns; rows written by
+    older tools or by hand get around them, which the pragma stands for."""
+    conn = sqlite3.connect(folder / "mlflow.db")
+    conn.execute("PRAGMA ignore_check_constraints = ON")
+    with conn:
+        for statement in statements:
+            conn.execute(statement)
+    conn.close()

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+
+from fixture_tree import edit_database  # beside this script
 
 SOURCE = Path(__file__).resolve().parent / "trackingdb" / "3.17.2" / "client"
 RECORDED = "/tmp/mlint-gen-db/3.17.2/client"
@@ -22,12 +23,7 @@ RECORDED = "/tmp/mlint-gen-db/3.17.2/client"
 
 def sql(*statements: str) -> Callable[[Path], None]:
     def apply(folder: Path) -> None:
-        conn = sqlite3.connect(folder / "mlflow.db")
-        conn.execute("PRAGMA ignore_check_constraints = ON")
-        with conn:
-            for statement in statements:
-                conn.execute(statement)
-        conn.close()
+        edit_database(folder, statements)
     return apply
 
 

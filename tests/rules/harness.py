@@ -29,7 +29,7 @@ import yaml
 
 from mlint import Config, run
 from mlint.reporters.concise import location
-from tests.data.fixture_tree import empty_dirs
+from tests.data.fixture_tree import edit_database, empty_dirs
 
 CASES = Path(__file__).resolve().parent
 CODE = re.compile(r"^[A-Z]{2,4}[0-9]{3}$")
@@ -89,16 +89,9 @@ class Case:
 def _derive(source: Path, bad: Path, spec: dict[str, Any]) -> None:
     """bad/ as a copy of real MLflow output with one defect applied (a database row edited the
     way a hand edit or a restored dump leaves it, or artifacts deleted)."""
-    import sqlite3
-
     shutil.copytree(source, bad, symlinks=True, dirs_exist_ok=True)  # over the case's own bad/ files
     if spec.get("sql"):
-        conn = sqlite3.connect(bad / "mlflow.db")
-        conn.execute("PRAGMA ignore_check_constraints = ON")
-        with conn:
-            for statement in spec["sql"]:
-                conn.execute(statement)
-        conn.close()
+        edit_database(bad, spec["sql"])
     for rel in spec.get("remove", []):
         target = bad / rel
         shutil.rmtree(target) if target.is_dir() else target.unlink()

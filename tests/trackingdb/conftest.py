@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from tests.data.fixture_tree import edit_database
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "trackingdb"
 # `<version>/client`: the client writes artifacts (./mlruns); `-server`: `mlflow server` wrote
@@ -29,14 +30,7 @@ def artifact_root(folder: Path) -> Path:
 
 def corrupt(folder: Path, *statements: str) -> None:
     """Apply SQL to a copy's database, the way a hand edit or a crashed clean-up would."""
-    conn = sqlite3.connect(folder / "mlflow.db")
-    # MLflow's CHECK constraints guard some columns; rows written by older tools, restored
-    # dumps or hand edits get around them, which this pragma stands for.
-    conn.execute("PRAGMA ignore_check_constraints = ON")
-    with conn:
-        for sql in statements:
-            conn.execute(sql)
-    conn.close()
+    edit_database(folder, statements)
 
 
 @pytest.fixture(params=VERSIONS)

@@ -77,6 +77,11 @@ def listing(folder: Path, tracker: Tracker | None = None) -> list[str]:
     return names
 
 
+def symlink_out(where: str) -> str:
+    """`leaves`' reason for a path that a symlink takes outside `where`."""
+    return f"resolves through a symlink to a place outside the {where}"
+
+
 def leaves(folder: Path, bound: Path, rel: str, where: str) -> str:
     """Why `folder / rel` leaves `bound` ('' when it stays inside): an absolute path (POSIX,
     Windows drive or UNC), a `..` climbing out, or a symlink of any component resolving
@@ -95,5 +100,5 @@ def leaves(folder: Path, bound: Path, rel: str, where: str) -> str:
     real = os.path.realpath(folder / rel) if ".." in norm.split("/") or ".." in rel.split("/") \
         else real_path(folder / norm)
     if real != real_bound and not real.startswith(real_bound.rstrip(os.sep) + os.sep):
-        return f"resolves through a symlink to a place outside the {where}"
+        return symlink_out(where)
     return ""

@@ -3,8 +3,10 @@ per referenced path, and whether a path leaves the model folder (absolute, `..`,
 
 from __future__ import annotations
 
+import os
+
 from mlint.discovery.units import ModelDir
-from mlint.reading.paths import real_child, real_path
+from mlint.reading.paths import symlink_out
 from mlint.rulekit.mlmodel import Reference, references
 
 
@@ -22,29 +24,10 @@ def keys_text(refs: list[Reference]) -> str:
 
 
 def escapes(model: ModelDir, rel: str) -> str:
-    """Why `rel` leaves the model folder ('' when it stays inside)."""
-    # Four MLM rules ask this for every reference (~20 times per folder): answer once.
-    memo: dict[str, str] = model.__dict__.setdefault("_escapes", {})
-    why = memo.get(rel)
-    if why is None:
-        why = memo[rel] = _escapes(model, rel)
-    return why
-
-
-def _escapes(model: ModelDir, rel: str) -> str:
-    import os
-    import posixpath
-
-    if rel.startswith(("/", "\\")) or (len(rel) > 1 and rel[1] == ":"):
-        return "is an absolute path"
-    if posixpath.normpath(rel.replace("\\", "/")).split("/")[0] == "..":
-        return "climbs out of the model folder with '..'"
-    if "\x00" in rel:  # os.path functions raise on NUL; no such file can exist (MLM011 says so)
+    """Why `rel` leaves the model folder ('' when it stays inside): the read guard's own answer
+    (`Unit.outside`, memoised there), so what MLM100 reports and what is never opened are one
+    decision. A symlink counts only for a path that exists: a missing file is MLM011's."""
+    why = model.outside(rel)
+    if why == symlink_out("model folder") and not os.path.lexists(model.file(rel)):
         return ""
-    # real_path: os.path.realpath resolved the model folder again for every reference (~5%
-    # of a check); it resolves each parent folder once, with the same result.
-    real_model = real_path(model.path)
-    real = real_child(real_model, model.file(rel), rel)
-    if os.path.lexists(model.file(rel)) and real != real_model and not real.startswith(real_model + os.sep):
-        return "resolves through a symlink to a place outside the model folder"
-    return ""
+    return why

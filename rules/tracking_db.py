@@ -27,22 +27,30 @@ def pointer(table: str, *parts: object) -> str:
 
 @rule("TDB001", "tracking-db-unreadable", scope=TrackingDatabase, severity=ERROR)
 def unreadable(db: TrackingDatabase, options: Mapping[str, Any]) -> Iterator[Problem]:
-    """The tracking database cannot be read safely, so nothing in it was checked.
+    """The tracking database cannot be read safely, so nothing (or not all) in it was checked.
 
     Why: mlint opens SQLite read-only and never writes beside it. A `-wal` or hot `-journal`
     file beside the database holds transactions only a writer can replay (a running or crashed
     MLflow); a damaged file (SQLite's `quick_check` fails) makes MLflow fail on whatever it
-    reads from the damaged pages.
+    reads from the damaged pages. A server database (PostgreSQL, MySQL) that refuses the
+    connection, or the read of one of MLflow's tables, is reported the same way.
     Fix: stop the MLflow processes (or let them finish) so that SQLite checkpoints the log, or
-    check a consistent copy (`sqlite3 mlflow.db ".backup copy.db"`).
+    check a consistent copy (`sqlite3 mlflow.db ".backup copy.db"`); for a server, fix the URL,
+    credentials or privileges (SELECT is all mlint needs).
     """
     why = db.unreadable()
+    server = db.server_url is not None
     if why:
         yield Problem(f"tracking database not checked: {why}",
-                      hint="Stop MLflow (or check a copy made with sqlite3 '.backup') and check again.")
+                      hint=("Check the URL, the network and the credentials." if server else
+                            "Stop MLflow (or check a copy made with sqlite3 '.backup') and check again."))
         return
     damage = db.damage()
-    if damage:
+    if damage and server:
+        yield Problem(f"part of the database cannot be read ({quote(damage)}); checks of those "
+                      "tables were skipped",
+                      hint="Grant the checking role SELECT on MLflow's tables (and nothing more).")
+    elif damage:
         yield Problem(f"the database file is damaged (SQLite quick_check: {quote(damage)}); "
                       "checks of the damaged tables were cut short",
                       hint="Restore it from a backup; `sqlite3 mlflow.db .recover` salvages rows.")

@@ -20,6 +20,7 @@ from mlint.rules.tracking_db import pointer
 from mlint.trackingdb.database import TrackingDatabase
 
 MODELS = "models"  # <experiment>/models/<model_id>: MLflow 3 logged models
+MAX_ID = 2**31 - 1  # experiment_id is a 32-bit INTEGER on PostgreSQL and MySQL
 
 
 def folder_size(db: TrackingDatabase, path: Path) -> int:
@@ -49,10 +50,18 @@ def _subdirs(db: TrackingDatabase, path: Path) -> list[str]:
             if db.probe(path / n, lambda p: os.path.isdir(p) and not os.path.islink(p))]
 
 
-def _stage(db: TrackingDatabase, sql: str, key: str) -> str | None:
+def _stage(db: TrackingDatabase, sql: str, key: object) -> str | None:
     """The lifecycle stage of the row `key`, '' when the row has none, None when there is no row."""
-    row = next(db.rows(sql, key), None)
+    row = db.one(sql, key)
     return None if row is None else (row[0] or "")
+
+
+def _experiment_stage(db: TrackingDatabase, folder: str) -> str | None:
+    # experiment_id is an INTEGER column: a folder named otherwise (or `01`) is no experiment's,
+    # and comparing integers keeps the lookup on the primary key in every database.
+    if not folder.isdigit() or str(int(folder)) != folder or int(folder) > MAX_ID:
+        return None
+    return _stage(db, "SELECT lifecycle_stage FROM experiments WHERE experiment_id = ?", int(folder))
 
 
 Owned = Iterator[tuple[Path, str, str | None, str]]  # folder, kind, stage, pointer
@@ -62,8 +71,7 @@ def _owners(db: TrackingDatabase, root: Path) -> Owned:
     tables = db.tables()
     for experiment in _subdirs(db, root):
         folder = root / experiment
-        stage = _stage(db, "SELECT lifecycle_stage FROM experiments WHERE CAST(experiment_id AS TEXT) = ?",
-                       experiment)
+        stage = _experiment_stage(db, experiment)
         yield folder, "experiment", stage, pointer("experiments", experiment)
         if stage is None:
             continue  # everything below belongs to the orphaned experiment folder
@@ -80,7 +88,7 @@ def _owners(db: TrackingDatabase, root: Path) -> Owned:
 
 
 def _rel(db: TrackingDatabase, path: Path) -> str:
-    return os.path.relpath(path, db.path.parent).replace(os.sep, "/")
+    return os.path.relpath(path, db.base()).replace(os.sep, "/")
 
 
 @rule("TDB120", "artifacts-orphaned", scope=TrackingDatabase, severity=WARNING)

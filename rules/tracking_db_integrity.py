@@ -38,11 +38,20 @@ VERSION_STATUSES = ("PENDING_REGISTRATION", "FAILED_REGISTRATION", "READY")
 LOGGED_MODEL_STATUSES = (0, 1, 2, 3)
 
 
+def _same_workspace(db: TrackingDatabase, table: str, parent: str, a: str = "t", b: str = "p") -> str:
+    """MLflow 3's workspaces (`1b5f0d9ad7c1_add_workspace_columns_and_catalog`) make the
+    registry's keys (workspace, name): a row's parent is the one of its own workspace."""
+    if "workspace" in db.columns(table) and "workspace" in db.columns(parent):
+        return f" AND {b}.workspace = {a}.workspace"
+    return ""
+
+
 @rule("TDB110", "row-owner-missing", scope=TrackingDatabase, severity=ERROR)
 def owner_missing(db: TrackingDatabase, options: Mapping[str, Any]) -> Iterator[Problem]:
     """A row must belong to an existing parent: metrics, params, tags and latest metrics to a
     run, runs and logged models to an experiment, model versions and registered-model tags to a
-    registered model, experiment tags to an experiment.
+    registered model, experiment tags to an experiment. With MLflow 3's workspaces, a
+    registry row's parent must be in the same workspace.
 
     Why: SQLite does not enforce MLflow's foreign keys, so hand-deleted rows or an interrupted
     clean-up leave orphans: they are invisible in the UI, and moving the database to
@@ -56,7 +65,8 @@ def owner_missing(db: TrackingDatabase, options: Mapping[str, Any]) -> Iterator[
             continue
         selected = ", ".join(f"t.{k}" for k in keys)
         sql = (f"SELECT {selected}, t.{column} FROM {table} t LEFT JOIN {parent} p "
-               f"ON p.{parent_column} = t.{column} WHERE p.{parent_column} IS NULL")
+               f"ON p.{parent_column} = t.{column}{_same_workspace(db, table, parent)} "
+               f"WHERE p.{parent_column} IS NULL")
         for row in db.rows(sql):
             *key, value = row
             yield Problem(f"{table} row names {parent[:-1].replace('_', ' ')} {quote(value)}, "
@@ -146,7 +156,8 @@ def alias_missing(db: TrackingDatabase, options: Mapping[str, Any]) -> Iterator[
     if "registered_model_aliases" not in tables or "model_versions" not in tables:
         return
     sql = ("SELECT a.name, a.alias, a.version FROM registered_model_aliases a "
-           "LEFT JOIN model_versions v ON v.name = a.name AND v.version = a.version "
+           "LEFT JOIN model_versions v ON v.name = a.name AND v.version = a.version"
+           f"{_same_workspace(db, 'registered_model_aliases', 'model_versions', 'a', 'v')} "
            "WHERE v.version IS NULL")
     for name, alias, version in db.rows(sql):
         yield Problem(f"alias {quote(alias)} of {quote(name)} names version {version}, "

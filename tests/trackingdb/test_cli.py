@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -90,10 +91,28 @@ def test_artifact_root_option(copy: Path, tmp_path: Path, capsys: pytest.Capture
     assert code == 0, out
 
 
-def test_server_urls_are_still_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code, _, err = run_err(tmp_path, "postgresql://user:secret@db/mlflow", capsys=capsys)
-    assert code == 2 and "postgresql://user:***@db/mlflow" in err
-    assert "secret" not in err
+def test_server_urls_without_sqlalchemy_name_the_extra(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "sqlalchemy", None)  # as if the extra were not installed
+    code, out, err = run_err(tmp_path, "postgresql://user:secret@db/mlflow", capsys=capsys)
+    assert code == 2 and out == ""
+    assert "postgresql://user:***@db/mlflow" in err and "pip install 'mlint[postgres]'" in err
+    assert "secret" not in err and "Traceback" not in err
+    code, _, err = run_err(tmp_path, "mysql+pymysql://root:pw@localhost/mlflow", capsys=capsys)
+    assert code == 2 and "pip install 'mlint[mysql]'" in err and ":pw@" not in err
+
+
+def test_server_url_without_its_driver_names_the_extra(capsys: pytest.CaptureFixture[str],
+                                                       tmp_path: Path) -> None:
+    # pg8000 is a driver SQLAlchemy knows and mlint's extras do not install.
+    code, _, err = run_err(tmp_path, "postgresql+pg8000://user:s3cret@db/mlflow", capsys=capsys)
+    assert code == 2 and "driver is not installed (pg8000)" in err
+    assert "pip install 'mlint[postgres]'" in err and "s3cret" not in err
+
+
+def test_unsupported_server_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run_err(tmp_path, "mssql+pyodbc://sa:s3cret@db/mlflow", capsys=capsys)
+    assert code == 2 and "mssql tracking databases are not supported" in err and "s3cret" not in err
 
 
 def test_result_cache_sees_database_and_artifact_changes(copy: Path, tmp_path: Path) -> None:
@@ -114,12 +133,15 @@ def test_result_cache_sees_database_and_artifact_changes(copy: Path, tmp_path: P
 
 @pytest.mark.parametrize(("url", "shown"), [
     ("postgresql://mlflow:s3cret@db:5432/mlflow", "postgresql://mlflow:***@db:5432/mlflow"),
+    ("postgres://mlflow:s3cret@db:5432/mlflow", "postgres://mlflow:***@db:5432/mlflow"),
     ("mysql+pymysql://root:pw@localhost/mlflow", "mysql+pymysql://root:***@localhost/mlflow"),
+    ("postgresql://db/mlflow?user=u&password=s3cret", "postgresql://db/mlflow?user=u&password=***"),
     ("https://ghp_token@github.com/x", "https://***@github.com/x"),
     ("postgresql://mlflow@db/mlflow", "postgresql://mlflow@db/mlflow"),
 ])
-def test_refusals_redact_credentials(url: str, shown: str, tmp_path: Path,
+def test_refusals_redact_credentials(url: str, shown: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                      capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(sys.modules, "sqlalchemy", None)
     code, _, err = run_err(tmp_path, url, capsys=capsys)
     assert code == 2 and shown in err
     assert "s3cret" not in err and ":pw@" not in err and "ghp_token" not in err

@@ -180,3 +180,20 @@ def test_values_longer_than_the_server_schema_allows(copy: Path) -> None:
     assert pointers[0].startswith("/params/") and pointers[0].endswith("/value")
     assert pointers[1].startswith("/tags/") and pointers[1].endswith("/key")
     assert any("9000 characters" in m for _, m in found)
+
+
+@pytest.mark.parametrize(("statement", "expected"), [
+    # MLflow 3's registry keys are (workspace, name): a row of workspace `team-b` belongs to
+    # team-b's model, even when the default workspace has one of the same name.
+    ("INSERT INTO registered_model_aliases (workspace, name, alias, version) "
+     "VALUES ('team-b', 'demo-model', 'champion', 1)",
+     ("TDB103", "/registered_model_aliases/demo-model/champion/version")),
+    ("INSERT INTO registered_model_tags (workspace, key, value, name) "
+     "VALUES ('team-b', 'owner', 'x', 'demo-model')",
+     ("TDB110", "/registered_model_tags/demo-model/owner/name")),
+])
+def test_registry_rows_belong_to_their_own_workspace(make, tmp_path: Path, statement: str,  # type: ignore[no-untyped-def]
+                                                     expected: tuple[str, str]) -> None:
+    folder = make("3.17.2", tmp_path)
+    corrupt(folder, statement)
+    assert [f[:2] for f in findings(folder / "mlflow.db")] == [expected]

@@ -116,8 +116,12 @@ class Engine:
         for rel in unit.primary_files:
             if unit.exists(rel):
                 unit.yaml(rel)
-        for meta in self._rules_for(unit):
-            out.extend(self._apply(meta, unit, report))
+        try:
+            for meta in self._rules_for(unit):
+                out.extend(self._apply(meta, unit, report))
+        finally:
+            if isinstance(unit, TrackingDatabase):
+                unit.close()  # a server session ends here, not whenever garbage collection runs
         out.extend(self.filters.collect(unit))  # suppressions declared in this unit's files
         for path in list(cache.failures):
             out.extend(self.failure(path, cache.failures.pop(path), unit.context.key_root))

@@ -59,9 +59,24 @@ def is_server_url(text: str) -> bool:
     return bool(SERVER_URL.match(text))
 
 
+# A URL without `+driver` takes the first of these that is installed: SQLAlchemy's default
+# changed (psycopg2 up to 2.0, psycopg 3 from 2.1), and either serves.
+DRIVERS = {"postgresql": ("psycopg2", "psycopg"), "mysql": ("pymysql", "mysqldb")}
+
+
 def _normal(url: str) -> str:
-    # `postgres://` is Heroku's and libpq's spelling; SQLAlchemy only knows `postgresql://`.
-    return re.sub(r"^postgres(?=[+:])", "postgresql", url, flags=re.IGNORECASE)
+    """`postgres://` (Heroku's and libpq's spelling) as `postgresql://`, and a driver named."""
+    url = re.sub(r"^postgres(?=[+:])", "postgresql", url, flags=re.IGNORECASE)
+    backend, sep, rest = url.partition("://")
+    if "+" in backend or backend.lower() not in DRIVERS:
+        return url
+    import importlib.util
+
+    for driver in DRIVERS[backend.lower()]:
+        module = "MySQLdb" if driver == "mysqldb" else driver
+        if importlib.util.find_spec(module) is not None:
+            return f"{backend}+{driver}{sep}{rest}"
+    return url
 
 
 def missing(url: str) -> str | None:
@@ -202,8 +217,9 @@ class ServerReader:
 
         statement, params = _bind(sql, args)
         try:
-            result = self.conn.execution_options(stream_results=True, max_row_buffer=BATCH).execute(
-                statement, params)
+            # Per statement: `Connection.execution_options` would change the connection itself.
+            result = self.conn.execute(statement, params, execution_options={
+                "stream_results": True, "max_row_buffer": BATCH})
         except SQLAlchemyError as exc:
             self._failed(exc)
             return

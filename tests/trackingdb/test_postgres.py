@@ -259,3 +259,67 @@ def test_missing_privilege_is_reported_and_the_rest_is_checked(
     found = {(d["code"], d["pointer"]): d["message"] for d in json.loads(out)["diagnostics"]}
     assert "permission denied for table metrics" in found[("TDB001", "")]
     assert ("TDB111", "/model_versions/demo-model/1/status") in found
+
+
+DEEP_RUN = '''
+import mlflow
+mlflow.set_tracking_uri("sqlite:///mlflow.db")
+mlflow.set_experiment("demo")
+with mlflow.start_run() as run:
+    mlflow.log_param("C", 1)
+print(run.info.run_id)
+'''
+
+
+def test_value_sqlite_kept_is_rejected_by_postgresql(pg: Server, db: str, tmp_path: Path) -> None:
+    """TDB130 for real: MLflow itself writes a run whose `artifact_uri` is longer than the
+    VARCHAR(200) of its schema (an artifact root in a deep folder); SQLite keeps it, and
+    PostgreSQL, with the schema MLflow created there, rejects that very row."""
+    import psycopg2
+
+    from tests.trackingdb.conftest import findings as sqlite_findings
+
+    deep = tmp_path / ("d" * 150)
+    deep.mkdir()
+    env = dict(os.environ, MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="1")
+    done = subprocess.run([sys.executable, "-c", DEEP_RUN], cwd=deep, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    run_id = done.stdout.strip().splitlines()[-1]
+    row = _row(deep, run_id)
+    length = len(row["artifact_uri"])
+    assert length > 200
+    message = (f"runs.artifact_uri is {length} characters long; the column allows 200 "
+               "(a server database rejects this row)")
+    assert sqlite_findings(deep / "mlflow.db") == [("TDB130", f"/runs/{run_id}/artifact_uri", message)]
+    columns = [c for c in row if c != "experiment_id"] + ["experiment_id"]
+    insert = (f"INSERT INTO runs ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})")
+    conn = pg.connect(db)
+    conn.autocommit = False
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT min(experiment_id) FROM experiments WHERE name = 'demo'")
+            ((experiment,),) = cur.fetchall()
+            values = [row[c] for c in columns[:-1]] + [experiment]
+            with pytest.raises(psycopg2.errors.StringDataRightTruncation,
+                               match=r"value too long for type character varying\(200\)"):
+                cur.execute(insert, values)
+            conn.rollback()
+            # The control: the same row with a value that fits goes in.
+            values[columns.index("artifact_uri")] = row["artifact_uri"][:200]
+            cur.execute(insert, values)
+        conn.rollback()
+    finally:
+        conn.close()
+
+
+def _row(folder: Path, run_id: str) -> dict[str, Any]:
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{folder / 'mlflow.db'}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        row = conn.execute("SELECT * FROM runs WHERE run_uuid = ?", (run_id,)).fetchone()
+        return dict(row)
+    finally:
+        conn.close()

@@ -125,7 +125,9 @@ def test_orphaned_artifact_folders(copy: Path) -> None:
     stray = artifact_root(copy) / "1" / ("f" * 32) / "artifacts"
     stray.mkdir(parents=True)
     (stray / "weights.bin").write_bytes(b"x" * 1234)
-    (artifact_root(copy) / "42").mkdir()
+    (artifact_root(copy) / "42" / "notes").mkdir(parents=True)
+    (artifact_root(copy) / "42" / "notes" / "a.txt").write_text("hello")
+    (artifact_root(copy) / "43").mkdir()  # empty: not reported (`mlflow gc` leaves such folders)
     found = [(p, m) for c, p, m in findings(copy / "mlflow.db") if c == "TDB120"]
     assert len(found) == 2
     assert any("run folder" in m and "1234 bytes" in m for _, m in found)

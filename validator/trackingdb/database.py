@@ -157,8 +157,18 @@ class TrackingDatabase(Unit):
     def rows(self, sql: str, *args: Any) -> Iterator[tuple[Any, ...]]:
         """Rows of a query (`?` placeholders), streamed; nothing when the database is unreadable."""
         conn = self.connection()
-        if conn is not None:
-            yield from conn.rows(sql, args)
+        if conn is None:
+            return
+        if conn.dialect == "mysql" and not self.__dict__.get("_priming"):
+            # MySQL's unbuffered cursor must be read to the end before the next query: what a
+            # rule may look up while iterating (the recorded root, via `local()`) is read first.
+            self._priming = True
+            try:
+                self.tables()
+                self.recorded_root()
+            finally:
+                self._priming = False
+        yield from conn.rows(sql, args)
 
     def one(self, sql: str, *args: Any) -> tuple[Any, ...] | None:
         """The first row of a point lookup (one indexed query), None when there is none."""

@@ -10,12 +10,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.trackingdb.conftest import findings
+from tests.trackingdb.conftest import deployment, findings
 
+# Into a copy of the 3.17.2 fixture (already migrated: MLflow's migrations take 10 s on SQLite),
+# in a new experiment whose artifacts go to the copy's ./mlruns.
 WRITE = '''
 import json, mlflow
 mlflow.set_tracking_uri("sqlite:///mlflow.db")
-mlflow.set_experiment("demo")
+mlflow.set_experiment("gc-demo")
 ids = []
 for _ in range(3):
     with mlflow.start_run() as run:
@@ -36,11 +38,13 @@ def _mlflow(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_deleted_runs_then_mlflow_gc(tmp_path: Path) -> None:
-    done = _mlflow(tmp_path, "-c", WRITE)
+    folder = deployment("3.17.2", tmp_path)
+    done = _mlflow(folder, "-c", WRITE)
     assert done.returncode == 0, done.stderr[-3000:]
     kept_deleted, emptied, active = json.loads(done.stdout.strip().splitlines()[-1])
-    db = tmp_path / "mlflow.db"
-    runs = tmp_path / "mlruns" / "1"
+    db = folder / "mlflow.db"
+    runs = folder / "mlruns" / "2"
+    assert runs.is_dir()
     # Deleting only marks the rows: both deleted runs' artifacts are still there.
     assert [(c, p) for c, p, _ in findings(db)] == sorted(
         ("TDB121", f"/runs/{run}/lifecycle_stage") for run in (kept_deleted, emptied))
@@ -58,7 +62,7 @@ def test_deleted_runs_then_mlflow_gc(tmp_path: Path) -> None:
     # `mlflow gc` (3.17.2 wants a tracking URI besides --backend-store-uri) succeeds although
     # one run's artifacts were already gone, deletes both rows and the remaining artifacts,
     # and leaves the stray folder alone.
-    gc = _mlflow(tmp_path, "-m", "mlflow", "gc", "--backend-store-uri", "sqlite:///mlflow.db")
+    gc = _mlflow(folder, "-m", "mlflow", "gc", "--backend-store-uri", "sqlite:///mlflow.db")
     assert gc.returncode == 0, gc.stderr[-3000:]
     assert sorted(p.name for p in runs.iterdir()) == sorted([kept_deleted, emptied, active, "e" * 32])
     assert not any(p.is_file() for p in (runs / kept_deleted).rglob("*"))  # an empty folder is left

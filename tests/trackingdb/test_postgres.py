@@ -264,7 +264,7 @@ def test_missing_privilege_is_reported_and_the_rest_is_checked(
 DEEP_RUN = '''
 import mlflow
 mlflow.set_tracking_uri("sqlite:///mlflow.db")
-mlflow.set_experiment("demo")
+mlflow.set_experiment("deep")
 with mlflow.start_run() as run:
     mlflow.log_param("C", 1)
 print(run.info.run_id)
@@ -277,10 +277,12 @@ def test_value_sqlite_kept_is_rejected_by_postgresql(pg: Server, db: str, tmp_pa
     PostgreSQL, with the schema MLflow created there, rejects that very row."""
     import psycopg2
 
+    from tests.trackingdb.conftest import deployment
     from tests.trackingdb.conftest import findings as sqlite_findings
 
-    deep = tmp_path / ("d" * 150)
-    deep.mkdir()
+    # A copy of the 3.17.2 fixture (already migrated), in a deep folder: a new experiment's
+    # artifacts go to its ./mlruns.
+    deep = deployment("3.17.2", tmp_path / ("d" * 150))
     env = dict(os.environ, MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="1")
     done = subprocess.run([sys.executable, "-c", DEEP_RUN], cwd=deep, env=env, capture_output=True,
                           text=True, timeout=300)
@@ -291,14 +293,15 @@ def test_value_sqlite_kept_is_rejected_by_postgresql(pg: Server, db: str, tmp_pa
     assert length > 200
     message = (f"runs.artifact_uri is {length} characters long; the column allows 200 "
                "(a server database rejects this row)")
-    assert sqlite_findings(deep / "mlflow.db") == [("TDB130", f"/runs/{run_id}/artifact_uri", message)]
+    assert [f for f in sqlite_findings(deep / "mlflow.db") if f[0] == "TDB130"] == [
+        ("TDB130", f"/runs/{run_id}/artifact_uri", message)]
     columns = [c for c in row if c != "experiment_id"] + ["experiment_id"]
     insert = (f"INSERT INTO runs ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})")
     conn = pg.connect(db)
     conn.autocommit = False
     try:
         with conn.cursor() as cur:
-            cur.execute("SELECT min(experiment_id) FROM experiments WHERE name = 'demo'")
+            cur.execute("SELECT min(experiment_id) FROM experiments WHERE name = 'demo'")  # the template's
             ((experiment,),) = cur.fetchall()
             values = [row[c] for c in columns[:-1]] + [experiment]
             with pytest.raises(psycopg2.errors.StringDataRightTruncation,

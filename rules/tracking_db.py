@@ -13,7 +13,7 @@ from typing import Any
 from mlint.core.diagnostics import ERROR, WARNING, Problem
 from mlint.core.registry import rule
 from mlint.reading.quoting import quote
-from mlint.trackingdb.database import TrackingDatabase
+from mlint.trackingdb.database import MARKER_TABLES, TrackingDatabase
 from mlint.trackingdb.schema import HEAD
 
 READY = 2  # LoggedModelStatus.READY (mlflow/entities/logged_model_status.py)
@@ -45,6 +45,13 @@ def unreadable(db: TrackingDatabase, options: Mapping[str, Any]) -> Iterator[Pro
                       hint=("Check the URL, the network and the credentials." if server else
                             "Stop MLflow (or check a copy made with sqlite3 '.backup') and check again."))
         return
+    missing = sorted(MARKER_TABLES - db.tables())
+    if server and missing:
+        # A SQLite file without them is not taken for a tracking database at all; a URL is.
+        yield Problem(f"no MLflow tracking tables here (missing: {', '.join(missing)}): the URL "
+                      "names another database or schema, or MLflow never initialised it",
+                      hint="Check the database name (and the search_path / schema) in the URL.")
+        return
     damage = db.damage()
     if damage and server:
         yield Problem(f"part of the database cannot be read ({quote(damage)}); checks of those "
@@ -67,8 +74,8 @@ def revision_unknown(db: TrackingDatabase, options: Mapping[str, Any]) -> Iterat
     Fix: upgrade mlint, or run `mlflow db upgrade <url>` with the MLflow that serves it (after
     a backup).
     """
-    if db.connection() is None:
-        return
+    if db.connection() is None or "alembic_version" not in db.tables():
+        return  # not readable, or not a tracking database (TDB001)
     revision = db.revision()
     if revision is None:
         yield Problem("alembic_version holds no revision (interrupted migration?)",

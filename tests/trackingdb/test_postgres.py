@@ -326,3 +326,15 @@ def _row(folder: Path, run_id: str) -> dict[str, Any]:
         return dict(row)
     finally:
         conn.close()
+
+
+def test_database_without_mlflow_tables_is_a_finding(pg: Server, capsys: pytest.CaptureFixture[str]) -> None:
+    pg.execute("postgres", "CREATE DATABASE not_mlflow")
+    try:
+        code, out, _ = check(pg.url("not_mlflow"), None, "--format", "json", capsys=capsys)
+    finally:
+        pg.execute("postgres", "DROP DATABASE not_mlflow WITH (FORCE)")
+    assert code == 1
+    (finding,) = json.loads(out)["diagnostics"]
+    assert finding["code"] == "TDB001"
+    assert "missing: alembic_version, experiments, runs" in finding["message"]

@@ -132,7 +132,7 @@ def logged_model_artifacts(db: TrackingDatabase, options: Mapping[str, Any]) -> 
 
     Why: READY is MLflow's promise that the model was uploaded completely; `load_model("models:/m-…")`
     opens that folder's MLmodel.
-    Fix: restore the artifacts, or delete the logged model (`mlflow.delete_logged_model`).
+    Fix: restore the artifacts, or delete the logged model (`MlflowClient().delete_logged_model`).
     """
     if "logged_models" not in db.tables():
         return

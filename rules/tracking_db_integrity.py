@@ -116,11 +116,13 @@ def version_source_deleted(db: TrackingDatabase, options: Mapping[str, Any]) -> 
     """A registered model version points at a run or (MLflow 3) logged model that is deleted or
     gone.
 
-    Why: `mlflow gc` removes the artifacts of deleted runs and logged models, and with them the
-    files the version's `storage_location` points into: the version stops loading at the next
-    garbage collection. A missing run breaks the version page's lineage link.
-    Fix: restore the run or logged model (`mlflow.restore_run`), or copy the model elsewhere and
-    register that copy.
+    Why: `mlflow gc` permanently deletes deleted runs and logged models with their artifacts.
+    When the version's files are theirs (a logged model's, the source `models:/m-…` of MLflow 3;
+    a run's artifacts in 2.x), the version stops loading at the next garbage collection
+    (MLflow 3.17.2: "No such artifact"). A version whose MLflow 3 run alone is deleted keeps
+    loading after `mlflow gc`, but loses its lineage (the run page, metrics, params).
+    Fix: restore the run (`mlflow.restore_run`), or copy the model elsewhere and register that
+    copy before the next `mlflow gc` (MLflow has no API to restore a deleted logged model).
     """
     tables = db.tables()
     if "model_versions" not in tables or "runs" not in tables:

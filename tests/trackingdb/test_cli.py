@@ -178,3 +178,16 @@ def test_row_pointer_is_escaped_in_one_line_formats() -> None:
         text = out.getvalue()
         assert "\x1b" not in text
         assert not any(line.startswith("::error file=forged") for line in text.splitlines()), module
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("postgresql://u:s3@cret@db/mlflow", "postgresql://u:***@db/mlflow"),  # `@` in the password
+    ("postgresql://u:s3/cret@db/mlflow", "postgresql://u:***@db/mlflow"),
+    ("https://TOKEN@host/a@b", "https://***@host/a@b"),
+    ("postgresql://db/mlflow?options=a@b", "postgresql://db/mlflow?options=a@b"),
+    ("mysql+pymysql://db/mlflow?user=u&passwd=s3cret&x=1", "mysql+pymysql://db/mlflow?user=u&passwd=***&x=1"),
+])
+def test_redaction_edge_cases(url: str, shown: str) -> None:
+    from mlint.trackingdb.server import redact
+
+    assert redact(url) == shown

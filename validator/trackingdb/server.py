@@ -42,7 +42,11 @@ def redact(url: str) -> str:
     """`scheme://user:password@host/…` with the password replaced by `***` (and, for http(s),
     a lone user part, which is usually a token); `password=` in the query string too."""
     url = re.sub(r"([?&](?:password|passwd|pwd)=)[^&#]*", r"\1***", url, flags=re.IGNORECASE)
-    match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/@?#]*)@", url)
+    # Up to the LAST `@`: a password may hold an unencoded `@` (over-redacting is the safe side).
+    match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*://)(.*)@", url, flags=re.DOTALL)
+    if match and "/" in match.group(2).partition(":")[0]:
+        # That `@` is in the path or query (`…/db?x=a@b`): the user part, if any, ends earlier.
+        match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/@?#]*)@", url)
     if not match:
         return url
     user, _, secret = match.group(2).partition(":")

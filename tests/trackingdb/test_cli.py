@@ -191,3 +191,12 @@ def test_redaction_edge_cases(url: str, shown: str) -> None:
     from mlint.trackingdb.server import redact
 
     assert redact(url) == shown
+
+
+def test_driverless_postgres_urls_take_the_installed_driver() -> None:
+    # SQLAlchemy 2.1's default for `postgresql://` is psycopg 3; the extra installs psycopg2.
+    from mlint.trackingdb.server import _normal
+
+    assert _normal("postgres://u@db/mlflow") == "postgresql+psycopg2://u@db/mlflow"
+    assert _normal("postgresql://u@db/mlflow") == "postgresql+psycopg2://u@db/mlflow"
+    assert _normal("postgresql+psycopg://u@db/mlflow") == "postgresql+psycopg://u@db/mlflow"

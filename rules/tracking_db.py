@@ -13,7 +13,7 @@ from typing import Any
 from mlint.core.diagnostics import ERROR, WARNING, Problem
 from mlint.core.registry import rule
 from mlint.reading.quoting import quote
-from mlint.trackingdb.database import TrackingDatabase
+from mlint.trackingdb.database import MARKER_TABLES, TrackingDatabase
 from mlint.trackingdb.schema import HEAD
 
 READY = 2  # LoggedModelStatus.READY (mlflow/entities/logged_model_status.py)
@@ -27,22 +27,37 @@ def pointer(table: str, *parts: object) -> str:
 
 @rule("TDB001", "tracking-db-unreadable", scope=TrackingDatabase, severity=ERROR)
 def unreadable(db: TrackingDatabase, options: Mapping[str, Any]) -> Iterator[Problem]:
-    """The tracking database cannot be read safely, so nothing in it was checked.
+    """The tracking database cannot be read safely, so nothing (or not all) in it was checked.
 
     Why: mlint opens SQLite read-only and never writes beside it. A `-wal` or hot `-journal`
     file beside the database holds transactions only a writer can replay (a running or crashed
     MLflow); a damaged file (SQLite's `quick_check` fails) makes MLflow fail on whatever it
-    reads from the damaged pages.
+    reads from the damaged pages. A server database (PostgreSQL, MySQL) that refuses the
+    connection, or the read of one of MLflow's tables, is reported the same way.
     Fix: stop the MLflow processes (or let them finish) so that SQLite checkpoints the log, or
-    check a consistent copy (`sqlite3 mlflow.db ".backup copy.db"`).
+    check a consistent copy (`sqlite3 mlflow.db ".backup copy.db"`); for a server, fix the URL,
+    credentials or privileges (SELECT is all mlint needs).
     """
     why = db.unreadable()
+    server = db.server_url is not None
     if why:
         yield Problem(f"tracking database not checked: {why}",
-                      hint="Stop MLflow (or check a copy made with sqlite3 '.backup') and check again.")
+                      hint=("Check the URL, the network and the credentials." if server else
+                            "Stop MLflow (or check a copy made with sqlite3 '.backup') and check again."))
+        return
+    missing = sorted(MARKER_TABLES - db.tables())
+    if server and missing:
+        # A SQLite file without them is not taken for a tracking database at all; a URL is.
+        yield Problem(f"no MLflow tracking tables here (missing: {', '.join(missing)}): the URL "
+                      "names another database or schema, or MLflow never initialised it",
+                      hint="Check the database name (and the search_path / schema) in the URL.")
         return
     damage = db.damage()
-    if damage:
+    if damage and server:
+        yield Problem(f"part of the database cannot be read ({quote(damage)}); checks of those "
+                      "tables were skipped",
+                      hint="Grant the checking role SELECT on MLflow's tables (and nothing more).")
+    elif damage:
         yield Problem(f"the database file is damaged (SQLite quick_check: {quote(damage)}); "
                       "checks of the damaged tables were cut short",
                       hint="Restore it from a backup; `sqlite3 mlflow.db .recover` salvages rows.")
@@ -59,8 +74,8 @@ def revision_unknown(db: TrackingDatabase, options: Mapping[str, Any]) -> Iterat
     Fix: upgrade mlint, or run `mlflow db upgrade <url>` with the MLflow that serves it (after
     a backup).
     """
-    if db.connection() is None:
-        return
+    if db.connection() is None or "alembic_version" not in db.tables():
+        return  # not readable, or not a tracking database (TDB001)
     revision = db.revision()
     if revision is None:
         yield Problem("alembic_version holds no revision (interrupted migration?)",
@@ -117,7 +132,7 @@ def logged_model_artifacts(db: TrackingDatabase, options: Mapping[str, Any]) -> 
 
     Why: READY is MLflow's promise that the model was uploaded completely; `load_model("models:/m-…")`
     opens that folder's MLmodel.
-    Fix: restore the artifacts, or delete the logged model (`mlflow.delete_logged_model`).
+    Fix: restore the artifacts, or delete the logged model (`MlflowClient().delete_logged_model`).
     """
     if "logged_models" not in db.tables():
         return

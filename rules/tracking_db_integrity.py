@@ -38,11 +38,20 @@ VERSION_STATUSES = ("PENDING_REGISTRATION", "FAILED_REGISTRATION", "READY")
 LOGGED_MODEL_STATUSES = (0, 1, 2, 3)
 
 
+def _same_workspace(db: TrackingDatabase, table: str, parent: str, a: str = "t", b: str = "p") -> str:
+    """MLflow 3's workspaces (`1b5f0d9ad7c1_add_workspace_columns_and_catalog`) make the
+    registry's keys (workspace, name): a row's parent is the one of its own workspace."""
+    if "workspace" in db.columns(table) and "workspace" in db.columns(parent):
+        return f" AND {b}.workspace = {a}.workspace"
+    return ""
+
+
 @rule("TDB110", "row-owner-missing", scope=TrackingDatabase, severity=ERROR)
 def owner_missing(db: TrackingDatabase, options: Mapping[str, Any]) -> Iterator[Problem]:
     """A row must belong to an existing parent: metrics, params, tags and latest metrics to a
     run, runs and logged models to an experiment, model versions and registered-model tags to a
-    registered model, experiment tags to an experiment.
+    registered model, experiment tags to an experiment. With MLflow 3's workspaces, a
+    registry row's parent must be in the same workspace.
 
     Why: SQLite does not enforce MLflow's foreign keys, so hand-deleted rows or an interrupted
     clean-up leave orphans: they are invisible in the UI, and moving the database to
@@ -56,7 +65,8 @@ def owner_missing(db: TrackingDatabase, options: Mapping[str, Any]) -> Iterator[
             continue
         selected = ", ".join(f"t.{k}" for k in keys)
         sql = (f"SELECT {selected}, t.{column} FROM {table} t LEFT JOIN {parent} p "
-               f"ON p.{parent_column} = t.{column} WHERE p.{parent_column} IS NULL")
+               f"ON p.{parent_column} = t.{column}{_same_workspace(db, table, parent)} "
+               f"WHERE p.{parent_column} IS NULL")
         for row in db.rows(sql):
             *key, value = row
             yield Problem(f"{table} row names {parent[:-1].replace('_', ' ')} {quote(value)}, "
@@ -106,11 +116,13 @@ def version_source_deleted(db: TrackingDatabase, options: Mapping[str, Any]) -> 
     """A registered model version points at a run or (MLflow 3) logged model that is deleted or
     gone.
 
-    Why: `mlflow gc` removes the artifacts of deleted runs and logged models, and with them the
-    files the version's `storage_location` points into: the version stops loading at the next
-    garbage collection. A missing run breaks the version page's lineage link.
-    Fix: restore the run or logged model (`mlflow.restore_run`), or copy the model elsewhere and
-    register that copy.
+    Why: `mlflow gc` permanently deletes deleted runs and logged models with their artifacts.
+    When the version's files are theirs (a logged model's, the source `models:/m-…` of MLflow 3;
+    a run's artifacts in 2.x), the version stops loading at the next garbage collection
+    (MLflow 3.17.2: "No such artifact"). A version whose MLflow 3 run alone is deleted keeps
+    loading after `mlflow gc`, but loses its lineage (the run page, metrics, params).
+    Fix: restore the run (`mlflow.restore_run`), or copy the model elsewhere and register that
+    copy before the next `mlflow gc` (MLflow has no API to restore a deleted logged model).
     """
     tables = db.tables()
     if "model_versions" not in tables or "runs" not in tables:
@@ -146,7 +158,8 @@ def alias_missing(db: TrackingDatabase, options: Mapping[str, Any]) -> Iterator[
     if "registered_model_aliases" not in tables or "model_versions" not in tables:
         return
     sql = ("SELECT a.name, a.alias, a.version FROM registered_model_aliases a "
-           "LEFT JOIN model_versions v ON v.name = a.name AND v.version = a.version "
+           "LEFT JOIN model_versions v ON v.name = a.name AND v.version = a.version"
+           f"{_same_workspace(db, 'registered_model_aliases', 'model_versions', 'a', 'v')} "
            "WHERE v.version IS NULL")
     for name, alias, version in db.rows(sql):
         yield Problem(f"alias {quote(alias)} of {quote(name)} names version {version}, "

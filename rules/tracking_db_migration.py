@@ -31,15 +31,20 @@ def _limits(db: TrackingDatabase, table: str) -> tuple[list[str], list[tuple[str
 
 @rule("TDB130", "value-too-long-for-server", scope=TrackingDatabase, severity=WARNING)
 def too_long(db: TrackingDatabase, options: Mapping[str, Any]) -> Iterator[Problem]:
-    """A value is longer than its column's declared length (`VARCHAR(n)` in MLflow's schema).
+    """A value in a SQLite tracking database is longer than its column's declared length
+    (`VARCHAR(n)` in MLflow's schema).
 
-    Why: SQLite stores any length and never complains, but PostgreSQL and MySQL (strict mode)
-    enforce the same schema: moving the database to a server (a dump and restore, or
-    `mlflow db upgrade` on a copy) fails on these rows with "value too long for type character
-    varying(n)".
-    Fix: shorten the value (a param or tag written by a tool that bypassed MLflow's limits) or
-    delete the row, before the move.
+    Why: SQLite stores any length and never complains, and MLflow itself writes such rows: a
+    run's `artifact_uri` (`VARCHAR(200)`) under an artifact root in a deep folder. PostgreSQL
+    enforces the schema MLflow creates there: copying the row into it fails with "value too
+    long for type character varying(200)", and the same `start_run` against PostgreSQL fails
+    (both verified with MLflow 3.17.2 and PostgreSQL 15). MySQL in strict mode (its default)
+    rejects them too.
+    Fix: before moving to a server, shorten the value (for `artifact_uri`, a shorter artifact
+    root) or delete the row.
     """
+    if db.dialect != "sqlite":
+        return  # a server database enforces the declared lengths itself
     for table in sorted(db.tables()):
         if table.startswith("sqlite_") or table == "alembic_version":
             continue

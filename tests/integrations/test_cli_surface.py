@@ -13,10 +13,10 @@ from tests.integrations.conftest import run_cli
 
 REMOTE = ["s3://bucket/model", "gs://bucket/mlruns", "runs:/0123abcd/model", "models:/iris/1",
           "https://example.com/model", "http://example.com/m",
-          "postgresql://user@host/db", "dbfs:/databricks/mlflow", "wasbs://c@a.blob.core.windows.net/m"]
-# `sqlite:///…` is a local tracking database (tests/trackingdb); server databases are refused
-# with their own message.
-SERVER_DATABASES = ("postgresql://",)
+          "mssql://user@host/db", "dbfs:/databricks/mlflow", "wasbs://c@a.blob.core.windows.net/m"]
+# `sqlite:///…`, `postgresql://…` and `mysql+pymysql://…` are tracking databases (tests/trackingdb);
+# other server databases are refused with their own message.
+SERVER_DATABASES = ("mssql://",)
 
 
 def test_quiet_prints_findings_but_no_summary(workspace: Path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -90,7 +90,7 @@ def test_remote_inputs_are_refused_with_exit_2(uri: str, workspace: Path, capsys
     code, out, err = run_cli(capsys, "check", uri)
     assert code == 2 and out == ""
     if uri.startswith(SERVER_DATABASES):
-        assert f"{uri}: server tracking databases are not supported yet" in err
+        assert f"{uri}: mssql tracking databases are not supported" in err
     else:
         assert f"{uri}: remote inputs are not supported yet" in err
     assert "MLT001" not in err

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -90,10 +91,28 @@ def test_artifact_root_option(copy: Path, tmp_path: Path, capsys: pytest.Capture
     assert code == 0, out
 
 
-def test_server_urls_are_still_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code, _, err = run_err(tmp_path, "postgresql://user:secret@db/mlflow", capsys=capsys)
-    assert code == 2 and "postgresql://user:***@db/mlflow" in err
-    assert "secret" not in err
+def test_server_urls_without_sqlalchemy_name_the_extra(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "sqlalchemy", None)  # as if the extra were not installed
+    code, out, err = run_err(tmp_path, "postgresql://user:secret@db/mlflow", capsys=capsys)
+    assert code == 2 and out == ""
+    assert "postgresql://user:***@db/mlflow" in err and "pip install 'mlint[postgres]'" in err
+    assert "secret" not in err and "Traceback" not in err
+    code, _, err = run_err(tmp_path, "mysql+pymysql://root:pw@localhost/mlflow", capsys=capsys)
+    assert code == 2 and "pip install 'mlint[mysql]'" in err and ":pw@" not in err
+
+
+def test_server_url_without_its_driver_names_the_extra(capsys: pytest.CaptureFixture[str],
+                                                       tmp_path: Path) -> None:
+    # pg8000 is a driver SQLAlchemy knows and mlint's extras do not install.
+    code, _, err = run_err(tmp_path, "postgresql+pg8000://user:s3cret@db/mlflow", capsys=capsys)
+    assert code == 2 and "driver is not installed (pg8000)" in err
+    assert "pip install 'mlint[postgres]'" in err and "s3cret" not in err
+
+
+def test_unsupported_server_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run_err(tmp_path, "mssql+pyodbc://sa:s3cret@db/mlflow", capsys=capsys)
+    assert code == 2 and "mssql tracking databases are not supported" in err and "s3cret" not in err
 
 
 def test_result_cache_sees_database_and_artifact_changes(copy: Path, tmp_path: Path) -> None:
@@ -108,18 +127,24 @@ def test_result_cache_sees_database_and_artifact_changes(copy: Path, tmp_path: P
     corrupt(copy, "INSERT INTO registered_model_aliases (name, alias, version) "
                   "VALUES ('demo-model', 'champion', 7)")
     assert codes() == {"TDB103"}
-    (artifact_root(copy) / "1" / ("e" * 32)).mkdir()
+    orphan = artifact_root(copy) / "1" / ("e" * 32)
+    orphan.mkdir()
+    assert codes() == {"TDB103"}  # an empty folder is no finding (`mlflow gc` leaves them)
+    (orphan / "f").write_text("x")
     assert codes() == {"TDB103", "TDB120"}
 
 
 @pytest.mark.parametrize(("url", "shown"), [
     ("postgresql://mlflow:s3cret@db:5432/mlflow", "postgresql://mlflow:***@db:5432/mlflow"),
+    ("postgres://mlflow:s3cret@db:5432/mlflow", "postgres://mlflow:***@db:5432/mlflow"),
     ("mysql+pymysql://root:pw@localhost/mlflow", "mysql+pymysql://root:***@localhost/mlflow"),
+    ("postgresql://db/mlflow?user=u&password=s3cret", "postgresql://db/mlflow?user=u&password=***"),
     ("https://ghp_token@github.com/x", "https://***@github.com/x"),
     ("postgresql://mlflow@db/mlflow", "postgresql://mlflow@db/mlflow"),
 ])
-def test_refusals_redact_credentials(url: str, shown: str, tmp_path: Path,
+def test_refusals_redact_credentials(url: str, shown: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                      capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(sys.modules, "sqlalchemy", None)
     code, _, err = run_err(tmp_path, url, capsys=capsys)
     assert code == 2 and shown in err
     assert "s3cret" not in err and ":pw@" not in err and "ghp_token" not in err
@@ -153,3 +178,25 @@ def test_row_pointer_is_escaped_in_one_line_formats() -> None:
         text = out.getvalue()
         assert "\x1b" not in text
         assert not any(line.startswith("::error file=forged") for line in text.splitlines()), module
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("postgresql://u:s3@cret@db/mlflow", "postgresql://u:***@db/mlflow"),  # `@` in the password
+    ("postgresql://u:s3/cret@db/mlflow", "postgresql://u:***@db/mlflow"),
+    ("https://TOKEN@host/a@b", "https://***@host/a@b"),
+    ("postgresql://db/mlflow?options=a@b", "postgresql://db/mlflow?options=a@b"),
+    ("mysql+pymysql://db/mlflow?user=u&passwd=s3cret&x=1", "mysql+pymysql://db/mlflow?user=u&passwd=***&x=1"),
+])
+def test_redaction_edge_cases(url: str, shown: str) -> None:
+    from mlint.trackingdb.server import redact
+
+    assert redact(url) == shown
+
+
+def test_driverless_postgres_urls_take_the_installed_driver() -> None:
+    # SQLAlchemy 2.1's default for `postgresql://` is psycopg 3; the extra installs psycopg2.
+    from mlint.trackingdb.server import _normal
+
+    assert _normal("postgres://u@db/mlflow") == "postgresql+psycopg2://u@db/mlflow"
+    assert _normal("postgresql://u@db/mlflow") == "postgresql+psycopg2://u@db/mlflow"
+    assert _normal("postgresql+psycopg://u@db/mlflow") == "postgresql+psycopg://u@db/mlflow"

@@ -125,7 +125,9 @@ def test_orphaned_artifact_folders(copy: Path) -> None:
     stray = artifact_root(copy) / "1" / ("f" * 32) / "artifacts"
     stray.mkdir(parents=True)
     (stray / "weights.bin").write_bytes(b"x" * 1234)
-    (artifact_root(copy) / "42").mkdir()
+    (artifact_root(copy) / "42" / "notes").mkdir(parents=True)
+    (artifact_root(copy) / "42" / "notes" / "a.txt").write_text("hello")
+    (artifact_root(copy) / "43").mkdir()  # empty: not reported (`mlflow gc` leaves such folders)
     found = [(p, m) for c, p, m in findings(copy / "mlflow.db") if c == "TDB120"]
     assert len(found) == 2
     assert any("run folder" in m and "1234 bytes" in m for _, m in found)
@@ -180,3 +182,20 @@ def test_values_longer_than_the_server_schema_allows(copy: Path) -> None:
     assert pointers[0].startswith("/params/") and pointers[0].endswith("/value")
     assert pointers[1].startswith("/tags/") and pointers[1].endswith("/key")
     assert any("9000 characters" in m for _, m in found)
+
+
+@pytest.mark.parametrize(("statement", "expected"), [
+    # MLflow 3's registry keys are (workspace, name): a row of workspace `team-b` belongs to
+    # team-b's model, even when the default workspace has one of the same name.
+    ("INSERT INTO registered_model_aliases (workspace, name, alias, version) "
+     "VALUES ('team-b', 'demo-model', 'champion', 1)",
+     ("TDB103", "/registered_model_aliases/demo-model/champion/version")),
+    ("INSERT INTO registered_model_tags (workspace, key, value, name) "
+     "VALUES ('team-b', 'owner', 'x', 'demo-model')",
+     ("TDB110", "/registered_model_tags/demo-model/owner/name")),
+])
+def test_registry_rows_belong_to_their_own_workspace(make, tmp_path: Path, statement: str,  # type: ignore[no-untyped-def]
+                                                     expected: tuple[str, str]) -> None:
+    folder = make("3.17.2", tmp_path)
+    corrupt(folder, statement)
+    assert [f[:2] for f in findings(folder / "mlflow.db")] == [expected]

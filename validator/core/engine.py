@@ -27,6 +27,7 @@ from mlint.reading.filecache import FileCache
 from mlint.reading.files import Document, FileFailure, iter_lines
 from mlint.trackingdb.database import TrackingDatabase
 from mlint.trackingdb.discover import argument_path
+from mlint.trackingdb.server import shown
 
 
 @dataclass
@@ -115,8 +116,12 @@ class Engine:
         for rel in unit.primary_files:
             if unit.exists(rel):
                 unit.yaml(rel)
-        for meta in self._rules_for(unit):
-            out.extend(self._apply(meta, unit, report))
+        try:
+            for meta in self._rules_for(unit):
+                out.extend(self._apply(meta, unit, report))
+        finally:
+            if isinstance(unit, TrackingDatabase):
+                unit.close()  # a server session ends here, not whenever garbage collection runs
         out.extend(self.filters.collect(unit))  # suppressions declared in this unit's files
         for path in list(cache.failures):
             out.extend(self.failure(path, cache.failures.pop(path), unit.context.key_root))
@@ -243,7 +248,11 @@ def _no_digits(problem: Problem) -> str:
 
 
 def display_path(path: Path) -> str:
-    """Paths as the user would type them: relative to the working directory when below it."""
+    """Paths as the user would type them: relative to the working directory when below it; a
+    server database as its URL, password redacted."""
+    server = shown(path)
+    if server is not None:
+        return server
     text = os.path.abspath(path)
     cwd = os.getcwd()
     if text == cwd:
@@ -255,6 +264,9 @@ def display_path(path: Path) -> str:
 
 def key_path(path: Path, root: Path) -> str:
     """The location used in fingerprints: relative to the checked root, POSIX."""
+    server = shown(path)
+    if server is not None:
+        return server
     try:
         return Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
     except ValueError:

@@ -35,8 +35,9 @@ from mlint.discovery.units import (
 from mlint.reading.filecache import FileCache
 from mlint.reading.files import FileFailure, special_file
 from mlint.reading.paths import forget_resolved
-from mlint.trackingdb.database import is_tracking_db
-from mlint.trackingdb.discover import databases_in, deployment, redact, refusal
+from mlint.trackingdb.database import TrackingDatabase, is_tracking_db
+from mlint.trackingdb.discover import databases_in, deployment, is_server, redact, refusal
+from mlint.trackingdb.server import is_server_url
 
 # Folders a generic walk never enters: they hold no MLflow artifacts worth checking.
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv",
@@ -68,6 +69,8 @@ def refuse_remote(paths: Iterable[str | os.PathLike[str]]) -> None:
         server = refusal(text)
         if server:
             raise ConfigError(server)
+        if is_server_url(text):
+            continue  # a server tracking database, read through SQLAlchemy (mlint.trackingdb)
         text = redact(text)  # never print credentials (`https://user:token@host/…`)
         raise ConfigError(f"{text}: remote inputs are not supported yet; download the artifacts "
                           "(e.g. `mlflow artifacts download`) and check the local copy")
@@ -169,6 +172,11 @@ def discover(paths: list[Path], cache: FileCache, excluded: Excluder = lambda p:
 
 
 def _discover_one(arg: Path, cache: FileCache, excluded: Excluder, found: Discovery) -> Iterator[Found]:
+    if is_server(arg):
+        # A server tracking database: no file; its artifact root is `--artifact-root` or none.
+        start = TrackingDatabase.artifact_root_override or Path(os.getcwd())
+        yield from deployment([arg], Context(start, start, cache), _Walker(start, excluded, found), found)
+        return
     if not os.path.lexists(arg):
         found.problems.append(PathFailure(arg, FileFailure(PATH_NOT_FOUND, "path does not exist")))
         return

@@ -1,14 +1,18 @@
-"""The tracking-database unit: one MLflow SQLite database file and the artifact root beside it.
+"""The tracking-database unit: one MLflow tracking database and the artifact root it points into.
 
-The unit's path is the database file itself (any name). Rules read rows through `rows()`, a
-cursor iterated lazily (never a whole table in memory), and find recorded artifact locations on
-disk through `local()`, which maps the root MLflow recorded (an absolute path on the machine that
+The unit's path is the SQLite database file itself (any name), or for a server database
+(PostgreSQL, MySQL) the placeholder `mlint.trackingdb.server.placeholder` made of its URL.
+Rules read rows through `rows()` (a cursor iterated lazily, never a whole table in memory) and
+`one()`, whichever `Reader` serves the database, and find recorded artifact locations on disk
+through `local()`, which maps the root MLflow recorded (an absolute path on the machine that
 wrote it, or `mlflow-artifacts:/` behind `mlflow server`) onto a local folder:
 
 * `--artifact-root PATH` when given;
-* otherwise the folder of the same name beside the database (`mlruns/`, `mlartifacts/`): a
-  deployment copied or moved as a whole keeps working, and nothing outside the checked folder is
-  ever read, whatever absolute path a row names.
+* otherwise, for SQLite, the folder of the same name beside the database (`mlruns/`,
+  `mlartifacts/`): a deployment copied or moved as a whole keeps working, and nothing outside
+  the checked folder is ever read, whatever absolute path a row names;
+* a server database has no folder beside it: without `--artifact-root` its rows are checked
+  but no artifact is (a row's absolute path never decides what mlint reads).
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ from typing import Any, ClassVar
 from urllib.parse import unquote, urlparse
 
 from mlint.discovery.units import Unit
+from mlint.trackingdb.reader import Reader, SqliteReader
 from mlint.trackingdb.schema import writer
+from mlint.trackingdb.server import ServerReader, url_of
 from mlint.trackingdb.sqlite import Unreadable, is_sqlite, open_readonly
 
 # The tables that make a SQLite file an MLflow tracking database (present since MLflow 1.x).
@@ -68,7 +74,8 @@ def sqlite_url_path(url: str) -> Path | None:
 
 
 class TrackingDatabase(Unit):
-    """An MLflow tracking database (SQLite) and the artifact root its rows point into."""
+    """An MLflow tracking database (SQLite, PostgreSQL, MySQL) and the artifact root its rows
+    point into."""
 
     kind = "tracking_db"
     primary_files = ()
@@ -80,24 +87,51 @@ class TrackingDatabase(Unit):
         return self.path.name
 
     def file(self, rel: str) -> Path:
-        """`""` is the database file; other paths are relative to the folder holding it (a
-        finding about an artifact folder names that folder)."""
-        return self.path.parent / rel if rel else self.path
+        """`""` is the database; other paths are relative to `base()` (a finding about an
+        artifact folder names that folder)."""
+        return self.base() / rel if rel else self.path
 
     # --- the database ---------------------------------------------------------------------
-    def connection(self) -> sqlite3.Connection | None:
-        """The read-only connection (opened once), or None when it cannot be read safely
+    @property
+    def server_url(self) -> str | None:
+        """The URL of a server database (credentials included; never shown), None for SQLite."""
+        return url_of(self.path)
+
+    @property
+    def identity(self) -> tuple[str, str]:
+        return (self.kind, str(self.path)) if self.server_url else super().identity
+
+    def base(self) -> Path:
+        """The folder that relative finding paths start from: the database file's folder, or
+        for a server database the artifact root (or the working directory)."""
+        if self.server_url:
+            return self.artifact_root_override or Path(os.getcwd())
+        return self.path.parent
+
+    def connection(self) -> Reader | None:
+        """The read-only reader (opened once), or None when the database cannot be read safely
         (`unreadable()` says why)."""
-        if "_conn" not in self.__dict__:
-            tracker = self.context.cache.tracker
-            if tracker is not None:
+        url = self.server_url
+        tracker = self.context.cache.tracker
+        if tracker is not None:
+            if url:
+                tracker.volatile = True  # rows are no file: never a cached result
+            elif "_conn" not in self.__dict__:
                 tracker.file(self.path)
+        if "_conn" not in self.__dict__:
             try:
-                self._conn: sqlite3.Connection | None = open_readonly(self.path)
+                self._conn: Reader | None = (ServerReader(url) if url
+                                             else SqliteReader(open_readonly(self.path)))
                 self._why = ""
             except Unreadable as exc:
                 self._conn, self._why = None, str(exc)
         return self._conn
+
+    @property
+    def dialect(self) -> str:
+        """"sqlite", "postgresql" or "mysql" ('' when the database cannot be read)."""
+        conn = self.connection()
+        return conn.dialect if conn is not None else ""
 
     def unreadable(self) -> str:
         self.connection()
@@ -111,52 +145,46 @@ class TrackingDatabase(Unit):
     def tables(self) -> frozenset[str]:
         def compute() -> frozenset[str]:
             conn = self.connection()
-            if conn is None:
-                return frozenset()
-            return frozenset(n for (n,) in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table'"))
+            return conn.tables() if conn is not None else frozenset()
         return self.memo("tables", compute)
 
     def columns(self, table: str) -> frozenset[str]:
         conn = self.connection()
         if conn is None or table not in self.tables():
             return frozenset()
-        return frozenset(row[1] for row in conn.execute(f'PRAGMA table_info("{table}")'))
+        return self.memo(f"columns:{table}", lambda: conn.columns(table))
 
     def rows(self, sql: str, *args: Any) -> Iterator[tuple[Any, ...]]:
-        """Rows of a query, streamed from the cursor (nothing when the database is unreadable)."""
+        """Rows of a query (`?` placeholders), streamed; nothing when the database is unreadable."""
         conn = self.connection()
         if conn is None:
             return
-        try:
-            cursor = conn.execute(sql, args)
+        if conn.dialect == "mysql" and not self.__dict__.get("_priming"):
+            # MySQL's unbuffered cursor must be read to the end before the next query: what a
+            # rule may look up while iterating (the recorded root, via `local()`) is read first.
+            self._priming = True
             try:
-                while batch := cursor.fetchmany(1000):
-                    yield from batch
+                self.tables()
+                self.recorded_root()
             finally:
-                cursor.close()
-        except sqlite3.DatabaseError:
-            # A damaged page: TDB001 reports the damage (`damage()`); the other checks stop
-            # reading that query instead of crashing.
-            return
+                self._priming = False
+        yield from conn.rows(sql, args)
+
+    def one(self, sql: str, *args: Any) -> tuple[Any, ...] | None:
+        """The first row of a point lookup (one indexed query), None when there is none."""
+        conn = self.connection()
+        return conn.one(sql, args) if conn is not None else None
 
     def damage(self) -> str:
-        """SQLite's `quick_check` verdict ('' when the file is sound). Reads every page once
-        (0.6 s for 420 MB); it never writes."""
+        """Why part of the database cannot be read ('' when all of it can): SQLite's
+        `quick_check` verdict, or the tables a server session may not read."""
         conn = self.connection()
-        if conn is None:
-            return ""
-        try:
-            rows = conn.execute("PRAGMA quick_check(5)").fetchall()
-        except sqlite3.DatabaseError as exc:
-            return str(exc)
-        problems = [str(r[0]) for r in rows if r and r[0] != "ok"]
-        return "; ".join(problems)
+        return conn.damage() if conn is not None else ""
 
     def revision(self) -> str | None:
         if "alembic_version" not in self.tables():
             return None
-        row = next(self.rows("SELECT version_num FROM alembic_version"), None)
+        row = self.one("SELECT version_num FROM alembic_version")
         return str(row[0]) if row is not None else None
 
     def writer(self) -> str | None:
@@ -182,6 +210,8 @@ class TrackingDatabase(Unit):
         """The local folder that stands for the recorded root (see the module docstring)."""
         if self.artifact_root_override is not None:
             return self.artifact_root_override
+        if self.server_url:
+            return None  # a server has no folder beside it: only `--artifact-root` names one
         recorded = self.recorded_root()
         if recorded is None:
             return None

@@ -11,17 +11,17 @@ database). Inside a generic walk, only files named like databases (`*.db`, `*.sq
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
 from mlint.discovery.units import Context, Unit
 from mlint.trackingdb.database import TrackingDatabase, is_tracking_db, sqlite_url_path, tracking_dbs
+from mlint.trackingdb.server import is_server_url, missing, placeholder, redact, url_of
+
+__all__ = ["argument_path", "databases_in", "deployment", "is_server", "redact", "refusal"]
 
 DB_SUFFIXES = (".db", ".sqlite", ".sqlite3", ".db3")
-# Server databases: recognised so that the refusal names what is missing.
-SERVER_URL = re.compile(r"^(postgresql|postgres|mysql|mssql)(\+\w+)?://", re.IGNORECASE)
 
 
 class Walker(Protocol):
@@ -36,9 +36,19 @@ class Found(Protocol):
 
 def argument_path(text: str | os.PathLike[str]) -> Path:
     """A command-line argument as a path: `sqlite:///x.db` is the file `x.db` (four slashes:
-    absolute), anything else is taken as typed."""
+    absolute), a server database URL its placeholder (mlint.trackingdb.server), anything else
+    is taken as typed."""
     raw = os.fspath(text)
-    return sqlite_url_path(raw) or Path(raw) if isinstance(raw, str) else Path(os.fsdecode(raw))
+    if not isinstance(raw, str):
+        return Path(os.fsdecode(raw))
+    if is_server_url(raw):
+        return placeholder(raw)
+    return sqlite_url_path(raw) or Path(raw)
+
+
+def is_server(path: Path) -> bool:
+    """Whether `path` is the placeholder of a server database given on the command line."""
+    return url_of(path) is not None
 
 
 def databases_in(folder: Path, *, any_name: bool) -> list[Path]:
@@ -71,25 +81,9 @@ def deployment(databases: Iterable[Path], context: Context, walker: Walker,
         yield from walker.models_below(root, owner)
 
 
-def redact(url: str) -> str:
-    """`scheme://user:password@host/…` with the password replaced by `***` (and, for http(s),
-    a lone user part, which is usually a token)."""
-    match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/@?#]*)@", url)
-    if not match:
-        return url
-    user, _, secret = match.group(2).partition(":")
-    if secret:
-        shown = f"{user}:***"
-    elif match.group(1).lower().startswith(("http://", "https://")):
-        shown = "***"  # `https://<token>@host/…` (GitHub-style tokens in the user part)
-    else:
-        return url  # `wasbs://container@account…`, `postgresql://user@host`: names, not secrets
-    return f"{match.group(1)}{shown}@{url[match.end():]}"
-
-
 def refusal(url: str) -> str | None:
-    """The error for a server database URL (None for other URIs)."""
-    if not SERVER_URL.match(url):
+    """The error for a server database URL that cannot be checked here (None for other URIs,
+    and for a server URL whose SQLAlchemy dialect and driver are installed)."""
+    if not is_server_url(url):
         return None
-    return (f"{redact(url)}: server tracking databases are not supported yet; check a SQLite "
-            "database (`mlint check mlflow.db`) or a local copy of the artifacts")
+    return missing(url)

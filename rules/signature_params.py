@@ -9,7 +9,6 @@ from typing import Any
 from mlint.core.diagnostics import ERROR, Problem
 from mlint.core.registry import rule
 from mlint.discovery.units import ModelDir
-from mlint.enforcement import parse_param_schema
 from mlint.rulekit.sigsupport import checked_part, could_not_evaluate, guarded, short
 
 
@@ -32,6 +31,8 @@ def signature_params_unloadable(model: ModelDir, options: Mapping[str, Any]) -> 
     part = checked_part(model, "params")
     if part is None or part.root_error or not part.clean:
         return
+    from mlint.enforcement import parse_param_schema  # numpy: only for a model with params
+
     failed = False
     for i, x in part.clean:
         outcome = guarded(partial(parse_param_schema, [x]))

@@ -28,7 +28,9 @@ if TYPE_CHECKING:
     from mlint.enforcement import EnforcementWarning, Schema
 
 # `mlint.enforcement` (numpy, pandas) is imported inside the rules, once a model has an example
-# to enforce: a check that needs none does not import it (docs/performance.md, start-up).
+# to enforce: a check that needs none does not import it (docs/performance.md, start-up). A
+# parent about to fork workers imports it once for all of them (mlint.perf.parallel.preload).
+FORK_PRELOAD = ("mlint.enforcement",)
 
 DEFAULT_MAX_ROWS = 1000
 OPTIONS = {"max-example-rows": DEFAULT_MAX_ROWS}

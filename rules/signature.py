@@ -14,6 +14,8 @@ from mlint.rulekit.mlmodel import mlmodel_data
 from mlint.rulekit.sigsupport import CheckedPart, checked_part, could_not_evaluate, guarded, short
 
 COMPLEX_TYPES = ("array", "object", "map", "any", "sparkml_vector")
+# Imported lazily by the rules; once before forking workers (mlint.perf.parallel.preload).
+FORK_PRELOAD = ("mlint.enforcement",)
 
 
 def _is_tensor(x: Any) -> bool:

@@ -11,6 +11,9 @@ from mlint.core.registry import rule
 from mlint.discovery.units import ModelDir
 from mlint.rulekit.sigsupport import checked_part, could_not_evaluate, guarded, short
 
+# Imported lazily by the rule; once before forking workers (mlint.perf.parallel.preload).
+FORK_PRELOAD = ("mlint.enforcement",)
+
 
 @rule("SIG101", "signature-params-unloadable", scope=ModelDir, severity=ERROR)
 def signature_params_unloadable(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Problem]:

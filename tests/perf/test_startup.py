@@ -96,3 +96,23 @@ def test_policy_files_load_the_same_with_libyaml(name: str) -> None:
 
     text = resources.files("mlint.pickles").joinpath(name).read_text(encoding="utf-8")
     assert policy._load_yaml(name) == yaml.safe_load(text)
+
+
+_PRELOAD = """
+import sys
+from mlint.core.config import Config
+from mlint.core.engine import Engine
+from mlint.core.registry import load_registry
+from mlint.perf.parallel import preload
+preload(Engine(load_registry(), Config(ignore=tuple(sys.argv[1:]))))
+print("mlint.enforcement" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize(("ignore", "loaded"), [((), True), (("SIG",), False)])
+def test_a_pool_preloads_what_enabled_rules_import_lazily(ignore: tuple[str, ...], loaded: bool) -> None:
+    """Before forking, the parent imports the enabled rules' FORK_PRELOAD modules once, so the
+    workers share them instead of each importing numpy and pandas."""
+    proc = subprocess.run([sys.executable, "-c", _PRELOAD, *ignore], capture_output=True, text=True,
+                          cwd=REPO, timeout=120, check=True)
+    assert proc.stdout.strip() == str(loaded)

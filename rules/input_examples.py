@@ -4,19 +4,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlint.core.diagnostics import ERROR, WARNING, Problem
 from mlint.core.registry import rule
 from mlint.discovery.units import ModelDir
-from mlint.enforcement import (
-    EnforcementWarning,
-    Schema,
-    TensorSpec,
-    enforce_params_report,
-    enforce_schema_report,
-    parse_serving_payload,
-)
 from mlint.reading.linemap import join_pointer
 from mlint.rulekit.sigsupport import (
     ExampleView,
@@ -32,13 +24,25 @@ from mlint.rulekit.sigsupport import (
     type_hint_signature,
 )
 
+if TYPE_CHECKING:
+    from mlint.enforcement import EnforcementWarning, Schema
+
+# `mlint.enforcement` (numpy, pandas) is imported inside the rules, once a model has an example
+# to enforce: a check that needs none does not import it (docs/performance.md, start-up). A
+# parent about to fork workers imports it once for all of them (mlint.perf.parallel.preload).
+FORK_PRELOAD = ("mlint.enforcement",)
+
 DEFAULT_MAX_ROWS = 1000
 OPTIONS = {"max-example-rows": DEFAULT_MAX_ROWS}
 PAYLOAD_KEYS = ("dataframe_split", "dataframe_records", "instances", "inputs")
 
 
 def _fixed_first_dim(schema: Schema | None) -> bool:
-    return schema is not None and any(
+    if schema is None:
+        return False
+    from mlint.enforcement import TensorSpec
+
+    return any(
         isinstance(s, TensorSpec) and s.shape[:1] not in ((-1,), ()) for s in schema.inputs)
 
 
@@ -109,6 +113,8 @@ def _problems(file: str, what: str, locate: Locator, params_at: str, capped: int
 
 
 def _enforce(data: Any, schema: Schema) -> tuple[Any, tuple[EnforcementWarning, ...]]:
+    from mlint.enforcement import enforce_schema_report
+
     result = enforce_schema_report(data, schema)
     return result.data, result.warnings
 
@@ -133,6 +139,8 @@ def input_example_rejected(model: ModelDir, options: Mapping[str, Any]) -> Itera
     view = example_view(model)
     if view is None or not view.consistent or shape_problem(view) or not signature_loadable(model):
         return  # SIG110-SIG112 and SIG100/SIG101 own those
+    from mlint.enforcement import enforce_params_report, parse_serving_payload
+
     schema = parsed_schema(model, "inputs")
     params_schema = parsed_params(model)
     limit = option_int(options, "max-example-rows", DEFAULT_MAX_ROWS)
@@ -218,6 +226,8 @@ def serving_input_example_rejected(model: ModelDir, options: Mapping[str, Any]) 
             yield Problem(f"'{rel}' has no 'inputs' key, which MLflow requires for a model whose "
                           f"signature comes from type hints", file=rel)
         return
+    from mlint.enforcement import enforce_params_report, parse_serving_payload
+
     schema = parsed_schema(model, "inputs")
     params_schema = parsed_params(model)
     limit = option_int(options, "max-example-rows", DEFAULT_MAX_ROWS)

@@ -10,11 +10,12 @@ from typing import Any
 from mlint.core.diagnostics import ERROR, INFO, WARNING, Problem
 from mlint.core.registry import rule
 from mlint.discovery.units import ModelDir
-from mlint.enforcement import parse_schema
 from mlint.rulekit.mlmodel import mlmodel_data
 from mlint.rulekit.sigsupport import CheckedPart, checked_part, could_not_evaluate, guarded, short
 
 COMPLEX_TYPES = ("array", "object", "map", "any", "sparkml_vector")
+# Imported lazily by the rules; once before forking workers (mlint.perf.parallel.preload).
+FORK_PRELOAD = ("mlint.enforcement",)
 
 
 def _is_tensor(x: Any) -> bool:
@@ -32,6 +33,8 @@ def _listing(indexes: list[int]) -> str:
 
 def _element_problems(part: CheckedPart) -> Iterator[Problem]:
     """Per-element load failures (a dtype numpy does not know, …), each at its element."""
+    from mlint.enforcement import parse_schema  # numpy: only for a model with a signature
+
     for i, x in part.clean:
         outcome = guarded(partial(parse_schema, [x]))
         if outcome.crash is not None:
@@ -106,6 +109,8 @@ def signature_schema_unloadable(model: ModelDir, options: Mapping[str, Any]) -> 
         yield from element
         if element:
             continue  # the whole-schema verdict needs loadable elements first, as in MLflow
+        from mlint.enforcement import parse_schema
+
         outcome = guarded(partial(parse_schema, [x for _, x in part.clean]))
         if outcome.crash is not None:
             yield could_not_evaluate(f"signature.{part_name}", outcome.crash, "MLmodel", part.pointer)

@@ -9,8 +9,10 @@ from typing import Any
 from mlint.core.diagnostics import ERROR, Problem
 from mlint.core.registry import rule
 from mlint.discovery.units import ModelDir
-from mlint.enforcement import parse_param_schema
 from mlint.rulekit.sigsupport import checked_part, could_not_evaluate, guarded, short
+
+# Imported lazily by the rule; once before forking workers (mlint.perf.parallel.preload).
+FORK_PRELOAD = ("mlint.enforcement",)
 
 
 @rule("SIG101", "signature-params-unloadable", scope=ModelDir, severity=ERROR)
@@ -32,6 +34,8 @@ def signature_params_unloadable(model: ModelDir, options: Mapping[str, Any]) -> 
     part = checked_part(model, "params")
     if part is None or part.root_error or not part.clean:
         return
+    from mlint.enforcement import parse_param_schema  # numpy: only for a model with params
+
     failed = False
     for i, x in part.clean:
         outcome = guarded(partial(parse_param_schema, [x]))

@@ -13,16 +13,18 @@ import functools
 import json
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
-
-import jsonschema
-import jsonschema.exceptions
-import jsonschema.protocols
-import referencing
-import referencing.jsonschema
+from typing import TYPE_CHECKING, Any
 
 from mlint.reading.quoting import quote
 from mlint.schemas.fastcheck import Check, compile_valid
+
+if TYPE_CHECKING:
+    import jsonschema.exceptions
+    import jsonschema.protocols
+    import referencing
+
+# jsonschema and referencing (~50 ms to import) are imported when an instance is not valid by the
+# compiled check (schemas/fastcheck.py), so a check of clean files never imports them.
 
 __all__ = ["ID_PREFIX", "SchemaError", "best_errors", "load", "names", "validator"]
 
@@ -82,6 +84,9 @@ def load(name: str) -> dict[str, Any]:
 
 @functools.cache
 def _registry() -> referencing.Registry[Any]:
+    import referencing
+    import referencing.jsonschema
+
     pairs = []
     for schema_name in names():
         contents = load(schema_name)
@@ -99,6 +104,8 @@ def validator(name: str) -> jsonschema.protocols.Validator:
     Its registry holds every bundled schema, so `$ref` to ``https://mlint.dev/schemas/<other>.json``
     resolves without network access.
     """
+    import jsonschema
+
     schema = load(name)
     cls = jsonschema.Draft202012Validator
     return cls(schema, registry=_registry())
@@ -129,6 +136,8 @@ def _message(error: jsonschema.exceptions.ValidationError) -> str:
     if isinstance(custom, str) and error.validator in _CUSTOMIZABLE:
         return custom.format(instance=_short_repr(error.instance))
     if error.validator in ("anyOf", "oneOf") and error.context:
+        import jsonschema.exceptions
+
         best = jsonschema.exceptions.best_match(error.context)
         if best is not None:
             total = len(error.validator_value) if isinstance(error.validator_value, list) else 0

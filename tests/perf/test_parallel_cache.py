@@ -243,3 +243,60 @@ def test_cli_flags(tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str
         code = main(["check", "--jobs", "2", "--cache-dir", str(cache), "--format", "concise", str(tree)])
         assert (code, capsys.readouterr().out) == (expected, serial_out)
     assert any(cache.iterdir())
+
+
+_OPENS = """
+import json, sys
+from pathlib import Path
+tree = sys.argv[1]
+opened = []
+def hook(event, args):
+    if event == "open" and isinstance(args[0], (str, bytes)) and str(args[0]).startswith(tree):
+        opened.append(str(args[0]))
+sys.addaudithook(hook)
+from mlint import run
+report = run([Path(tree)], cache_dir=Path(sys.argv[2]))
+print(json.dumps({"opened": opened, "diagnostics": len(report.diagnostics), "files": report.files}))
+"""
+
+
+def _opened(tree: Path, cache: Path) -> dict[str, object]:
+    import json
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", _OPENS, str(tree), str(cache)], capture_output=True,
+                          text=True, check=True, timeout=120)
+    result: dict[str, object] = json.loads(proc.stdout.splitlines()[-1])
+    return result
+
+
+def test_warm_run_recognises_units_from_stat_data_alone(tree: Path, tmp_path: Path) -> None:
+    """An unchanged tree is re-checked without opening any of its files (only folder listings
+    and `lstat`), and gives the same report; after an edit only the edited unit's files are read."""
+    cache = tmp_path / "cache"
+    cold = _opened(tree, cache)
+    assert cold["opened"], "the cold run reads the files (the probe sees opens)"
+    warm = _opened(tree, cache)
+    assert warm["opened"] == []
+    assert (warm["diagnostics"], warm["files"]) == (cold["diagnostics"], cold["files"])
+    run1 = tree / EXP / f"{1:032x}"
+    (run1 / "params" / "C").write_text("2.0")
+    opened = _opened(tree, cache)["opened"]
+    assert isinstance(opened, list) and str(run1 / "params" / "C") in opened
+    other_runs = [tree / EXP / f"{i:032x}" for i in range(24) if i != 1]
+    assert not [p for p in opened if any(p.startswith(f"{r}{os.sep}") for r in other_runs)]
+
+
+def test_new_mlint_version_is_a_different_cache(tree: Path, tmp_path: Path, calls: list[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlint.perf import cache as cache_module
+
+    cache = tmp_path / "cache"
+    run([tree], cache_dir=cache)
+    calls.clear()
+    run([tree], cache_dir=cache)
+    assert calls == []
+    monkeypatch.setattr(cache_module, "__version__", cache_module.__version__ + ".post1")
+    run([tree], cache_dir=cache)
+    assert len(calls) > 24  # every unit again, from a fresh cache file

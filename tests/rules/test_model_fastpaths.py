@@ -133,3 +133,33 @@ def test_real_child_equals_real_path(tmp_path: Path) -> None:
             assert units.real_child(real_folder, base / name, name) == expected, (base, name)
             if ".." not in name:
                 assert expected == os.path.realpath(base / name), (base, name)
+
+
+def test_real_dir_from_a_resolved_ancestor_equals_realpath(tmp_path: Path) -> None:
+    """`_real_dir` extends the nearest folder already resolved by plain names; through a
+    symlinked folder, a dangling link, missing folders and a deep chain it stays realpath."""
+    from mlint.reading import paths as units
+
+    deep = tmp_path / "real" / "a" / "b" / "c"
+    deep.mkdir(parents=True)
+    os.symlink(tmp_path / "real" / "a", tmp_path / "real" / "alias")
+    os.symlink(tmp_path / "nowhere", tmp_path / "real" / "dangling")
+    chain = tmp_path / "real" / "chain"
+    chain.mkdir()
+    long = chain / "/".join(f"d{i}" for i in range(300))
+    long.mkdir(parents=True)
+    cases = [deep, tmp_path / "real" / "alias" / "b" / "c", tmp_path / "real" / "alias" / "b",
+             tmp_path / "real" / "dangling" / "x", tmp_path / "real" / "missing" / "y", long,
+             Path("/")]
+    for prime in (False, True):
+        units.forget_resolved()
+        if prime:  # resolved ancestors first, as discovery does
+            for case in cases:
+                units._real_dir(str(case.parent))
+        for case in cases:
+            assert units._real_dir(str(case)) == os.path.realpath(case), (prime, case)
+    # A folder replaced by a symlink after being resolved is seen once the memo is dropped.
+    units.forget_resolved()
+    os.rename(deep, tmp_path / "moved")
+    os.symlink(tmp_path / "moved", deep)
+    assert units._real_dir(str(deep)) == str(tmp_path / "moved")

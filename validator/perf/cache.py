@@ -220,6 +220,13 @@ class ResultCache:
             return None
         return decode_valid_entry(unit_path, row[0], kind) if row else None
 
+    def empty(self) -> bool:
+        """No row yet (a first, cold run): a hint for the scheduler, never for correctness."""
+        try:
+            return self.conn.execute("SELECT 1 FROM units LIMIT 1").fetchone() is None
+        except sqlite3.Error:
+            return True
+
     def store(self, key: str, entry: bytes) -> None:
         self.pending.append((key, entry))
         if len(self.pending) >= 2000:

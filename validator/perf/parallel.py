@@ -14,9 +14,12 @@ travel back to the parent.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import itertools
 import multiprocessing
 import os
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,6 +140,10 @@ class Scheduler:
     def _parallel(self, units: Iterator[Found], jobs: int) -> Iterator[Outcome]:
         if self.cache is not None:
             self.cache.flush()
+        if self.cache is None or self.cache.empty():
+            # A cold check runs the rules on every unit; a warm one mostly reuses rows and
+            # should not pay for imports that only a changed unit might need.
+            preload(self.engine)
         global _WORKER_STATE
         _WORKER_STATE = (self.engine, self.cache.db if self.cache is not None else None)
         context = multiprocessing.get_context("fork")
@@ -146,6 +153,19 @@ class Scheduler:
             for outcomes in pool.imap(_worker_batch, spec_batches(units)):
                 yield from outcomes
         _WORKER_STATE = None
+
+
+def preload(engine: Engine) -> None:
+    """Before forking: import the modules that enabled rules import lazily (a rule module's
+    `FORK_PRELOAD`, e.g. the enforcement module with numpy and pandas). A short check never
+    pays for them unless a rule needs them (start-up), but a pool's workers would otherwise
+    each import their own copy: N times the CPU and N private copies of the pages, where
+    one import in the parent is shared copy-on-write."""
+    modules = {rule.func.__module__ for rule in engine.enabled.values() if rule.func is not None}
+    for name in sorted(modules):
+        for heavy in getattr(sys.modules.get(name), "FORK_PRELOAD", ()):
+            with contextlib.suppress(ImportError):  # the rule reports it when it runs
+                importlib.import_module(heavy)
 
 
 def spec_batches(units: Iterable[Found], first: int = FIRST_BATCH,

@@ -8,23 +8,48 @@ rules and records the listing for the result cache.
 
 from __future__ import annotations
 
-import functools
 import os
 import posixpath
 from pathlib import Path
 
 from mlint.reading.deps import Tracker
 
+_RESOLVED: dict[str, str] = {}
+_RESOLVED_MAX = 65536
 
-@functools.lru_cache(maxsize=65536)
+
 def _real_dir(folder: str) -> str:
-    return os.path.realpath(folder)
+    """`os.path.realpath(folder)`, from the nearest folder above it already resolved: a plain
+    name that is not a symlink resolves to its resolved parent joined with the name, so a new
+    folder costs one `lstat` instead of the pure-Python realpath's walk of every component
+    (discovery resolves a fresh `artifacts/` per run for its model folders)."""
+    hit = _RESOLVED.get(folder)
+    if hit is not None:
+        return hit
+    names: list[str] = []
+    current = folder
+    while (hit := _RESOLVED.get(current)) is None:
+        parent, name = os.path.split(current)
+        if (not name or name in (".", "..") or parent == current or not _normal_absolute(current)
+                or os.path.islink(current)):
+            hit = os.path.realpath(current)
+            break
+        names.append(name)
+        current = parent
+    if len(_RESOLVED) + len(names) >= _RESOLVED_MAX:
+        _RESOLVED.clear()
+    _RESOLVED[current] = hit
+    for name in reversed(names):
+        current = os.path.join(current, name)
+        hit = os.path.join(hit, name)
+        _RESOLVED[current] = hit
+    return hit
 
 
 def forget_resolved() -> None:
     """Drop the folders `real_path` resolved (symlinks may change between checks; the memo
     is also bounded per batch so that it does not grow with the tree)."""
-    _real_dir.cache_clear()
+    _RESOLVED.clear()
 
 
 def real_path(path: Path | str) -> str:

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from mlint import schemas
 from mlint.core.diagnostics import WARNING, Problem
 from mlint.discovery.units import ModelDir
-from mlint.enforcement import EnforcementError, ParamSchema, Schema, parse_param_schema, parse_schema
 from mlint.rulekit.mlmodel import mlmodel_data, signature_parts
+
+if TYPE_CHECKING:
+    from mlint.enforcement import EnforcementError, ParamSchema, Schema
+
+# `mlint.enforcement` (numpy, pandas) is imported where a rule first needs it, never at start-up:
+# a model folder without a signature, or a run, must not pay for it (docs/performance.md).
 
 T = TypeVar("T")
 PART_SCHEMA = {"inputs": "signature-schema", "outputs": "signature-schema", "params": "signature-params"}
@@ -72,6 +77,8 @@ def parsed_schema(model: ModelDir, part: str = "inputs") -> Schema | None:
         found = checked_part(model, part)
         if found is None or found.root_error or len(found.clean) != len(found.value):
             return None
+        from mlint.enforcement import parse_schema
+
         try:
             return parse_schema(found.value)
         except Exception:
@@ -85,6 +92,8 @@ def parsed_params(model: ModelDir) -> ParamSchema | None:
         found = checked_part(model, "params")
         if found is None or found.root_error or len(found.clean) != len(found.value):
             return None
+        from mlint.enforcement import parse_param_schema
+
         try:
             return parse_param_schema(found.value)
         except Exception:
@@ -128,6 +137,8 @@ def guarded(call: Callable[[], Any]) -> Outcome:
     A crash is an mlint bug, never a verdict on the user's file: rules report it as "mlint
     could not evaluate" so that the check goes on and the bug is visible.
     """
+    from mlint.enforcement import EnforcementError
+
     try:
         return Outcome(value=call())
     except EnforcementError as exc:

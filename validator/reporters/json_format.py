@@ -24,7 +24,7 @@ def entry(d: Diagnostic) -> dict[str, Any]:
 
 
 def document(report: Report, options: Options = DEFAULT) -> dict[str, Any]:
-    doc = {
+    doc: dict[str, Any] = {
         "version": FORMAT_VERSION,
         "tool": {"name": "mlint", "version": __version__},
         "diagnostics": [entry(d) for d in options.shown(report)],
@@ -39,7 +39,8 @@ def document(report: Report, options: Options = DEFAULT) -> dict[str, Any]:
         },
     }
     if report.remote:  # remote inputs only (docs/remote.md): requests and bytes
-        doc["summary"]["remote"] = report.remote
+        summary: dict[str, Any] = doc["summary"]
+        summary["remote"] = report.remote
     return doc
 
 

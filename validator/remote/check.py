@@ -40,7 +40,7 @@ def open_stage(uri: str, listing: Listing | None = None, base: str | None = None
     counted = count_requests(fs, stats)
     if listing is None:
         try:
-            listing = read_listing(fs, root, stats)
+            listing = read_listing(fs, root, stats, counted)
         except FileNotFoundError:
             listing = Listing()
         except PermissionError as exc:

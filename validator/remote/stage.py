@@ -82,10 +82,14 @@ def bad_component(rel: str) -> str:
     return ""
 
 
-def read_listing(fs: Any, root: str, stats: Stats) -> Listing:
-    """List everything below `root` once and sort it into files, folders and refusals."""
-    entries = fs.find(root, detail=True, withdirs=True)
-    stats.list += _list_requests(fs, len(entries))
+def read_listing(fs: Any, root: str, stats: Stats, counted: bool = False) -> Listing:
+    """List everything below `root` once and sort it into files, folders and refusals.
+    `counted`: the client counts its own requests (else the pages are estimated)."""
+    # Objects only: folders follow from their keys. (With `withdirs`, s3fs keys its answer by
+    # name, so an object `a/b` beside `a/b/c` vanished behind the inferred folder `a/b`.)
+    entries = fs.find(root, detail=True, withdirs=False)
+    if not counted:
+        stats.list += _list_requests(len(entries))
     listing = Listing()
     prefix = root + "/"
     for name, info in entries.items():
@@ -100,7 +104,8 @@ def read_listing(fs: Any, root: str, stats: Stats) -> Listing:
         rel = rel.rstrip("/") if is_dir else rel
         why = bad_component(rel)
         if why:
-            listing.refused[rel] = f"object key {why}: no local file can stand for it; not read"
+            if not is_dir:  # a folder marker holds nothing to check
+                listing.refused[rel] = f"object key {why}: no local file can stand for it; not read"
             continue
         if is_dir:
             listing.dirs.add(rel)
@@ -119,9 +124,8 @@ def read_listing(fs: Any, root: str, stats: Stats) -> Listing:
     return listing
 
 
-def _list_requests(fs: Any, entries: int) -> int:
-    # The listing is paged by the server (1000 keys per ListObjectsV2 page on S3); when the
-    # client counts its own requests (`Stage.counted`), this estimate is replaced.
+def _list_requests(entries: int) -> int:
+    # The listing is paged by the server (1000 keys per page on S3, GCS and Azure).
     return max(1, -(-entries // 1000))
 
 
@@ -274,15 +278,37 @@ class Stage:
         self._trim(keep=set(paths))
 
     def _cat(self, names: list[str]) -> dict[str, Any]:
+        """Whole objects, concurrently: one GET each. (`fs.cat(list)` would first expand the
+        list with a HEAD per object, doubling the requests.)"""
         if not self.counted:
             self.stats.get += len(names)
-        try:
-            out = self.fs.cat(names, on_error="return")
-        except Exception as exc:  # the batch as a whole failed (connection, auth)
-            return {n: exc for n in names}
-        if len(names) == 1 and not isinstance(out, dict):
-            return {names[0]: out}
-        return dict(out)
+        if len(names) == 1:
+            return {names[0]: _attempt(self.fs.cat_file, names[0])}
+        if getattr(self.fs, "async_impl", False):
+            from fsspec.asyn import sync
+
+            async def gather() -> list[Any]:
+                import asyncio
+
+                limit = asyncio.Semaphore(BATCH)
+
+                async def one(name: str) -> Any:
+                    async with limit:
+                        try:
+                            return await self.fs._cat_file(name)
+                        except Exception as exc:
+                            return exc
+
+                return await asyncio.gather(*(one(n) for n in names))
+
+            try:
+                return dict(zip(names, sync(self.fs.loop, gather), strict=True))
+            except Exception as exc:  # the loop itself failed
+                return {n: exc for n in names}
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(min(len(names), 16)) as pool:
+            return dict(zip(names, pool.map(lambda n: _attempt(self.fs.cat_file, n), names), strict=True))
 
     def _fetch_head(self, local: str, remote: str, have: int, head: int) -> None:
         """The first `head` bytes of a large object (a sniff of a multi-GB weights file)."""
@@ -346,6 +372,14 @@ class Stage:
                 break
             if path not in keep and (pinned is None or not path.startswith(pinned)):
                 self._evict(path)
+
+
+def _attempt(call: Any, *args: Any) -> Any:
+    """`call(*args)`, or the exception it raised."""
+    try:
+        return call(*args)
+    except Exception as exc:
+        return exc
 
 
 def _transient(exc: object) -> bool:

@@ -76,9 +76,13 @@ def filesystem(uri: str) -> tuple[Any, str]:
     except (ImportError, ValueError) as exc:
         hint = f"pip install 'mlint[{extra}]' (installs {package})" if extra else str(exc)
         raise ConfigError(f"{name}:// inputs need a protocol package: {hint}") from None
-    options: dict[str, Any] = {}
+    # A client of its own per check: request counting hooks into it (mlint.remote.check).
+    options: dict[str, Any] = {"skip_instance_cache": True}
     if name in ("s3", "s3a"):
         options["config_kwargs"] = S3_CLIENT_CONFIG
+        # One GET per object: with more, s3fs sends a HEAD first to split large objects into
+        # concurrent ranges; mlint's concurrency is across objects (mlint.remote.stage).
+        options["max_concurrency"] = 1
         # MLflow's variable for S3-compatible stores (MinIO, …), honoured when botocore's own
         # (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3) is not set, so that one environment serves both.
         endpoint = os.environ.get("MLFLOW_S3_ENDPOINT_URL")

@@ -47,8 +47,8 @@ def normalised(doc: dict[str, Any], root: str) -> list[tuple[Any, ...]]:
         return value.replace(root, "<root>")
 
     return sorted((rel(d["path"]), d["line"], d["column"], d["code"], d["severity"], text(d["message"]),
-                   d["pointer"], text(d["hint"]), d["fingerprint"], tuple(rel(r) for r in d.get("related", ())))
-                  for d in doc["diagnostics"])
+                   d["pointer"], text(d["hint"]), d["fingerprint"],
+                   tuple(rel(r) for r in d.get("related", ()))) for d in doc["diagnostics"])
 
 
 def same_findings(s3: S3, uri: str, name: str) -> list[tuple[Any, ...]]:
@@ -118,7 +118,7 @@ def test_read_only_from_the_servers_request_log(s3: S3, seeded_tree: str) -> Non
 
 
 def test_statistics_report_requests(s3: S3, uploaded_tree: str) -> None:
-    code, out, _ = run_cli("--statistics", uploaded_tree)
+    _code, out, _ = run_cli("--statistics", uploaded_tree)
     assert "Remote: " in out and " requests (" in out and "requests per unit" in out
     assert f"{uploaded_tree}: " in out
 
@@ -148,7 +148,7 @@ def test_hostile_keys_are_findings_never_paths(s3: S3, monkeypatch: pytest.Monke
     staging = tmp_path / "staging"
     staging.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(staging))
-    code, out, err = run_cli("--format", "json", f"s3://{BUCKET}/{prefix}")
+    _code, out, _err = run_cli("--format", "json", f"s3://{BUCKET}/{prefix}")
     doc = json.loads(out)
     refused = {d["path"]: d["message"] for d in doc["diagnostics"] if d["code"] == "MLT003"}
     uri = f"s3://{BUCKET}/{prefix}"
@@ -160,7 +160,7 @@ def test_hostile_keys_are_findings_never_paths(s3: S3, monkeypatch: pytest.Monke
 
 
 def test_empty_prefix_is_path_not_found(s3: S3) -> None:
-    code, out, err = run_cli("--format", "json", f"s3://{BUCKET}/no/such/prefix")
+    code, out, _err = run_cli("--format", "json", f"s3://{BUCKET}/no/such/prefix")
     doc = json.loads(out)
     assert [(d["code"], d["path"]) for d in doc["diagnostics"]] == [("MLT001", f"s3://{BUCKET}/no/such/prefix")]
     assert code == 1

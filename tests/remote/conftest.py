@@ -81,6 +81,12 @@ def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3]:
     import boto3
     from moto.server import ThreadedMotoServer
 
+    tmp = tmp_path_factory.mktemp("s3")
+    names = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL",
+             "AWS_PROFILE", "AWS_SESSION_TOKEN", "MOTO_RECORDER_FILEPATH"]
+    saved = {k: os.environ.get(k) for k in names}
+    # The recorder (the server's request log) writes here, not into the working directory.
+    os.environ["MOTO_RECORDER_FILEPATH"] = str(tmp / "moto_recording")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -88,7 +94,6 @@ def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3]:
     endpoint = f"http://{host}:{port}"
     env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
            "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": endpoint}
-    saved = {k: os.environ.get(k) for k in [*env, "AWS_PROFILE", "AWS_SESSION_TOKEN"]}
     os.environ.update(env)
     for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
         os.environ.pop(k, None)
@@ -96,7 +101,7 @@ def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3]:
                           aws_access_key_id="testing", aws_secret_access_key="testing")
     client.create_bucket(Bucket=BUCKET)
     try:
-        yield S3(endpoint, client, env, tmp_path_factory.mktemp("s3"))
+        yield S3(endpoint, client, env, tmp)
     finally:
         server.stop()
         for k, v in saved.items():

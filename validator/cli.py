@@ -393,6 +393,8 @@ class Progress:
         self.stream = stream
         self.last = 0.0
         self.drawn = False
+        # Remote checks (mlint.remote.check) add their requests and bytes to the line.
+        self.detail: Callable[[], str] | None = None
 
     @classmethod
     def for_stream(cls, stream: TextIO) -> Progress | None:
@@ -404,7 +406,8 @@ class Progress:
         if now - self.last < 0.1 and done != total:
             return
         self.last = now
-        self.stream.write(f"\rmlint: checked {done}/{total} units")
+        detail = self.detail() if self.detail is not None else ""
+        self.stream.write(f"\rmlint: checked {done}/{total} units{detail}")
         self.stream.flush()
         self.drawn = True
 

@@ -166,6 +166,8 @@ def check_remote(paths: Sequence[str | os.PathLike[str]], registry: Registry, co
         engine.remote_stages = stages
         if executor is None:
             engine.around_units = hook.units
+        if progress is not None and hasattr(progress, "detail"):
+            progress.detail = lambda: _progress_detail(hook.stats())
         fetch.stager = hook
         try:
             report = engine.check(local)
@@ -175,6 +177,20 @@ def check_remote(paths: Sequence[str | os.PathLike[str]], registry: Registry, co
     finally:
         for stage in stages:
             stage.close()
+
+
+def _progress_detail(stats: Stats) -> str:
+    requests = stats.list + stats.get + stats.head + stats.other
+    return f", {requests:,} requests, {_size(stats.bytes)}"
+
+
+def _size(count: int) -> str:
+    value = float(count)
+    for unit in ("B", "KiB", "MiB"):
+        if value < 1024:
+            return f"{value:,.0f} B" if unit == "B" else f"{value:,.1f} {unit}"
+        value /= 1024
+    return f"{value:,.1f} GiB"
 
 
 def finish(report: Report, engine: Engine, stages: list[Stage]) -> Report:

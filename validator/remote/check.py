@@ -11,7 +11,9 @@ and the local process pool is not either (the mirror's fetch state lives in this
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
+from collections import deque
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,8 @@ from mlint.trackingdb.discover import argument_path
 
 # Below a unit's folder, the sub-folders that are units of their own (fetched when checked).
 _SKIP = {"run": ("artifacts",), "logged_model": ("artifacts",)}
+# Units whose objects go in one batch: a few runs' worth (a run is ~3 units).
+LOOKAHEAD = 16
 
 
 def open_stage(uri: str, listing: Listing | None = None, base: str | None = None) -> Stage:
@@ -109,22 +113,40 @@ class Stages:
             stage.ensure(path, head)
 
     def units(self, units: Iterator[Found]) -> Iterator[Found]:
-        """Fetch each unit's objects before it is checked; release the folders the check left
-        (the same order in which mlint.perf.parallel.check_batch forgets parsed files)."""
+        """Fetch each unit's objects before it is checked, the next `LOOKAHEAD` units' in one
+        concurrent batch (round trips in series are the cost on a real network: a run, its
+        logged model and its model folder are three small units); release the folders the
+        check left (in the order mlint.perf.parallel.check_batch forgets parsed files)."""
         open_units: list[tuple[Unit, Stage]] = []
-        for unit, expanded in units:
+        window: deque[tuple[Found, Stage | None]] = deque()
+        stream = iter(units)
+        while True:
+            if not window:
+                window.extend((found, self.owner(str(found[0].path)))
+                              for found in itertools.islice(stream, LOOKAHEAD))
+                if not window:
+                    break
+                self._prefetch([(found[0], stage) for found, stage in window if stage is not None])
+            (unit, expanded), owner = window.popleft()
             ancestors = {id(a) for a in unit.ancestors()}
             while open_units and id(open_units[-1][0]) not in ancestors:
                 done, stage = open_units.pop()
                 stage.release(str(done.path))
-            owner = self.owner(str(unit.path))
             if owner is not None:
-                prefetch(owner, unit)
+                owner.pinned.add(str(unit.path))
                 open_units.append((unit, owner))
             yield unit, expanded
         while open_units:
             done, stage = open_units.pop()
             stage.release(str(done.path))
+
+    def _prefetch(self, units: list[tuple[Unit, Stage]]) -> None:
+        batches: dict[int, tuple[Stage, list[str]]] = {}
+        for unit, stage in units:
+            stage.pinned.add(str(unit.path))  # until released: the budget never evicts them
+            batches.setdefault(id(stage), (stage, []))[1].extend(wanted(stage, unit))
+        for stage, paths in batches.values():
+            stage.fetch(list(dict.fromkeys(paths)))
 
     def stats(self) -> Stats:
         total = Stats()
@@ -133,19 +155,19 @@ class Stages:
         return total
 
 
-def prefetch(stage: Stage, unit: Unit) -> None:
-    """The objects a unit's rules read, in one batch: its folder, without sub-folders that
-    are units of their own; the tracking root and an experiment only their own files."""
+def wanted(stage: Stage, unit: Unit) -> list[str]:
+    """The objects a unit's rules read, fetched before it is checked: its folder, without
+    sub-folders that are units of their own; the tracking root and an experiment only their
+    own files."""
     folder = str(unit.path)
     if unit.kind == "tree":
-        stage.prefetch(folder, shallow=True)
-    elif unit.kind == "experiment":
-        stage.prefetch(folder, shallow=True)
-        for sub in ("tags", "datasets"):
-            stage.prefetch(os.path.join(folder, sub), pin=False)
-        stage.pinned = folder
-    elif unit.kind in ("run", "logged_model", "model", "registered_model"):
-        stage.prefetch(folder, skip=_SKIP.get(unit.kind, ()))
+        return stage.wanted(folder, shallow=True)
+    if unit.kind == "experiment":
+        return [*stage.wanted(folder, shallow=True), *stage.wanted(os.path.join(folder, "tags")),
+                *stage.wanted(os.path.join(folder, "datasets"))]
+    if unit.kind in ("run", "logged_model", "model", "registered_model"):
+        return stage.wanted(folder, skip=_SKIP.get(unit.kind, ()))
+    return []
 
 
 def check_remote(paths: Sequence[str | os.PathLike[str]], registry: Registry, config: Config,

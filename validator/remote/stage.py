@@ -151,16 +151,23 @@ class Stage:
         # Fetched files (local path → size), oldest first, for eviction.
         self.fetched: OrderedDict[str, int] = OrderedDict()
         self.kept_bytes = 0
-        self.pinned = ""  # the folder of the unit being checked: not evicted by the budget
+        # Folders of the units being checked or about to be: never evicted by the budget.
+        self.pinned: set[str] = set()
+        # The mirror's files and sub-folders per folder: a unit's objects without a scan of all.
+        self.files_in: dict[str, list[str]] = {}
+        self.dirs_in: dict[str, list[str]] = {}
         self.failed: dict[str, str] = {}
 
     # --- building the mirror ---------------------------------------------------------------
     def build(self) -> None:
         os.makedirs(self.local_root)
         for rel in sorted(self.listing.dirs):
-            os.makedirs(os.path.join(self.local_root, rel), exist_ok=True)
+            local = os.path.join(self.local_root, rel)
+            os.makedirs(local, exist_ok=True)
+            self.dirs_in.setdefault(os.path.dirname(local), []).append(local)
         for rel, size in self.listing.files.items():
             local = os.path.join(self.local_root, rel)
+            self.files_in.setdefault(os.path.dirname(local), []).append(local)
             fd = os.open(local, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             try:
                 if size:
@@ -184,6 +191,8 @@ class Stage:
 
     # --- the read hook (mlint.reading.fetch) ------------------------------------------------
     def ensure(self, path: str, head: int | None) -> None:
+        if path in self.fetched:
+            return  # the common case: fetched with its unit
         entry = self.pending.get(path)
         if entry is None:
             if not self.owns(path):
@@ -213,49 +222,52 @@ class Stage:
     def _neighbours(self, path: str) -> list[str]:
         """Small unfetched objects in the same folder: fetched in the same batch (a rule that
         reads one metric file of a logged model reads them all)."""
-        folder = os.path.dirname(path) + os.sep
         out: list[str] = []
-        try:
-            names = os.listdir(folder)
-        except OSError:
-            return out
-        for name in names:
-            other = folder + name
+        for other in self.files_in.get(os.path.dirname(path), ()):
             entry = self.pending.get(other)
             if other != path and entry is not None and entry[1] <= PREFETCH_MAX_BYTES \
-                    and other not in self.failed:
+                    and other not in self.fetched and other not in self.failed:
                 out.append(other)
                 if len(out) >= BATCH - 1:
                     break
         return out
 
-    def prefetch(self, folder: str, skip: Iterable[str] = (), *, shallow: bool = False,
-                 pin: bool = True) -> None:
-        """Fetch the small objects below `folder` (only those directly in it when `shallow`;
-        none below the `skip` sub-folders) in concurrent batches; pin the folder until
-        `release` unless `pin` is False."""
-        if pin:
-            self.pinned = folder
-        skips = tuple(os.path.join(folder, s) + os.sep for s in skip)
-        prefix = folder + os.sep
-        wanted = [p for p, (_, size) in self.pending.items()
-                  if p.startswith(prefix) and size <= PREFETCH_MAX_BYTES and p not in self.fetched
-                  and p not in self.failed and not (skips and p.startswith(skips))
-                  and not (shallow and os.sep in p[len(prefix):])]
-        for start in range(0, len(wanted), BATCH * 4):
-            self.fetch(wanted[start:start + BATCH * 4])
+    def wanted(self, folder: str, skip: Iterable[str] = (), *, shallow: bool = False) -> list[str]:
+        """The small unfetched objects below `folder` (only those directly in it when
+        `shallow`; none below the `skip` sub-folders)."""
+        skipped = {os.path.join(folder, s) for s in skip}
+        out: list[str] = []
+        pending = [folder]
+        while pending:
+            current = pending.pop()
+            for path in self.files_in.get(current, ()):
+                entry = self.pending.get(path)
+                if entry is not None and entry[1] <= PREFETCH_MAX_BYTES and path not in self.fetched \
+                        and path not in self.failed:
+                    out.append(path)
+            if not shallow:
+                pending.extend(d for d in self.dirs_in.get(current, ()) if d not in skipped)
+        return out
+
+    def prefetch(self, folder: str, skip: Iterable[str] = (), *, shallow: bool = False) -> None:
+        """Fetch `wanted(...)` in concurrent batches and pin the folder until `release`."""
+        self.pinned.add(folder)
+        self.fetch(self.wanted(folder, skip, shallow=shallow))
 
     def release(self, folder: str) -> None:
         """The check left the unit at `folder`: its files become placeholders again."""
         prefix = folder + os.sep
         for path in [p for p in self.fetched if p.startswith(prefix)]:
             self._evict(path)
-        if self.pinned == folder:
-            self.pinned = ""
+        self.pinned.discard(folder)
 
     # --- fetching ---------------------------------------------------------------------------
     def fetch(self, paths: list[str]) -> None:
         """Fetch whole objects for these placeholders, concurrently, with retries."""
+        if len(paths) > BATCH * 8:  # bounded: a huge unit goes in several rounds
+            for start in range(0, len(paths), BATCH * 8):
+                self.fetch(paths[start:start + BATCH * 8])
+            return
         todo = [p for p in paths if p in self.pending and p not in self.fetched and p not in self.failed]
         attempt = 0
         while todo:
@@ -366,11 +378,11 @@ class Stage:
         batch just fetched (its caller is about to open one of them)."""
         if self.kept_bytes <= KEEP_BYTES:
             return
-        pinned = self.pinned + os.sep if self.pinned else None
+        pinned = tuple(folder + os.sep for folder in self.pinned)
         for path in list(self.fetched):
             if self.kept_bytes <= KEEP_BYTES:
                 break
-            if path not in keep and (pinned is None or not path.startswith(pinned)):
+            if path not in keep and not (pinned and path.startswith(pinned)):
                 self._evict(path)
 
 

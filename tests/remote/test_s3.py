@@ -51,23 +51,25 @@ def normalised(doc: dict[str, Any], root: str) -> list[tuple[Any, ...]]:
                    tuple(rel(r) for r in d.get("related", ()))) for d in doc["diagnostics"])
 
 
-def same_findings(s3: S3, uri: str, name: str) -> list[tuple[Any, ...]]:
-    code, remote = check_json(uri)
+def same_findings(s3: S3, uri: str, name: str, remote: tuple[int, dict[str, Any]] | None = None,
+                  ) -> tuple[list[tuple[Any, ...]], dict[str, Any]]:
+    """The remote check's findings (`remote`, or a check run here) equal those on a
+    bulk-downloaded copy; (them, the remote JSON)."""
+    code, doc = remote or check_json(uri)
     copy = s3.download(uri, name)
     local_code, local = check_json(str(copy))
-    assert normalised(remote, uri) == normalised(local, str(copy))
+    assert normalised(doc, uri) == normalised(local, str(copy))
     assert code == local_code
-    assert remote["summary"]["units"] == local["summary"]["units"]
-    assert remote["summary"]["files"] == local["summary"]["files"]
+    assert doc["summary"]["units"] == local["summary"]["units"]
+    assert doc["summary"]["files"] == local["summary"]["files"]
     assert "remote" not in local["summary"]
-    return normalised(remote, uri)
+    return normalised(doc, uri), doc
 
 
 def test_mlflow_artifact_root_same_findings_as_local_copy(s3: S3, mlflow_artifacts: str) -> None:
-    findings = same_findings(s3, mlflow_artifacts, "artifacts")
+    findings, doc = same_findings(s3, mlflow_artifacts, "artifacts")
     # Clean MLflow output lints clean, remote as local.
     assert findings == []
-    _, doc = check_json(mlflow_artifacts)
     assert doc["summary"]["units"] == {"model": 2}
 
 
@@ -77,8 +79,14 @@ def test_uploaded_tree_same_findings_as_local_copy(s3: S3, uploaded_tree: str) -
     assert doc["summary"]["units"]["run"] >= 5 and doc["summary"]["units"]["tree"] == 1
 
 
-def test_seeded_defects_same_findings_as_local_copy(s3: S3, seeded_tree: str) -> None:
-    findings = same_findings(s3, seeded_tree, "seeded")
+def test_seeded_defects_same_findings_as_local_copy_and_read_only(s3: S3, seeded_tree: str) -> None:
+    s3.recording("reset-recording")
+    s3.recording("start-recording")
+    try:
+        remote = check_json(seeded_tree)
+    finally:
+        s3.recording("stop-recording")
+    findings, doc = same_findings(s3, seeded_tree, "seeded", remote)
     paths_codes = {(f[0], f[3]) for f in findings}
     # Not vacuous: each seeded defect is found (remote and local alike).
     assert ("<root>/mlruns/0/meta.yaml", "MLT002") in paths_codes
@@ -88,18 +96,13 @@ def test_seeded_defects_same_findings_as_local_copy(s3: S3, seeded_tree: str) ->
     # Sizes come from the listing: the 5 MiB pickle counts without being fetched for it.
     assert ("<root>/models/sklearn_default/MLmodel", "MLM124") in paths_codes
     # The large pickle was fetched (sniffed with a ranged read, then scanned whole).
-    _, doc = check_json(seeded_tree)
     assert doc["summary"]["remote"]["bytes"] > 5 << 20
     assert all(d["path"].startswith(seeded_tree + "/") for d in doc["diagnostics"])
+    read_only_from_the_servers_request_log(s3, doc)
 
 
-def test_read_only_from_the_servers_request_log(s3: S3, seeded_tree: str) -> None:
-    s3.recording("reset-recording")
-    s3.recording("start-recording")
-    try:
-        _, doc = check_json(seeded_tree)
-    finally:
-        s3.recording("stop-recording")
+def read_only_from_the_servers_request_log(s3: S3, doc: dict[str, Any]) -> None:
+    """Read-only, from the server's request log of the remote check (`doc`)."""
     requests = [json.loads(line) for line in s3.recording("download-recording").text.splitlines() if line]
     assert requests, "the recorder saw mlint's requests"
     methods = {r["method"] for r in requests}

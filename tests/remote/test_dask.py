@@ -8,6 +8,7 @@ import io
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -103,9 +104,12 @@ def test_remote_on_dask_same_findings(s3: S3, seeded_tree: str) -> None:
     _need_dask()
     from distributed import LocalCluster
 
+    mirrors = set(Path(tempfile.gettempdir()).glob("mlint-remote-*"))
     # Started after the S3 fixture: workers take credentials from their own environment.
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as local:
         code, out, err = run_cli("--isolated", "--executor", local.scheduler_address, seeded_tree)
+        # Each worker's mirror is removed when the check ends (the cluster lives on).
+        assert set(Path(tempfile.gettempdir()).glob("mlint-remote-*")) == mirrors
     serial = run_cli("--isolated", seeded_tree)
     on_dask, alone = json.loads(out), json.loads(serial[1])
     assert code == serial[0] == 1, err

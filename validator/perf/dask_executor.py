@@ -18,6 +18,7 @@ The result cache is not used.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import threading
 import uuid
@@ -69,8 +70,9 @@ def outcomes(engine: Engine, units: Iterator[Found]) -> Iterator[Outcome]:
     """The outcomes of every unit, in discovery order, computed on the cluster."""
     address = engine.executor or "dask"
     client, cluster = connect(address, engine.jobs if engine.jobs > 0 else default_jobs())
+    token = uuid.uuid4().hex
     try:
-        payload = Payload(uuid.uuid4().hex, engine.config,
+        payload = Payload(token, engine.config,
                           tuple((s.uri, s.local_root, s.listing) for s in engine.remote_stages))
         [shared] = client.scatter([payload], broadcast=True)
         workers = max(1, len(client.scheduler_info().get("workers", {})))
@@ -82,13 +84,19 @@ def outcomes(engine: Engine, units: Iterator[Found]) -> Iterator[Outcome]:
         while window:
             yield from _take(window.popleft(), engine)
     finally:
+        with contextlib.suppress(Exception):  # the workers' mirrors of this check
+            client.run(forget, token)
         client.close()
         if cluster is not None:
             cluster.close()
 
 
 def _take(future: Any, engine: Engine) -> list[Outcome]:
-    batch, stats = future.result()
+    try:
+        batch, stats = future.result()
+    except Exception as exc:  # lost more often than `allowed-failures`, or a worker-side bug
+        raise ConfigError(f"--executor {engine.executor}: a batch of units failed on the cluster "
+                          f"({type(exc).__name__}: {exc}); no partial report is given") from None
     for stage, delta in zip(engine.remote_stages, stats, strict=True):
         stage.stats.merge(delta)
     return list(batch)
@@ -123,6 +131,14 @@ def run_batch(payload: Payload, specs: list[UnitSpec]) -> tuple[list[Outcome], l
                 setattr(delta, name, getattr(stage.stats, name) - getattr(old, name))
             deltas.append(delta)
         return [_relocate(o, back) for o in done], deltas
+
+
+def forget(token: str) -> None:
+    """Run on every worker when a check ends: remove its mirrors."""
+    with _LOCK:
+        state = _STATE.pop(token, None)
+        for stage, _ in state[1] if state is not None else ():
+            stage.close()
 
 
 def _state(payload: Payload) -> tuple[Engine, list[tuple[Any, str]]]:
@@ -169,4 +185,4 @@ def _relocate(value: Any, moves: list[tuple[str, str]]) -> Any:
     return value
 
 
-__all__ = ["Payload", "connect", "outcomes", "run_batch"]
+__all__ = ["Payload", "connect", "forget", "outcomes", "run_batch"]

@@ -61,8 +61,9 @@ def run_cli(*args: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[str]:
-    """A LocalCluster with two worker processes, as the issue asks."""
+def cluster(s3: S3) -> Iterator[str]:
+    """A LocalCluster with two worker processes, as the issue asks. Started after the S3
+    fixture: workers take credentials from their own environment."""
     _need_dask()
     from distributed import LocalCluster
 
@@ -100,16 +101,11 @@ def test_worker_killed_mid_run_still_gives_the_full_report(tree: Path, tmp_path:
     assert json.loads(on_dask[1])["summary"]["units"]["run"] == 60
 
 
-def test_remote_on_dask_same_findings(s3: S3, seeded_tree: str) -> None:
-    _need_dask()
-    from distributed import LocalCluster
-
+def test_remote_on_dask_same_findings(cluster: str, seeded_tree: str) -> None:
     mirrors = set(Path(tempfile.gettempdir()).glob("mlint-remote-*"))
-    # Started after the S3 fixture: workers take credentials from their own environment.
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as local:
-        code, out, err = run_cli("--isolated", "--executor", local.scheduler_address, seeded_tree)
-        # Each worker's mirror is removed when the check ends (the cluster lives on).
-        assert set(Path(tempfile.gettempdir()).glob("mlint-remote-*")) == mirrors
+    code, out, err = run_cli("--isolated", "--executor", cluster, seeded_tree)
+    # Each worker's mirror is removed when the check ends (the cluster lives on).
+    assert set(Path(tempfile.gettempdir()).glob("mlint-remote-*")) == mirrors
     serial = run_cli("--isolated", seeded_tree)
     on_dask, alone = json.loads(out), json.loads(serial[1])
     assert code == serial[0] == 1, err

@@ -16,7 +16,8 @@ from mlint.core.config import Config
 from mlint.core.registry import load_registry
 from mlint.remote import stage as stage_module
 from mlint.remote.check import Stages, check_remote
-from mlint.remote.stage import Listing, Stage, Stats, bad_component
+from mlint.remote.listing import Listing, Stats, bad_component
+from mlint.remote.stage import Stage
 from mlint.remote.uri import is_remote
 
 

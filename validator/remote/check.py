@@ -27,7 +27,8 @@ from mlint.discovery.units import Unit
 from mlint.discovery.walk import Found
 from mlint.reading import fetch
 from mlint.reading.files import FileFailure
-from mlint.remote.stage import Listing, Stage, Stats, read_listing
+from mlint.remote.listing import Listing, Stats, read_listing
+from mlint.remote.stage import Stage
 from mlint.remote.uri import display, filesystem, is_remote, scheme
 from mlint.trackingdb.discover import argument_path
 

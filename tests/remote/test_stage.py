@@ -187,3 +187,20 @@ def test_stats_merge() -> None:
     a, b = Stats(get=2, bytes=10), Stats(list=1, get=1, bytes=5)
     a.merge(b)
     assert a.as_dict() == {"list": 1, "get": 3, "head": 0, "other": 0, "bytes": 15, "retries": 0}
+
+
+def test_a_local_check_imports_nothing_remote(tmp_path: Path) -> None:
+    """The local path stays as it was: no fsspec, s3fs or Dask import, no read hook."""
+    import subprocess
+    import sys
+
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "MLmodel").write_text("flavors: {}\n")
+    code = ("import sys\nfrom mlint.cli import main\nfrom mlint.reading import fetch\n"
+            f"main(['check', '--isolated', '--no-cache', '-q', {str(tmp_path)!r}])\n"
+            "assert fetch.stager is None\n"
+            "names = ('fsspec', 's3fs', 'distributed', 'dask', 'mlint.remote.check')\n"
+            "loaded = [m for m in names if m in sys.modules]\n"
+            "print(loaded)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout + result.stderr

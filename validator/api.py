@@ -30,10 +30,11 @@ def check(paths: PathArg | Iterable[PathArg], config: ConfigArg = None, *, jobs:
     Findings hidden by an in-artifact suppression or the config's baseline are left out;
     `run(...).suppressed` lists them, with `Diagnostic.suppressed` saying why.
     Folders git ignores are skipped while walking, unless `Config(respect_gitignore=False)`;
-    a path given explicitly is always checked. A remote input (`s3://…`, `runs:/…`,
-    `models:/…`, `https://…`, a tracking database URI) raises `ConfigError`: only local files
-    are read. Nothing is imported, unpickled or written (except the result cache, and only
-    when `cache_dir` is given). `jobs` > 1 checks units in that many processes (0: one per CPU);
+    a path given explicitly is always checked. An object-store prefix (`s3://…`, `gs://…`,
+    `az://…`, any fsspec protocol; docs/remote.md) is listed and read, never written; other
+    URIs (`runs:/…`, `models:/…`, `https://…`, a server database) raise `ConfigError`.
+    Nothing is imported, unpickled or written (except the result cache, and only when
+    `cache_dir` is given). `jobs` > 1 checks units in that many processes (0: one per CPU);
     neither changes the result.
     """
     return run(paths, config, jobs=jobs, cache_dir=cache_dir).diagnostics

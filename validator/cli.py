@@ -22,6 +22,7 @@ from mlint.core.engine import Report, check_paths, walk_excluder
 from mlint.core.registry import Registry, RegistryError, load_registry
 from mlint.discovery.walk import Discovery, changed_files, iter_units, refuse_remote
 from mlint.perf.cache import default_cache_dir
+from mlint.remote.uri import is_remote
 from mlint.reporters import REPORTERS, Options
 from mlint.reporters.safe import text as safe_text
 from mlint.ruledocs import explain, rules_table
@@ -97,6 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
     perf.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
                       help="worker processes (default: one per CPU; 1 = no workers)")
     perf.add_argument("--no-cache", action="store_true", help="neither use nor update the result cache")
+    perf.add_argument("--executor", default=None, metavar="dask[://HOST:PORT]",
+                      help="run units as tasks on a Dask cluster: `dask` starts a local one, "
+                           "`dask://HOST:PORT` (or tcp://) connects to a scheduler "
+                           "(mlint[dask]; docs/remote.md)")
     perf.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
                       help="result cache folder, outside the checked tree "
                            "(default: $XDG_CACHE_HOME/mlint or ~/.cache/mlint)")
@@ -166,7 +171,7 @@ def file_config(args: argparse.Namespace) -> Config:
         # Trusted: the working directory's config; one inside the checked paths is data
         # from the artifact and is never read (docs/robustness.md).
         path = trusted_config()
-        ignored = untrusted_config(args.paths, path)
+        ignored = untrusted_config([p for p in args.paths if not is_remote(p)], path)
         if ignored is not None and not args.quiet:
             print(f"mlint: note: not reading {safe_text(str(ignored))}: only the working "
                   "directory's config file is trusted (pass --config to use it)", file=sys.stderr)
@@ -217,15 +222,21 @@ def run_check(args: argparse.Namespace) -> int:
             sys.stdout.write(settings_text(config, registry))
             return EXIT_CLEAN
         paths = checked_paths(args, config)
+        remote = [p for p in args.paths if is_remote(p)]
+        fixing = args.fix or args.diff or args.command == "fix"
+        if remote and (fixing or args.changed_files or args.show_files):
+            what = "fixing" if fixing else "--changed-files" if args.changed_files else "--show-files"
+            raise ConfigError(f"{what} works on local paths only; remote inputs are read-only")
         if args.show_files:
             sys.stdout.write(files_text(paths, config))
             return EXIT_CLEAN
         progress = None if args.quiet else Progress.for_stream(sys.stderr)
         cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
+        executor = executor_arg(args.executor)
         def check() -> Report:
-            return check_paths(paths, registry, config, progress, jobs=args.jobs, cache_dir=cache_dir)
+            return check_paths([*remote, *paths], registry, config, progress, jobs=args.jobs,
+                               cache_dir=cache_dir, executor=executor)
 
-        fixing = args.fix or args.diff or args.command == "fix"
         report, changed = _fix(args, paths, config, check) if fixing else (check(), False)
         if progress is not None:
             progress.clear()
@@ -263,13 +274,25 @@ def _fix(args: argparse.Namespace, paths: list[Path], config: Config,
     return fix_tree(paths, check, options, quiet=args.quiet)
 
 
+def executor_arg(value: str | None) -> str | None:
+    """`--executor`: None (the local process pool), `dask`, or a scheduler address."""
+    if value is None or value == "local":
+        return None
+    if value == "dask" or value.startswith(("dask://", "tcp://", "tls://")):
+        return value
+    raise ConfigError(f"--executor {value!r}: give `dask`, `dask://HOST:PORT` or `tcp://HOST:PORT`")
+
+
 def default_format() -> str:
     """`github` under GitHub Actions (annotations on the PR), else `full`."""
     return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "full"
 
 
 def checked_paths(args: argparse.Namespace, config: Config) -> list[Path]:
-    paths: list[Path] = [argument_path(p) for p in args.paths] or list(config.paths) or [Path(".")]
+    local = [p for p in args.paths if not is_remote(p)]
+    if args.paths and not local:
+        return []  # only object-store URIs (`remote_paths`)
+    paths: list[Path] = [argument_path(p) for p in local] or list(config.paths) or [Path(".")]
     if not args.no_force_exclude and config.exclude:
         # pre-commit passes files explicitly; `exclude` must still apply (ruff's --force-exclude).
         paths = [p for p in paths if not _excluded(p, config)]
@@ -328,6 +351,20 @@ def write_statistics(report: Report, out: TextIO, json_out: bool = False) -> Non
         out.write(f"{count:>{width}}  {code}  {name} [{severity}]\n")
     total = sum(counts.values())
     out.write(f"Found {total} finding{'' if total == 1 else 's'}.\n")
+    if report.remote:
+        out.write(remote_statistics(report.remote))
+
+
+def remote_statistics(remote: dict[str, Any]) -> str:
+    """`--statistics` for remote inputs: requests by kind and bytes, per prefix and per unit."""
+    lines = [f"Remote: {remote['requests']} requests ({remote['list']} list, {remote['get']} get, "
+             f"{remote['head']} head, {remote['other']} other), {remote['bytes']:,} bytes, "
+             f"{remote['requests_per_unit']} requests per unit"]
+    for r in remote["roots"]:
+        requests = r["list"] + r["get"] + r["head"] + r["other"]
+        lines.append(f"  {safe_text(r['uri'])}: {r['objects']} objects, {requests} requests, "
+                     f"{r['bytes']:,} bytes")
+    return "".join(line + "\n" for line in lines)
 
 
 def parse_formats(values: Sequence[str]) -> list[tuple[str, str | None]]:
@@ -356,6 +393,8 @@ class Progress:
         self.stream = stream
         self.last = 0.0
         self.drawn = False
+        # Remote checks (mlint.remote.check) add their requests and bytes to the line.
+        self.detail: Callable[[], str] | None = None
 
     @classmethod
     def for_stream(cls, stream: TextIO) -> Progress | None:
@@ -367,7 +406,8 @@ class Progress:
         if now - self.last < 0.1 and done != total:
             return
         self.last = now
-        self.stream.write(f"\rmlint: checked {done}/{total} units")
+        detail = self.detail() if self.detail is not None else ""
+        self.stream.write(f"\rmlint: checked {done}/{total} units{detail}")
         self.stream.flush()
         self.drawn = True
 

@@ -24,6 +24,7 @@ from mlint.discovery.layout import has_mlmodel
 from mlint.discovery.units import ModelDir, Unit
 from mlint.pickle_budget import budget_for
 from mlint.pickles import Container, Finding, ScanReport, scan_file, sniff
+from mlint.reading import fetch
 from mlint.reading.files import FileFailure, stat_regular, walk
 from mlint.reading.paths import real_child, real_path
 from mlint.rulekit.mlmodel import Reference, flavors, mlmodel_data, references
@@ -277,6 +278,7 @@ def _scan_one(model: Unit, rel: str, refs: list[Reference]) -> Iterator[Target]:
 
 def _has_magic(model: Unit, rel: str) -> bool:
     try:
+        fetch.ensure(model.file(rel), 1)  # a remote check fetches the byte first
         with open(model.file(rel), "rb") as handle:
             return handle.read(1) == b"\x80"
     except OSError:

@@ -177,6 +177,12 @@ def load_config(path: Path, registry: Registry | None = None, base_config: Confi
         given = _strings(path, prefix, "paths", table["paths"])
         try:
             refuse_remote(given)  # before joining: `folder / "s3://b"` would be a local path
+            from mlint.remote.uri import is_remote
+
+            remote = next((p for p in given if is_remote(p)), None)
+            if remote is not None:  # object stores are command-line arguments only (docs/remote.md)
+                raise ConfigError(f"{remote}: remote inputs are not supported in `paths`; "
+                                  "give them on the command line")
         except ConfigError as exc:
             raise ConfigError(f"{where('paths')}: {exc}") from None
         settings["paths"] = tuple(folder / p for p in given)

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from mlint.core.codes import MLT_CODES, RULE_CRASHED
 from mlint.core.config import Config
@@ -22,9 +23,10 @@ from mlint.core.filters import Filters
 from mlint.core.registry import Registry, Rule
 from mlint.discovery.special_files import keep
 from mlint.discovery.units import Unit
-from mlint.discovery.walk import Discovery, iter_units, refuse_remote
+from mlint.discovery.walk import Discovery, Found, iter_units, refuse_remote
 from mlint.reading.filecache import FileCache
 from mlint.reading.files import Document, FileFailure, iter_lines
+from mlint.remote.uri import is_remote
 from mlint.trackingdb.database import TrackingDatabase
 from mlint.trackingdb.discover import argument_path
 from mlint.trackingdb.server import shown
@@ -43,6 +45,8 @@ class Report:
     internal_error: bool = False
     # The config's `fail_on` (set by the engine): what `exit_code` and `failing` judge by.
     fail_on: Severity = Severity.ERROR
+    # Remote inputs only (mlint.remote): requests and bytes, per prefix and in total.
+    remote: dict[str, Any] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
@@ -69,7 +73,7 @@ Progress = Callable[[int, int], None]
 
 class Engine:
     def __init__(self, registry: Registry, config: Config, progress: Progress | None = None, *,
-                 jobs: int = 1, cache_dir: Path | None = None) -> None:
+                 jobs: int = 1, cache_dir: Path | None = None, executor: str | None = None) -> None:
         self.registry = registry
         self.config = config
         self.enabled = config.enabled(registry)
@@ -81,6 +85,12 @@ class Engine:
         # never change the diagnostics, only how fast they come.
         self.jobs = jobs
         self.cache_dir = cache_dir
+        # None: the local process pool (`jobs`); `dask` or `dask://HOST:PORT`: mlint.perf.dask_executor.
+        self.executor = executor
+        # Set by remote checks (mlint.remote.check): wraps the stream of units to fetch each
+        # unit's objects before it is checked; and what a Dask worker needs to do the same.
+        self.around_units: Callable[[Iterator[Found]], Iterator[Found]] | None = None
+        self.remote_stages: list[Any] = []
 
     def check(self, paths: Sequence[Path]) -> Report:
         from mlint.perf.parallel import Scheduler
@@ -91,6 +101,8 @@ class Engine:
         # One value per check; worker processes inherit it (fork).
         TrackingDatabase.artifact_root_override = self.config.artifact_root
         units = iter_units(list(paths), cache, found, walk_excluder(paths, self.config))
+        if self.around_units is not None:
+            units = self.around_units(units)
         report = Report(fail_on=self.config.fail_on)
         checked, candidates = Scheduler(self, paths).run(units, found, report)
         # Discovery is complete only now: its own problems, and what the units' special-file
@@ -275,8 +287,12 @@ def key_path(path: Path, root: Path) -> str:
 
 def check_paths(paths: Iterable[str | os.PathLike[str]], registry: Registry, config: Config,
                 progress: Progress | None = None, *, jobs: int = 1,
-                cache_dir: Path | None = None) -> Report:
+                cache_dir: Path | None = None, executor: str | None = None) -> Report:
     paths = list(paths)
     refuse_remote(paths)  # ConfigError: the CLI exits 2, the API raises
-    return Engine(registry, config, progress, jobs=jobs, cache_dir=cache_dir).check(
+    if any(is_remote(p) for p in paths):  # object-store URIs (mlint.remote; fsspec imported there)
+        from mlint.remote.check import check_remote
+
+        return check_remote(paths, registry, config, progress, executor=executor)
+    return Engine(registry, config, progress, jobs=jobs, cache_dir=cache_dir, executor=executor).check(
         [argument_path(p) for p in paths])

@@ -54,14 +54,18 @@ _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:/")
 
 
 def refuse_remote(paths: Iterable[str | os.PathLike[str]]) -> None:
-    """Raise ConfigError for an input that is a URI, not a local path: mlint reads local
-    files only, and such a string used to be taken as a (missing) relative folder (MLT001)."""
+    """Raise ConfigError for an input that is a URI mlint cannot read: object stores
+    (`s3://`, `gs://`, `az://`, any fsspec protocol) are read by mlint.remote; anything else
+    (`runs:/`, `models:/`, a server database) used to be taken as a (missing) relative folder."""
     from mlint.core.config import ConfigError
+    from mlint.remote.uri import is_remote
 
     for path in paths:
         text = os.fspath(path)
         if not isinstance(text, str) or not _URI.match(text):
             continue
+        if is_remote(text):
+            continue  # an object store: mlint.remote lists and fetches it
         if text.lower().startswith("sqlite:///"):
             continue  # a SQLite tracking database: a local file (mlint.trackingdb)
         if text.lower().startswith("file:"):

@@ -103,7 +103,11 @@ class Scheduler:
         (the units it has found so far are the progress total)."""
         jobs = self.engine.jobs if self.engine.jobs > 0 else default_jobs()
         outcomes: Iterator[Outcome]
-        if jobs > 1 and _can_fork():
+        if self.engine.executor is not None:  # --executor dask[://…]: tasks on a Dask cluster
+            from mlint.perf.dask_executor import outcomes as cluster_outcomes
+
+            outcomes = cluster_outcomes(self.engine, units)
+        elif jobs > 1 and _can_fork():
             # Enough units for a pool? Only the first MIN_PARALLEL_UNITS are held to decide.
             head = list(itertools.islice(units, MIN_PARALLEL_UNITS))
             if len(head) >= MIN_PARALLEL_UNITS:
@@ -299,4 +303,4 @@ def rebuild(specs: list[UnitSpec], config: Config) -> list[Unit]:
     return units
 
 
-__all__ = ["Outcome", "Scheduler", "UnitSpec", "check_batch", "default_jobs"]
+__all__ = ["Outcome", "Scheduler", "UnitSpec", "check_batch", "default_jobs", "rebuild", "spec_batches"]

@@ -12,6 +12,8 @@ import stat
 import tempfile
 from typing import Any, BinaryIO
 
+from mlint.reading import fetch
+
 from . import opcodes as oc
 from .collect import Collector
 from .containers import (
@@ -50,6 +52,7 @@ def looks_like_pickle(head: bytes) -> bool:
 
 def sniff(path: str | os.PathLike[str]) -> Container:
     """Kind of serialized artifact at `path`, from its content only (never its name)."""
+    fetch.ensure(path, _TRIAL)  # a remote check fetches the head first (mlint.reading.fetch)
     with open(path, "rb") as f:
         head = f.read(_TRIAL)
         kind = sniff_head(head[:HEAD])
@@ -59,6 +62,7 @@ def sniff(path: str | os.PathLike[str]) -> Container:
             from .zipscan import classify_zip
             try:
                 import zipfile
+                fetch.ensure(path)  # the central directory is at the end
                 f.seek(0)
                 with zipfile.ZipFile(f) as z:
                     return classify_zip(z.namelist())
@@ -261,6 +265,7 @@ def scan_file(path: str | os.PathLike[str], *, flavor: str | None = None,
     for bad content (an unreadable path gives a `scan-error` report)."""
     spath = os.fspath(path)
     try:
+        fetch.ensure(spath)  # a remote check fetches the object first (mlint.reading.fetch)
         # O_NONBLOCK + fstat: a FIFO (or a device) must not block or stream forever; plain
         # open() of a FIFO waits for a writer that never comes.
         fd = os.open(spath, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))

@@ -29,6 +29,7 @@ from mlint.core.codes import (
     FailureCode,
 )
 from mlint.core.diagnostics import Severity
+from mlint.reading import fetch
 from mlint.reading.quoting import clip
 from mlint.reading.structure import MAX_EXPANDED_NODES, MAX_NESTING_DEPTH, structure_problem
 
@@ -124,6 +125,8 @@ def read_file(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> byt
 def read_head(path: Path, size: int) -> bytes | FileFailure:
     """The first `size` bytes of a file already vetted by `stat_regular`."""
     try:
+        if fetch.stager is not None:  # a remote check: the bytes may not be here yet
+            fetch.stager.ensure(os.fspath(path), size)
         # O_NONBLOCK: a file swapped for a FIFO between the stat and the open must not hang us;
         # fstat re-checks what was actually opened.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))

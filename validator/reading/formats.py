@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlint.core.codes import UNREADABLE
+from mlint.reading import fetch
 from mlint.reading.files import FileFailure, stat_regular
 
 OK, WRONG, TRUNCATED = "ok", "wrong", "truncated"
@@ -63,6 +64,7 @@ def open_reader(path: Path, root: Path) -> Reader | FileFailure:
     if isinstance(info, FileFailure):
         return info
     try:
+        fetch.ensure(path)  # a remote check fetches the object first (mlint.reading.fetch)
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         return FileFailure(UNREADABLE, f"'{path.name}' cannot be read: {exc.strerror}")

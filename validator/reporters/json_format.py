@@ -24,7 +24,7 @@ def entry(d: Diagnostic) -> dict[str, Any]:
 
 
 def document(report: Report, options: Options = DEFAULT) -> dict[str, Any]:
-    return {
+    doc: dict[str, Any] = {
         "version": FORMAT_VERSION,
         "tool": {"name": "mlint", "version": __version__},
         "diagnostics": [entry(d) for d in options.shown(report)],
@@ -38,6 +38,10 @@ def document(report: Report, options: Options = DEFAULT) -> dict[str, Any]:
             "suppressed": len(report.suppressed),
         },
     }
+    if report.remote:  # remote inputs only (docs/remote.md): requests and bytes
+        summary: dict[str, Any] = doc["summary"]
+        summary["remote"] = report.remote
+    return doc
 
 
 def render(report: Report, out: TextIO, options: Options = DEFAULT) -> None:

@@ -38,7 +38,10 @@ def _git_top(folder: str) -> str | None:
 
 def repo_path(path: str, root: str | None = None) -> str:
     """`path` (as diagnostics hold it: relative to the working directory, or absolute) made
-    relative to `root` (default: `repo_root()`), POSIX; absolute when outside the root."""
+    relative to `root` (default: `repo_root()`), POSIX; absolute when outside the root. A
+    remote path (`s3://bucket/…`, docs/remote.md) is kept as it is."""
+    if "://" in path:
+        return path
     root = root or repo_root()
     absolute = os.path.abspath(path)
     real_root = _real(root)

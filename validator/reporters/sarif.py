@@ -45,7 +45,10 @@ def artifact_location(path: str, root: str | None = None) -> dict[str, Any]:
     """Paths below the repository root get a relative URI with `uriBaseId`; others a file URI.
 
     URIs are built from the raw bytes: a non-UTF-8 name percent-encodes losslessly (it used
-    to crash the reporter)."""
+    to crash the reporter). A remote object (`s3://…`, docs/remote.md) keeps its own URI."""
+    if "://" in path:
+        scheme, _, rest = path.partition("://")
+        return {"uri": f"{scheme}://{uri_path(rest)}"}
     posix = repo_path(path, root).replace(os.sep, "/")
     if os.path.isabs(posix) or posix.startswith("/"):
         return {"uri": _file_uri(posix)}

@@ -24,6 +24,7 @@ from mlint.rulekit.sigsupport import (
     example_info,
     example_view,
     guarded,
+    memoised_verdict,
     option_int,
     parsed_params,
     parsed_schema,
@@ -130,6 +131,13 @@ def input_example_rejected(model: ModelDir, options: Mapping[str, Any]) -> Itera
     Fix: regenerate the signature from the same data as the example
     (`infer_signature(example, …)`), or correct the example.
     """
+    info = example_info(model)
+    rel = info.get("artifact_path") if info is not None else None
+    yield from memoised_verdict(model, "SIG120", rel, options,
+                                lambda: _input_example_problems(model, options))
+
+
+def _input_example_problems(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Problem]:
     view = example_view(model)
     if view is None or not view.consistent or shape_problem(view) or not signature_loadable(model):
         return  # SIG110-SIG112 and SIG100/SIG101 own those
@@ -204,6 +212,13 @@ def serving_input_example_rejected(model: ModelDir, options: Mapping[str, Any]) 
     Fix: regenerate it with `mlflow.models.convert_input_example_to_serving_input(example)` after
     fixing the example or the signature.
     """
+    info = example_info(model)
+    rel = info.get("serving_input_path") if info is not None else None
+    yield from memoised_verdict(model, "SIG121", rel, options,
+                                lambda: _serving_problems(model, options))
+
+
+def _serving_problems(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Problem]:
     info = example_info(model)
     rel = info.get("serving_input_path") if info is not None else None
     if not isinstance(rel, str) or not rel or not signature_loadable(model):

@@ -90,3 +90,36 @@ def test_a_file_swapped_for_a_symlink_after_the_guard_is_still_vetted(tmp_path: 
     info = os.lstat(folder / "link_out")
     loaded = FileCache().get(folder / "link_out", root, "text", lstat=info)
     assert isinstance(loaded, FileFailure) and loaded.code == "MLT005"
+
+
+def test_folders_resolve_from_their_known_parents_as_realpath_does(tmp_path: Path) -> None:
+    base = tmp_path / "b"
+    (base / "d1" / "d2" / "d3").mkdir(parents=True)
+    (base / "f").write_text("x")
+    (tmp_path / "elsewhere" / "deep").mkdir(parents=True)
+    os.symlink(tmp_path / "elsewhere", base / "d1" / "link")
+    os.symlink(base / "d1" / "link" / "deep", base / "d1" / "d2" / "chain")
+    os.symlink(base / "nowhere", base / "dangling")
+    os.symlink(base / "loop", base / "loop")
+    os.symlink("../d1", base / "d1" / "d2" / "up")
+    os.symlink(base, tmp_path / "via")
+    rels = ["", "d1", "d1/d2", "d1/d2/d3", "d1/link", "d1/link/deep", "d1/link/deep/x/y",
+            "d1/d2/chain", "d1/d2/chain/z", "dangling", "dangling/x", "loop", "loop/x",
+            "d1/d2/up", "d1/d2/up/d2/up/link", "f", "f/x", "missing/a/b", ".hidden/a", "d1/../d1",
+            "d1//d2", "d1/./d2"]
+    folders = [str(base / r) if r else str(base) for r in rels]
+    folders += [str(tmp_path / "via" / r) for r in rels]
+    for order in (folders, list(reversed(folders))):  # parents known first, then children first
+        paths.forget_resolved()
+        for folder in order:
+            assert paths._real_dir(folder) == os.path.realpath(folder), folder
+            assert paths._real_dir(folder) == os.path.realpath(folder), folder  # memo hit
+
+
+def test_the_folder_memo_stays_bounded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(paths, "_MAX_RESOLVED", 8)
+    paths.forget_resolved()
+    for i in range(20):
+        folder = tmp_path / f"r{i}" / "params"
+        assert paths._real_dir(str(folder)) == os.path.realpath(folder)
+        assert len(paths._RESOLVED) <= 8

@@ -8,7 +8,6 @@ rules and records the listing for the result cache.
 
 from __future__ import annotations
 
-import functools
 import os
 import posixpath
 import stat
@@ -16,16 +15,47 @@ from pathlib import Path
 
 from mlint.reading.deps import Tracker
 
+_RESOLVED: dict[str, str] = {}
+_MAX_RESOLVED = 65536
 
-@functools.lru_cache(maxsize=65536)
+
 def _real_dir(folder: str) -> str:
-    return os.path.realpath(folder)
+    """`os.path.realpath(folder)`, memoised, and resolved from the nearest folder above it
+    that is already known: a new run folder costs one lstat per new component (is it a
+    symlink?) instead of realpath's pure-Python walk with an lstat of every component.
+    Exact: a component that is not a symlink resolves to its resolved parent joined with
+    its name (what realpath does too); symlinks and paths that are not plainly normal
+    (relative, '.'-names, doubled slashes) go to realpath itself."""
+    found = _RESOLVED.get(folder)
+    if found is not None:
+        return found
+    names: list[str] = []
+    current = folder
+    while True:
+        if not _normal_absolute(current) or os.path.islink(current):
+            base = os.path.realpath(current)
+            break
+        parent, name = os.path.split(current)
+        names.append(name)
+        current = parent
+        known = _RESOLVED.get(current)
+        if known is not None:
+            base = known
+            break
+    if len(_RESOLVED) + len(names) > _MAX_RESOLVED:
+        _RESOLVED.clear()
+    _RESOLVED[current] = base
+    for name in reversed(names):
+        current = os.path.join(current, name)
+        base = os.path.join(base, name)
+        _RESOLVED[current] = base
+    return base
 
 
 def forget_resolved() -> None:
     """Drop the folders `real_path` resolved (symlinks may change between checks; the memo
     is also bounded per batch so that it does not grow with the tree)."""
-    _real_dir.cache_clear()
+    _RESOLVED.clear()
 
 
 def real_path(path: Path | str) -> str:

@@ -29,6 +29,7 @@ from mlint.core.codes import (
     FailureCode,
 )
 from mlint.core.diagnostics import Severity
+from mlint.reading.flatyaml import flat_mapping
 from mlint.reading.quoting import clip
 from mlint.reading.structure import MAX_EXPANDED_NODES, MAX_NESTING_DEPTH, structure_problem
 
@@ -206,7 +207,12 @@ def decode_text(raw: bytes, name: str) -> str | FileFailure:
 
 def parse_yaml(text: str, name: str, *, max_nodes: int = MAX_EXPANDED_NODES,
                max_depth: int = MAX_NESTING_DEPTH) -> Any | FileFailure:
-    """Parse YAML with the safe (C) loader; errors carry the parser's line and column."""
+    """Parse YAML with the safe (C) loader; errors carry the parser's line and column.
+    Flat one-line-per-key mappings (MLflow's `meta.yaml`) are built without PyYAML's
+    Python constructor when that is provably the same value (`mlint.reading.flatyaml`)."""
+    flat = flat_mapping(text)
+    if flat is not None:
+        return check_structure(flat, name, max_nodes=max_nodes, max_depth=max_depth)
     try:
         data = yaml.load(text, Loader=_YamlLoader)
     except yaml.MarkedYAMLError as exc:

@@ -131,9 +131,10 @@ def input_example_rejected(model: ModelDir, options: Mapping[str, Any]) -> Itera
     Fix: regenerate the signature from the same data as the example
     (`infer_signature(example, …)`), or correct the example.
     """
-    info = example_info(model)
-    rel = info.get("artifact_path") if info is not None else None
-    yield from memoised_verdict(model, "SIG120", rel, options,
+    view = example_view(model)  # reads the example only where the rule itself would
+    if view is None:
+        return
+    yield from memoised_verdict(model, "SIG120", view.rel, options,
                                 lambda: _input_example_problems(model, options))
 
 
@@ -214,6 +215,8 @@ def serving_input_example_rejected(model: ModelDir, options: Mapping[str, Any]) 
     """
     info = example_info(model)
     rel = info.get("serving_input_path") if info is not None else None
+    if not isinstance(rel, str) or not rel or not signature_loadable(model):
+        return  # before reading the payload, as below: the same files are read with the memo
     yield from memoised_verdict(model, "SIG121", rel, options,
                                 lambda: _serving_problems(model, options))
 

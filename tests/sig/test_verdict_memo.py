@@ -106,3 +106,28 @@ def test_options_are_in_the_key(tmp_path: Path) -> None:
     first = [d.message for d in mlint.run([str(copy)], CONFIG).diagnostics if d.code == "SIG120"]
     second = [d.message for d in mlint.run([str(copy)], capped).diagnostics if d.code == "SIG120"]
     assert first and not second  # the bad second row is past the cap
+
+
+def _pass_through(model: Any, code: str, rel: Any, options: Any, compute: Any) -> Any:
+    return compute()
+
+
+REPO = RULES.parent.parent
+TREES = [REPO / "examples", REPO / "tests" / "data" / "sig", REPO / "tests" / "data" / "mlflow",
+         *(RULES / code for code in ("SIG120", "SIG121", "SIG100", "SIG101", "SIG110", "SIG111"))]
+
+
+@pytest.mark.parametrize("tree", [t for t in TREES if t.exists()], ids=lambda p: p.name)
+def test_the_memo_reads_exactly_the_files_the_rules_read(tree: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # The memo's key reads the example file: only where the rule itself would read it, or the
+    # file count (and the result cache's dependencies) would change. Unloadable signatures and
+    # unknown example types are what examples/ and the SIG fixtures hold.
+    from mlint.rules import input_examples
+
+    config = dataclasses.replace(Config(), select=("SIG",))
+    memoised = mlint.run([str(tree)], config)
+    monkeypatch.setattr(input_examples, "memoised_verdict", _pass_through)
+    direct = mlint.run([str(tree)], config)
+    assert memoised.files == direct.files
+    assert memoised.diagnostics == direct.diagnostics

@@ -76,8 +76,8 @@ def memoised_verdict(model: ModelDir, code: str, rel: Any, options: Mapping[str,
                      compute: Callable[[], Iterator[Problem]]) -> Iterator[Problem]:
     """`compute()`'s problems, computed once per distinct (example text, signature, example
     info, type-hint flag, options) in this process. `rel`: the example file (None: not memoised).
-    The files a unit reads are still read (`model.json(rel)`): the result cache and the file
-    count see the same accesses with and without a memo hit."""
+    Call it only where the rule itself reads `rel` (the key reads it with `model.json`): the
+    result cache's dependencies and the file count then see the same accesses, hit or miss."""
     key = _verdict_key(model, code, rel, options)
     if key is None:
         yield from compute()

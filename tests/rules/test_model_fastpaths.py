@@ -133,3 +133,29 @@ def test_real_child_equals_real_path(tmp_path: Path) -> None:
             assert units.real_child(real_folder, base / name, name) == expected, (base, name)
             if ".." not in name:
                 assert expected == os.path.realpath(base / name), (base, name)
+
+
+def test_requirement_lines_are_parsed_once_per_process(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # A project's model folders pin the same packages: the second folder parses nothing.
+    from mlint.rulekit import envfiles
+    from mlint.reading.requirements import parse_line
+
+    calls: list[str] = []
+
+    def counting(text: str, line: int = 1, column: int = 1) -> object:
+        calls.append(text)
+        return parse_line(text, line, column)
+
+    monkeypatch.setattr(envfiles, "parse_line", counting)
+    monkeypatch.setattr(envfiles, "_PARSED", {})
+    first, second = (_model_unit(tmp_path / n, tmp_path) for n in ("a", "b"))
+    for unit in (first, second):
+        for column, text in enumerate(REQUIREMENT_LINES, start=1):
+            assert envfiles._parse(unit, text, 2, column) == parse_line(text, 2, column), text
+    assert sorted(calls) == sorted({t.strip() for t in REQUIREMENT_LINES})
+    monkeypatch.setattr(envfiles, "MAX_PARSED", 3)
+    monkeypatch.setattr(envfiles, "_PARSED", {})
+    for text in REQUIREMENT_LINES:
+        envfiles._parse(first, text)
+        assert len(envfiles._PARSED) <= 3

@@ -177,7 +177,12 @@ class Unit:
             return real
 
     def _where(self) -> str:
-        return "model folder" if self.bound() == self.path else "checked folder"
+        try:
+            return cast(str, self.__dict__["_where_memo"])
+        except KeyError:
+            where = "model folder" if self.bound() == self.path else "checked folder"
+            self.__dict__["_where_memo"] = where
+            return where
 
     def outside(self, rel: str) -> str:
         """Why reading `rel` would leave `bound()` ('' when it stays inside): an absolute path,

@@ -16,6 +16,7 @@ from mlint.rulekit.sigsupport import (
     example_info,
     example_view,
     guarded,
+    memoised_verdict,
     option_int,
     parsed_params,
     parsed_schema,
@@ -136,6 +137,14 @@ def input_example_rejected(model: ModelDir, options: Mapping[str, Any]) -> Itera
     Fix: regenerate the signature from the same data as the example
     (`infer_signature(example, …)`), or correct the example.
     """
+    view = example_view(model)  # reads the example only where the rule itself would
+    if view is None:
+        return
+    yield from memoised_verdict(model, "SIG120", view.rel, options,
+                                lambda: _input_example_problems(model, options))
+
+
+def _input_example_problems(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Problem]:
     view = example_view(model)
     if view is None or not view.consistent or shape_problem(view) or not signature_loadable(model):
         return  # SIG110-SIG112 and SIG100/SIG101 own those
@@ -212,6 +221,15 @@ def serving_input_example_rejected(model: ModelDir, options: Mapping[str, Any]) 
     Fix: regenerate it with `mlflow.models.convert_input_example_to_serving_input(example)` after
     fixing the example or the signature.
     """
+    info = example_info(model)
+    rel = info.get("serving_input_path") if info is not None else None
+    if not isinstance(rel, str) or not rel or not signature_loadable(model):
+        return  # before reading the payload, as below: the same files are read with the memo
+    yield from memoised_verdict(model, "SIG121", rel, options,
+                                lambda: _serving_problems(model, options))
+
+
+def _serving_problems(model: ModelDir, options: Mapping[str, Any]) -> Iterator[Problem]:
     info = example_info(model)
     rel = info.get("serving_input_path") if info is not None else None
     if not isinstance(rel, str) or not rel or not signature_loadable(model):

@@ -23,7 +23,8 @@ from typing import Any, cast
 from mlint.discovery.layout import has_mlmodel
 from mlint.discovery.units import ModelDir, Unit
 from mlint.pickle_budget import budget_for
-from mlint.pickles import Container, Finding, ScanReport, scan_file, sniff
+from mlint.pickle_memo import scan_cached
+from mlint.pickles import Container, Finding, ScanReport, sniff
 from mlint.reading import fetch
 from mlint.reading.files import FileFailure, stat_regular, walk
 from mlint.reading.paths import real_child, real_path
@@ -264,7 +265,7 @@ def _scan_one(model: Unit, rel: str, refs: list[Reference]) -> Iterator[Target]:
     if limits is None:
         budget.skipped.append(rel)  # PKL104 reports the unit budget as used up
         return
-    report = scan_file(model.file(rel), flavor=flavor or None, role=role, limits=limits)
+    report = scan_cached(model.file(rel), flavor=flavor or None, role=role, limits=limits)
     budget.spend(report)
     if kind is Container.PICKLE and not promised and not report.complete and \
             not report.globals and not _has_magic(model, rel):

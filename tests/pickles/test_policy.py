@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from rawpickle import glob, proto
 
@@ -89,3 +91,24 @@ def test_findings_are_bounded() -> None:
     rep = scan_bytes(proto(2) + one * 3000 + b"N.")
     assert len(rep.findings) <= 1001
     assert Kind.CAP_REACHED in rep.kinds
+
+
+@pytest.mark.parametrize("name", ["allowlist.yaml", "allowlist_libs.yaml", "code.yaml",
+                                  "denylist.yaml", "distributions.yaml"])
+def test_policy_lists_load_with_libyaml_to_the_same_values(
+        name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The lists are read at every start: libyaml's parser, not PyYAML's pure-Python one (which
+    # was ~3% of a 1k-run check), and the very values safe_load gives.
+    import yaml
+
+    from mlint.pickles import policy
+
+    text = (Path(policy.__file__).parent / name).read_text(encoding="utf-8")
+    expected = yaml.safe_load(text)
+
+    def pure_python(*args: object, **kwargs: object) -> object:
+        raise AssertionError("the policy lists must not go through yaml.safe_load")
+
+    monkeypatch.setattr(yaml, "safe_load", pure_python)
+    assert policy._load_yaml(name) == expected
+    assert policy._LOADER is yaml.CSafeLoader

@@ -163,3 +163,29 @@ def test_real_dir_from_a_resolved_ancestor_equals_realpath(tmp_path: Path) -> No
     os.rename(deep, tmp_path / "moved")
     os.symlink(tmp_path / "moved", deep)
     assert units._real_dir(str(deep)) == str(tmp_path / "moved")
+
+
+def test_requirement_lines_are_parsed_once_per_process(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # A project's model folders pin the same packages: the second folder parses nothing.
+    from mlint.rulekit import envfiles
+    from mlint.reading.requirements import parse_line
+
+    calls: list[str] = []
+
+    def counting(text: str, line: int = 1, column: int = 1) -> object:
+        calls.append(text)
+        return parse_line(text, line, column)
+
+    monkeypatch.setattr(envfiles, "parse_line", counting)
+    monkeypatch.setattr(envfiles, "_PARSED", {})
+    first, second = (_model_unit(tmp_path / n, tmp_path) for n in ("a", "b"))
+    for unit in (first, second):
+        for column, text in enumerate(REQUIREMENT_LINES, start=1):
+            assert envfiles._parse(unit, text, 2, column) == parse_line(text, 2, column), text
+    assert sorted(calls) == sorted({t.strip() for t in REQUIREMENT_LINES})
+    monkeypatch.setattr(envfiles, "MAX_PARSED", 3)
+    monkeypatch.setattr(envfiles, "_PARSED", {})
+    for text in REQUIREMENT_LINES:
+        envfiles._parse(first, text)
+        assert len(envfiles._PARSED) <= 3

@@ -59,13 +59,13 @@ def test_each_file_is_scanned_once(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     folder = model(tmp_path)
     (folder / "copy.pkl").write_bytes((folder / "model.pkl").read_bytes())
     calls: list[str] = []
-    real = targets_module.scan_file
+    real = targets_module.scan_cached
 
     def counting(path, **kw):  # type: ignore[no-untyped-def]
         calls.append(Path(path).name)
         return real(path, **kw)
 
-    monkeypatch.setattr(targets_module, "scan_file", counting)
+    monkeypatch.setattr(targets_module, "scan_cached", counting)
     check([folder], select=("PKL", "PKL102"))
     assert sorted(calls) == ["copy.pkl", "model.pkl"]  # MLmodel refs model.pkl twice; json/yaml skipped
 

@@ -19,7 +19,7 @@ from mlint.core.codes import REFERENCE_OUTSIDE
 from mlint.reading.deps import Tracker
 from mlint.reading.filecache import FileCache
 from mlint.reading.files import Document, FileFailure, Loaded
-from mlint.reading.paths import leaves, listing, real_path
+from mlint.reading.paths import leaves, leaves_stat, listing, real_path
 
 T = TypeVar("T")
 
@@ -152,15 +152,37 @@ class Unit:
         taken from the artifact (`env.conda`, an input example, a tag naming an artifact
         path): a path that leaves the unit's bound is refused *before* anything is opened.
         """
-        why = self.outside(rel)
+        memo: dict[str, str] = self.__dict__.setdefault("_outside", {})
+        why = memo.get(rel)
+        info = None
+        if why is None:
+            # The guard's lstat of the file is handed to the read (one lstat, not two).
+            why, info = leaves_stat(self.path, self.bound(), rel, self._where(), self._real_bound())
+            memo[rel] = why
         if why:
             # Not recorded as an MLT finding: MLM100 reports the reference, with its key.
             return FileFailure(REFERENCE_OUTSIDE, f"'{rel}' {why}; not read")
-        return self.context.cache.get(self.file(rel), self.context.root, kind)
+        return self.context.cache.get(self.file(rel), self.context.root, kind, lstat=info)
 
     def bound(self) -> Path:
         """The folder this unit's reads must stay in (a model folder: itself)."""
         return self.context.root
+
+    def _real_bound(self) -> str:
+        # Resolved once per unit: every read of a run asked again (an lstat each time).
+        try:
+            return cast(str, self.__dict__["_real_bound_memo"])
+        except KeyError:
+            real = self.__dict__["_real_bound_memo"] = real_path(self.bound())
+            return real
+
+    def _where(self) -> str:
+        try:
+            return cast(str, self.__dict__["_where_memo"])
+        except KeyError:
+            where = "model folder" if self.bound() == self.path else "checked folder"
+            self.__dict__["_where_memo"] = where
+            return where
 
     def outside(self, rel: str) -> str:
         """Why reading `rel` would leave `bound()` ('' when it stays inside): an absolute path,
@@ -168,8 +190,7 @@ class Unit:
         memo: dict[str, str] = self.__dict__.setdefault("_outside", {})
         why = memo.get(rel)
         if why is None:
-            why = memo[rel] = leaves(self.path, self.bound(), rel,
-                                       "model folder" if self.bound() == self.path else "checked folder")
+            why = memo[rel] = leaves(self.path, self.bound(), rel, self._where(), self._real_bound())
         return why
 
     def _document(self, rel: str, kind: str) -> Document | None:

@@ -8,13 +8,17 @@ so it is kept identical even where it looks redundant.
 from __future__ import annotations
 
 import decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from .errors import EnforcementError, LossyCastError, Report
 from .schema import AnyType, Array, ColSpec, DataType, FieldType, Map, Object, Schema
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    from .lazy import PANDAS as pd
 
 
 def enforce_datatype_column(name: Any, values: pd.Series, t: DataType) -> pd.Series:

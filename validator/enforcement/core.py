@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from .columns import enforce_named_columns, enforce_unnamed_columns
 from .errors import EnforcementError, EnforcementWarning, Report
+from .lazy import is_pandas
 from .schema import Array, Object, Schema, parse_schema
 from .tensors import enforce_tensor_schema
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    from .lazy import PANDAS as pd
 
 SchemaLike = str | bytes | Sequence[Any] | Schema
 
@@ -67,15 +72,15 @@ def _to_dataframe(data: Any, schema: Schema) -> pd.DataFrame:
                 "This model contains a column-based signature, which suggests a DataFrame input. "
                 f"There was an error casting the input data to a DataFrame: {e}"
             ) from e
-    if isinstance(data, (list, np.ndarray, pd.Series)):
+    if isinstance(data, (list, np.ndarray)) or is_pandas(data, "Series"):
         return pd.DataFrame(data)
-    if isinstance(data, pd.DataFrame):
+    if is_pandas(data, "DataFrame"):
         return data
     raise EnforcementError(f"Expected input to be DataFrame. Found: {type(data).__name__}")
 
 
 def _enforce(data: Any, schema: Schema, report: Report) -> Any:
-    if isinstance(data, pd.Series):
+    if is_pandas(data, "Series"):
         data = pd.DataFrame(data)
     if not schema.is_tensor_spec():
         data = _to_dataframe(data, schema)
@@ -89,7 +94,7 @@ def _enforce(data: Any, schema: Schema, report: Report) -> Any:
             # A single (required) tensor: a bare ndarray is that tensor.
             data = {required[0]: data}
             actual = expected
-        elif isinstance(data, pd.DataFrame):
+        elif is_pandas(data, "DataFrame"):
             actual = set(data.columns)
         elif isinstance(data, dict):
             actual = set(data.keys())

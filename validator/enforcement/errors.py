@@ -6,10 +6,16 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd
+
+from .lazy import is_pandas, is_pandas_null
+
+if TYPE_CHECKING:
+    pass
+else:
+    pass
 
 
 class EnforcementError(ValueError):
@@ -112,7 +118,7 @@ def _fmt(x: Any) -> str:
 
 
 def _is_null(x: Any) -> bool:
-    if x is None or x is pd.NA or x is pd.NaT:
+    if x is None or is_pandas_null(x):
         return True
     if isinstance(x, (float, np.floating)):
         return bool(np.isnan(x))
@@ -128,7 +134,7 @@ def _kind(x: Any) -> str:
         return "str"
     if isinstance(x, (bytes, bytearray, np.bytes_)):
         return "bytes"
-    if isinstance(x, (dt.date, np.datetime64, pd.Timestamp)):
+    if (isinstance(x, (dt.date, np.datetime64)) or is_pandas(x, "Timestamp")):
         return "datetime"
     return "other"
 

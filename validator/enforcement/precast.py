@@ -11,14 +11,18 @@ import base64
 import copy
 import re
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from .columns import enforce_array, enforce_map, enforce_object
 from .errors import EnforcementError, EnforcementWarning, LossyCastError, Report
 from .schema import AnyType, Array, ColSpec, DataType, Map, Object, Schema, TensorSpec
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    from .lazy import PANDAS as pd
 
 
 def _b64decode(name: Any, x: Any, report: Report) -> bytes:

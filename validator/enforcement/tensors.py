@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from .errors import EnforcementError, Report
+from .lazy import is_pandas
 from .schema import Schema, TensorSpec
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    from .lazy import PANDAS as pd
 
 
 def is_sparse_matrix(x: Any) -> bool:
@@ -168,7 +173,7 @@ def enforce_tensor_schema(data: Any, schema: Schema, report: Report) -> Any:
                     )
                 out[name] = enforce_tensor_spec(value, spec, name)
             return out
-        if isinstance(data, pd.DataFrame):
+        if is_pandas(data, "DataFrame"):
             return {
                 name: reshape_and_cast_column(name, data[name], spec, report)
                 for name, spec in zip(names, specs, strict=False)
@@ -179,7 +184,7 @@ def enforce_tensor_schema(data: Any, schema: Schema, report: Report) -> Any:
             f"input, but an input of type {type(data)} was found."
         )
     spec = specs[0]
-    if isinstance(data, pd.DataFrame):
+    if is_pandas(data, "DataFrame"):
         if data.empty:
             raise EnforcementError("Input DataFrame is empty.")
         if len(data.columns) == 1:

@@ -45,11 +45,14 @@ class Classification:
     pattern: str | None = None
 
 
+# libyaml's scanner and parser (~250 KB of lists are read at every start); the constructor is
+# PyYAML's SafeConstructor either way, so the values are the same.
+_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _load_yaml(name: str) -> Any:
     text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
-    # libyaml when available: the pure-Python loader took ~0.25 s for these 245 KB, paid by every
-    # process that scans a pickle (start-up of a one-model check; tests/perf/test_startup.py).
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return yaml.load(text, Loader=_LOADER)
 
 
 def _rules(entries: Iterable[Mapping[str, str]], source: str, *, exact: bool = False,

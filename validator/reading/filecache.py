@@ -52,7 +52,9 @@ class FileCache:
             self._recorded.add(path)
             self.failures[path] = failure
 
-    def get(self, path: Path, root: Path, kind: str) -> Loaded:
+    def get(self, path: Path, root: Path, kind: str, *, lstat: os.stat_result | None = None) -> Loaded:
+        """`path` read and parsed as `kind`, once per check. `lstat`: the caller's `os.lstat` of
+        `path`, taken just before (the read guard's), which the first read then reuses."""
         key = (path, kind)
         if self.accessed is not None:
             self.accessed.add(path)
@@ -64,7 +66,7 @@ class FileCache:
         if key not in self._loaded:
             self.files_read += 1
             loaded = load(path, root, kind, self.max_bytes,
-                          max_nodes=self.max_nodes, max_depth=self.max_depth)
+                          max_nodes=self.max_nodes, max_depth=self.max_depth, lstat=lstat)
             self._loaded[key] = loaded
             if isinstance(loaded, FileFailure) and loaded.code != PATH_NOT_FOUND:
                 self.record(path, loaded)

@@ -30,6 +30,7 @@ from mlint.core.codes import (
 )
 from mlint.core.diagnostics import Severity
 from mlint.reading import fetch
+from mlint.reading.flatyaml import flat_mapping
 from mlint.reading.quoting import clip
 from mlint.reading.structure import MAX_EXPANDED_NODES, MAX_NESTING_DEPTH, structure_problem
 
@@ -87,10 +88,11 @@ class Document:
 Loaded = Document | FileFailure
 
 
-def stat_regular(path: Path, root: Path) -> os.stat_result | FileFailure:
-    """The stat of a regular file, following a symlink only inside `root`; opens nothing."""
+def stat_regular(path: Path, root: Path, lstat: os.stat_result | None = None) -> os.stat_result | FileFailure:
+    """The stat of a regular file, following a symlink only inside `root`; opens nothing.
+    `lstat`: `os.lstat(path)` if the caller has just taken it (the read guard does)."""
     try:
-        info = os.lstat(path)
+        info = lstat if lstat is not None else os.lstat(path)
     except (FileNotFoundError, ValueError):  # ValueError: a NUL byte, which no file name holds
         return FileFailure(PATH_NOT_FOUND, f"'{path.name}' does not exist")
     except OSError as exc:
@@ -108,9 +110,11 @@ def stat_regular(path: Path, root: Path) -> os.stat_result | FileFailure:
     return info
 
 
-def read_file(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes | FileFailure:
-    """Read a regular file's bytes (at most `max_bytes + 1`), refusing anything unsafe."""
-    info = stat_regular(path, root)
+def read_file(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES, *,
+              lstat: os.stat_result | None = None) -> bytes | FileFailure:
+    """Read a regular file's bytes (at most `max_bytes + 1`), refusing anything unsafe.
+    `lstat`: see `stat_regular`."""
+    info = stat_regular(path, root, lstat)
     if isinstance(info, FileFailure):
         return info
     if info.st_size > max_bytes:
@@ -206,7 +210,12 @@ def decode_text(raw: bytes, name: str) -> str | FileFailure:
 
 def parse_yaml(text: str, name: str, *, max_nodes: int = MAX_EXPANDED_NODES,
                max_depth: int = MAX_NESTING_DEPTH) -> Any | FileFailure:
-    """Parse YAML with the safe (C) loader; errors carry the parser's line and column."""
+    """Parse YAML with the safe (C) loader; errors carry the parser's line and column.
+    Flat one-line-per-key mappings (MLflow's `meta.yaml`) are built without PyYAML's
+    Python constructor when that is provably the same value (`mlint.reading.flatyaml`)."""
+    flat = flat_mapping(text)
+    if flat is not None:
+        return check_structure(flat, name, max_nodes=max_nodes, max_depth=max_depth)
     try:
         data = yaml.load(text, Loader=_YamlLoader)
     except yaml.MarkedYAMLError as exc:
@@ -259,9 +268,10 @@ def _clip(text: str) -> str:
 
 
 def load(path: Path, root: Path, kind: str, max_bytes: int = DEFAULT_MAX_BYTES, *,
-         max_nodes: int = MAX_EXPANDED_NODES, max_depth: int = MAX_NESTING_DEPTH) -> Loaded:
-    """Read and parse one file as `kind` ('yaml', 'json' or 'text')."""
-    raw = read_file(path, root, max_bytes)
+         max_nodes: int = MAX_EXPANDED_NODES, max_depth: int = MAX_NESTING_DEPTH,
+         lstat: os.stat_result | None = None) -> Loaded:
+    """Read and parse one file as `kind` ('yaml', 'json' or 'text'); `lstat`: see `stat_regular`."""
+    raw = read_file(path, root, max_bytes, lstat=lstat)
     if isinstance(raw, FileFailure):
         return raw
     text = decode_text(raw, path.name)

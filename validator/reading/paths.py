@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import stat
 from pathlib import Path
 
 from mlint.reading.deps import Tracker
@@ -107,23 +108,52 @@ def symlink_out(where: str) -> str:
     return f"resolves through a symlink to a place outside the {where}"
 
 
-def leaves(folder: Path, bound: Path, rel: str, where: str) -> str:
+def leaves(folder: Path, bound: Path, rel: str, where: str, real_bound: str | None = None) -> str:
     """Why `folder / rel` leaves `bound` ('' when it stays inside): an absolute path (POSIX,
     Windows drive or UNC), a `..` climbing out, or a symlink of any component resolving
-    outside. Lexical checks first; opens nothing (`Unit.outside` is the caller)."""
+    outside. Lexical checks first; opens nothing (`Unit.outside` is the caller).
+    `real_bound` is `real_path(bound)` when the caller already has it."""
+    return leaves_stat(folder, bound, rel, where, real_bound)[0]
+
+
+def leaves_stat(folder: Path, bound: Path, rel: str, where: str,
+                real_bound: str | None = None) -> tuple[str, os.stat_result | None]:
+    """`leaves`, plus the `lstat` of `folder / rel` when the answer is '' and that lstat was
+    taken on the way (a normalised `rel`, an absolute folder): the read that follows then
+    skips its own lstat of the same path (`mlint.reading.files.stat_regular`). Deciding
+    whether the last component is a symlink needs that very lstat, so a checked read costs
+    one lstat instead of two (three with the bound's, which callers now resolve once)."""
     if not rel:
-        return ""
+        return "", None
     if rel.startswith(("/", "\\")) or (len(rel) > 1 and rel[1] == ":"):
-        return "is an absolute path"
+        return "is an absolute path", None
     norm = posixpath.normpath(rel.replace("\\", "/"))
     if norm == ".." or norm.startswith("../"):
-        return f"climbs out of the {where} with '..'"
+        return f"climbs out of the {where} with '..'", None
     if "\x00" in rel:
-        return ""  # no such file can exist; the read reports it missing
-    real_bound = real_path(bound)
-    # With a '..' the OS resolves symlinks before climbing; real_path would collapse lexically.
-    real = os.path.realpath(folder / rel) if ".." in norm.split("/") or ".." in rel.split("/") \
-        else real_path(folder / norm)
+        return "", None  # no such file can exist; the read reports it missing
+    if real_bound is None:
+        real_bound = real_path(bound)
+    info: os.stat_result | None = None
+    if ".." in norm.split("/") or ".." in rel.split("/"):
+        # With a '..' the OS resolves symlinks before climbing; real_path would collapse lexically.
+        real = os.path.realpath(folder / rel)
+    else:
+        text = os.fspath(folder)
+        text = os.path.join(text, norm) if norm != "." else text
+        if _normal_absolute(text):
+            # real_path(text), inlined to keep the lstat its islink() would throw away.
+            try:
+                info = os.lstat(text)
+            except (OSError, ValueError):
+                info = None
+            if info is not None and stat.S_ISLNK(info.st_mode):
+                real = os.path.realpath(text)
+            else:
+                parent, name = os.path.split(text)
+                real = os.path.join(_real_dir(parent), name) if name else _real_dir(text)
+        else:
+            real = real_path(text)
     if real != real_bound and not real.startswith(real_bound.rstrip(os.sep) + os.sep):
-        return symlink_out(where)
-    return ""
+        return symlink_out(where), None
+    return "", info if norm == rel else None

@@ -76,16 +76,24 @@ def requirements_txt(unit: ModelDir) -> list[Located] | None:
     return result
 
 
+# Parsed lines, shared by every model folder of the check (a project's models pin the same
+# packages); bounded, cleared when full. Entries are frozen and never mutated by callers.
+_PARSED: dict[str, Entry] = {}
+MAX_PARSED = 4096
+
+
 def _parse(unit: ModelDir, text: str, line: int = 1, column: int = 1) -> Entry:
-    """`parse_line(text, line, column)`, parsing each distinct line once per model folder:
-    MLflow writes the same pins to requirements.txt and to conda.yaml's pip list, and
-    packaging's parser is the costly part. Only the position differs between the copies
-    (every column `parse_line` reports is `column` plus an offset into the text)."""
-    memo: dict[str, Entry] = unit.__dict__.setdefault("_parsed_lines", {})
+    """`parse_line(text, line, column)`, parsing each distinct line once per process:
+    MLflow writes the same pins to requirements.txt and to conda.yaml's pip list, a project's
+    models pin the same packages, and packaging's parser is the costly part. Only the
+    position differs between the copies (every column `parse_line` reports is `column` plus
+    an offset into the text)."""
     key = text.strip()  # parse_line strips first
-    base = memo.get(key)
+    base = _PARSED.get(key)
     if base is None:
-        base = memo[key] = parse_line(key)
+        if len(_PARSED) >= MAX_PARSED:
+            _PARSED.clear()
+        base = _PARSED[key] = parse_line(key)
     if line == 1 and column == 1:
         return base
     return replace(base, line=line, column=base.column - 1 + column)

@@ -7,7 +7,8 @@ look at elements the schema accepted and never report the same defect twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import hashlib
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -47,6 +48,52 @@ def _memo(unit: ModelDir, key: str, compute: Callable[[], T]) -> T:
     if key not in store:
         store[key] = compute()
     return cast(T, store[key])
+
+
+# --- verdict memo --------------------------------------------------------------------------
+# SIG120/SIG121's findings are a function of the example file's text, the MLmodel's
+# `signature`, `saved_input_example_info` and `is_signature_from_type_hint`, and the rule's
+# options — nothing else of the folder. The runs of a project log the same example against
+# the same signature, so each distinct combination is enforced once per process. Keys are
+# digests of all of it; bounded, cleared when full.
+_VERDICTS: dict[bytes, tuple[Problem, ...]] = {}
+MAX_VERDICTS = 1024
+
+
+def _verdict_key(model: ModelDir, code: str, rel: Any, options: Mapping[str, Any]) -> bytes | None:
+    if not isinstance(rel, str) or not rel:
+        return None
+    doc = model.json(rel)
+    if doc is None:
+        return None  # missing or broken: nothing to enforce, and the rules return at once
+    data = mlmodel_data(model) or {}
+    head = repr((code, rel, sorted(options.items(), key=repr), data.get("signature"),
+                 data.get("saved_input_example_info"), data.get("is_signature_from_type_hint")))
+    digest = hashlib.blake2b(digest_size=20)
+    for piece in (head, doc.text):
+        raw = piece.encode("utf-8", "surrogatepass")
+        digest.update(len(raw).to_bytes(8, "little"))
+        digest.update(raw)
+    return digest.digest()
+
+
+def memoised_verdict(model: ModelDir, code: str, rel: Any, options: Mapping[str, Any],
+                     compute: Callable[[], Iterator[Problem]]) -> Iterator[Problem]:
+    """`compute()`'s problems, computed once per distinct (example text, signature, example
+    info, type-hint flag, options) in this process. `rel`: the example file (None: not memoised).
+    Call it only where the rule itself reads `rel` (the key reads it with `model.json`): the
+    result cache's dependencies and the file count then see the same accesses, hit or miss."""
+    key = _verdict_key(model, code, rel, options)
+    if key is None:
+        yield from compute()
+        return
+    found = _VERDICTS.get(key)
+    if found is None:
+        found = tuple(compute())
+        if len(_VERDICTS) >= MAX_VERDICTS:
+            _VERDICTS.clear()
+        _VERDICTS[key] = found
+    yield from found
 
 
 def checked_part(model: ModelDir, part: str) -> CheckedPart | None:

@@ -1,0 +1,1 @@
+../../validator/pickle_memo.py

@@ -117,7 +117,7 @@ def test_folders_resolve_from_their_known_parents_as_realpath_does(tmp_path: Pat
 
 
 def test_the_folder_memo_stays_bounded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(paths, "_MAX_RESOLVED", 8)
+    monkeypatch.setattr(paths, "_RESOLVED_MAX", 8)
     paths.forget_resolved()
     for i in range(20):
         folder = tmp_path / f"r{i}" / "params"

@@ -95,3 +95,30 @@ def test_big_files_and_fifos_stream_through_scan_file(tmp_path: Path,
     worker.join(30)
     assert result and result[0] == scan_file(fifo)
     assert not pickle_memo._REPORTS
+
+
+def test_a_remote_placeholder_is_fetched_before_the_memo_reads_it(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A remote check mirrors objects as zero-filled placeholders and fetches bytes on demand
+    (mlint.reading.fetch): the memo reads small files itself, so it must ask for the bytes
+    first — scanning the zeros would pass a malicious object unseen."""
+    from mlint.reading import fetch
+
+    evil = next(c for c in cases() if c.name == "control-os-system")
+    real = tmp_path / "object.pkl"
+    real.write_bytes(evil.data)
+    placeholder = tmp_path / "placeholder.pkl"
+    placeholder.write_bytes(bytes(len(evil.data)))
+    asked: list[tuple[str, int | None]] = []
+
+    class Stager:
+        def ensure(self, path: str, head: int | None) -> None:
+            asked.append((path, head))
+            if path == str(placeholder):
+                placeholder.write_bytes(real.read_bytes())
+
+    monkeypatch.setattr(fetch, "stager", Stager())
+    report = pickle_memo.scan_cached(placeholder, flavor=None, role=None, limits=FILE_LIMITS)
+    assert (str(placeholder), None) in asked
+    assert report.findings == scan_file(real, flavor=None, role=None, limits=FILE_LIMITS).findings
+    assert report.findings

@@ -27,6 +27,7 @@ from mlint.reporters import REPORTERS, Options
 from mlint.reporters.safe import text as safe_text
 from mlint.ruledocs import explain, rules_table
 from mlint.trackingdb.discover import argument_path
+from mlint.trackingdb.server import is_server_url, redact
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -211,6 +212,17 @@ def cli_config(args: argparse.Namespace, config: Config, registry: Registry) -> 
     return config
 
 
+def note_unchecked_artifacts(arguments: Sequence[str], config: Config) -> None:
+    """A server tracking database has no folder beside it: without `--artifact-root` only its
+    rows are checked (mlint never reads a path just because a row names it). Say so, once per
+    URL, so that a clean report is not mistaken for checked model folders."""
+    if config.artifact_root is not None:
+        return
+    for url in dict.fromkeys(a for a in arguments if is_server_url(a)):
+        print(f"mlint: note: {safe_text(redact(url))}: only the database rows are checked; pass "
+              "--artifact-root DIR to check the model folders its rows point at", file=sys.stderr)
+
+
 def run_check(args: argparse.Namespace) -> int:
     try:
         refuse_remote(args.paths)
@@ -230,6 +242,8 @@ def run_check(args: argparse.Namespace) -> int:
         if args.show_files:
             sys.stdout.write(files_text(paths, config))
             return EXIT_CLEAN
+        if not args.quiet:
+            note_unchecked_artifacts(args.paths, config)
         progress = None if args.quiet else Progress.for_stream(sys.stderr)
         cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
         executor = executor_arg(args.executor)

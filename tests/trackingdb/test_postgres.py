@@ -100,6 +100,16 @@ def test_without_artifact_root_only_rows_are_checked(pg: Server, db: str, templa
         ("TDB100", "/model_versions/demo-model/1/storage_location")}
 
 
+def test_without_artifact_root_a_note_says_what_was_not_checked(
+        pg: Server, db: str, template: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    _, _, err = check(pg.url(db), None, capsys=capsys)
+    assert "only the database rows are checked; pass --artifact-root" in err
+    _, _, err = check(pg.url(db), template["root"], capsys=capsys)
+    assert "--artifact-root" not in err
+    _, _, err = check(pg.url(db), None, "-q", capsys=capsys)
+    assert err == ""
+
+
 # (defect, SQL, expected findings). `session_replication_role = replica` turns off foreign-key
 # triggers for the session, as `pg_restore --disable-triggers` of a partial dump does.
 DEFECTS: list[tuple[str, tuple[str, ...], set[tuple[str, str]]]] = [

@@ -19,7 +19,7 @@ ConfigArg: TypeAlias = Union[Config, str, "os.PathLike[str]", None]
 
 
 def check(paths: PathArg | Iterable[PathArg], config: ConfigArg = None, *, jobs: int = 1,
-          cache_dir: PathArg | None = None) -> list[Diagnostic]:
+          cache_dir: PathArg | None = None, executor: str | None = None) -> list[Diagnostic]:
     """Check MLflow artifacts statically and return the sorted findings.
 
     `paths` may be one path or several: model folders, `mlruns/` trees or anything inside them.
@@ -32,16 +32,20 @@ def check(paths: PathArg | Iterable[PathArg], config: ConfigArg = None, *, jobs:
     Folders git ignores are skipped while walking, unless `Config(respect_gitignore=False)`;
     a path given explicitly is always checked. An object-store prefix (`s3://…`, `gs://…`,
     `az://…`, any fsspec protocol; docs/remote.md) is listed and read, never written; other
-    URIs (`runs:/…`, `models:/…`, `https://…`, a server database) raise `ConfigError`.
+    `sqlite:///…` names a local tracking database and `postgresql://…` / `mysql+pymysql://…` a
+    server one (with the `mlint[postgres]` / `mlint[mysql]` extra; docs/tracking-deployments.md);
+    other URIs (`runs:/…`, `models:/…`, `https://…`) raise `ConfigError`.
     Nothing is imported, unpickled or written (except the result cache, and only when
     `cache_dir` is given). `jobs` > 1 checks units in that many processes (0: one per CPU);
-    neither changes the result.
+    `executor="dask"` (a LocalCluster of `jobs` workers) or `"dask://HOST:PORT"` runs them on a
+    Dask cluster (`mlint[dask]`; docs/remote.md); none of these changes the result.
     """
-    return run(paths, config, jobs=jobs, cache_dir=cache_dir).diagnostics
+    return run(paths, config, jobs=jobs, cache_dir=cache_dir, executor=executor).diagnostics
 
 
 def run(paths: PathArg | Iterable[PathArg], config: ConfigArg = None,
-        progress: Progress | None = None, *, jobs: int = 1, cache_dir: PathArg | None = None) -> Report:
+        progress: Progress | None = None, *, jobs: int = 1, cache_dir: PathArg | None = None,
+        executor: str | None = None) -> Report:
     """Like `check`, but returns the whole `Report` (unit counts, files read, crash flag, and
     `exit_code`: what `mlint check` would exit with)."""
     if isinstance(paths, (str, os.PathLike)):
@@ -58,4 +62,4 @@ def run(paths: PathArg | Iterable[PathArg], config: ConfigArg = None,
         settings = load_config(Path(config))
     registry = load_registry(settings.rules_paths)
     return check_paths(paths, registry, resolve(settings, registry), progress, jobs=jobs,
-                       cache_dir=Path(cache_dir) if cache_dir is not None else None)
+                       cache_dir=Path(cache_dir) if cache_dir is not None else None, executor=executor)

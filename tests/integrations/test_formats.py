@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from mlint.cli import parse_formats
+from mlint.console import parse_formats
 from mlint.core.config import ConfigError
 from mlint.core.diagnostics import ERROR, INFO, WARNING, Diagnostic, Severity
 from mlint.core.engine import Report
@@ -188,7 +188,7 @@ def test_statistics_counts_per_rule(workspace: Path, capsys) -> None:  # type: i
 
 
 def test_progress_only_on_a_terminal(workspace: Path) -> None:
-    from mlint.cli import Progress
+    from mlint.console import Progress
 
     class Tty(io.StringIO):
         def isatty(self) -> bool:

@@ -83,6 +83,17 @@ def test_identical_to_serial(cluster: str, tree: Path) -> None:
     assert on_dask == serial
 
 
+def test_python_api_runs_on_the_cluster_too(cluster: str, tree: Path) -> None:
+    import mlint
+    from mlint.core.config import Config, ConfigError
+
+    serial = mlint.check(tree, Config())
+    assert serial, "the tree has findings to compare"
+    assert mlint.check(tree, Config(), executor=cluster) == serial
+    with pytest.raises(ConfigError, match="--executor"):
+        mlint.check(tree, Config(), executor="ray://x")
+
+
 def test_worker_killed_mid_run_still_gives_the_full_report(tree: Path, tmp_path: Path) -> None:
     _need_dask()
     marker = tmp_path / "killed"

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from mlint.cli import Progress, main
+from mlint.cli import main
+from mlint.console import Progress
 from mlint.core.config import Config
 from mlint.core.registry import load_registry
 from mlint.remote import stage as stage_module

@@ -290,6 +290,10 @@ def check_paths(paths: Iterable[str | os.PathLike[str]], registry: Registry, con
                 cache_dir: Path | None = None, executor: str | None = None) -> Report:
     paths = list(paths)
     refuse_remote(paths)  # ConfigError: the CLI exits 2, the API raises
+    if executor is not None:
+        from mlint.perf.dask_executor import validated
+
+        executor = validated(executor)
     if any(is_remote(p) for p in paths):  # object-store URIs (mlint.remote; fsspec imported there)
         from mlint.remote.check import check_remote
 

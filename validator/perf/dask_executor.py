@@ -35,6 +35,14 @@ from mlint.perf.parallel import Outcome, UnitSpec, check_batch, default_jobs, re
 if TYPE_CHECKING:
     from mlint.core.engine import Engine
 
+def validated(executor: str) -> str:
+    """`dask`, or a scheduler address (`dask://HOST:PORT`, `tcp://…`, `tls://…`); else ConfigError
+    (the CLI's `--executor` and the API's `executor=` alike)."""
+    if executor == "dask" or executor.startswith(("dask://", "tcp://", "tls://")):
+        return executor
+    raise ConfigError(f"--executor {executor!r}: give `dask`, `dask://HOST:PORT` or `tcp://HOST:PORT`")
+
+
 # Batches in flight per worker: enough to keep workers busy while results travel back.
 AHEAD_PER_WORKER = 3
 

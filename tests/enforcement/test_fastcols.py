@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mlint
@@ -92,27 +92,32 @@ CELLS = {"int": ints, "float": floats, "bool": bools, "str": strs,
 
 
 @st.composite
-def signatures(draw: st.DrawFn) -> list[dict[str, Any]]:
+def signatures(draw: st.DrawFn, wild: bool = True) -> list[dict[str, Any]]:
     names = draw(st.lists(st.sampled_from(NAMES), min_size=1, max_size=4, unique=True))
-    kinds = st.one_of(st.sampled_from(SIMPLE), st.sampled_from(["datetime", "binary"]))
+    kinds = st.sampled_from(SIMPLE + (["datetime", "binary"] if wild else []))
     return [{"type": draw(kinds), "name": n, "required": draw(st.booleans())} for n in names]
 
 
 @st.composite
-def splits(draw: st.DrawFn, schema: list[dict[str, Any]]) -> Any:
+def splits(draw: st.DrawFn, schema: list[dict[str, Any]], wild: bool = True) -> Any:
+    """A split payload for `schema`: declared columns in any order, some missing, some extra,
+    each column drawn from one kind of JSON value (or any), with or without nulls. `wild` adds
+    duplicate columns, ragged rows and an `index` now and then (which pandas must decide)."""
     declared = [c["name"] for c in schema]
-    pool = declared + ["x", "y"]
+    pool = [*declared, "x", "y"]
     columns = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=5,
-                            unique=draw(st.integers(0, 9)) > 0))
-    cells = [st.one_of(CELLS[draw(st.sampled_from(sorted(CELLS)))], st.none())
-             if draw(st.booleans()) else CELLS[draw(st.sampled_from(sorted(CELLS)))]
+                            unique=not wild or draw(st.integers(0, 9)) > 0))
+    # "any" mixes kinds within a column, which mostly leaves the decision to pandas.
+    kinds = sorted(CELLS) if wild else sorted(set(CELLS) - {"any"})
+    cells = [st.one_of(CELLS[draw(st.sampled_from(kinds))], st.none())
+             if draw(st.booleans()) else CELLS[draw(st.sampled_from(kinds))]
              for _ in columns]
     n = draw(st.integers(0, 4))
     rows = [[draw(c) for c in cells] for _ in range(n)]
-    if rows and draw(st.integers(0, 9)) == 0:
+    if wild and rows and draw(st.integers(0, 9)) == 0:
         rows[-1] = rows[-1][:-1]  # ragged
     split: dict[str, Any] = {"columns": columns, "data": rows}
-    if draw(st.integers(0, 14)) == 0:
+    if wild and draw(st.integers(0, 14)) == 0:
         split["index"] = list(range(n))
     return split
 
@@ -121,6 +126,16 @@ def splits(draw: st.DrawFn, schema: list[dict[str, Any]]) -> Any:
 def test_fast_path_equals_pandas_path_when_it_answers(data: st.DataObject) -> None:
     schema = data.draw(signatures())
     split = data.draw(splits(schema))
+    assert_same(split, schema)
+
+
+@settings(max_examples=150)
+@given(data=st.data())
+def test_fast_path_equals_pandas_path_on_the_inputs_it_targets(data: st.DataObject) -> None:
+    """Only scalar column types and well-formed payloads: most of these are answered, so the
+    comparison runs on many of them (over half, measured over 3,000 examples)."""
+    schema = data.draw(signatures(wild=False))
+    split = data.draw(splits(schema, wild=False))
     assert_same(split, schema)
 
 

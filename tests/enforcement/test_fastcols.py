@@ -279,3 +279,37 @@ def test_the_rules_give_the_same_findings_with_and_without_the_fast_path(
     with_fast = _findings(paths, monkeypatch, fast=True)
     assert with_fast == _findings(paths, monkeypatch, fast=False)
     assert any(f.startswith("SIG120") for f in with_fast)
+
+
+def _iris_variant(root: Path, name: str, inputs: list[dict[str, Any]], example: dict[str, Any]) -> Path:
+    """examples/model with another signature and split example (both example files)."""
+    folder = root / name
+    folder.mkdir()
+    for f in (ROOT / "examples/model").iterdir():
+        (folder / f.name).write_bytes(f.read_bytes())
+    meta = yaml.safe_load((folder / "MLmodel").read_text(encoding="utf-8"))
+    meta["signature"]["inputs"] = json.dumps(inputs)
+    (folder / "MLmodel").write_text(yaml.safe_dump(meta), encoding="utf-8")
+    (folder / "input_example.json").write_text(json.dumps(example), encoding="utf-8")
+    (folder / "serving_input_example.json").write_text(json.dumps({"dataframe_split": example}),
+                                                       encoding="utf-8")
+    return folder
+
+
+def test_lossy_and_rejected_examples_give_the_same_findings_through_the_fast_path(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rule fixtures barely reach the fast path with a finding; these do, for both rules."""
+    iris = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+    rows = [[5.1, 3.5, 1.4, 0.2], [4.9, 3.0, 1.4, 0.2]]
+    lossy = _iris_variant(tmp_path, "lossy", _sig(*[(n, "long", True) for n in iris]),
+                          {"columns": iris, "data": rows})
+    missing = _iris_variant(tmp_path, "missing", _sig(*[(n, "double", True) for n in iris]),
+                            {"columns": [*iris[:3], "extra"], "data": [[*r[:3], 1] for r in rows]})
+    for folder in (lossy, missing):
+        for _, split, schema in _examples(folder):
+            assert fast_path(split, schema) is not None
+    with_fast = _findings([lossy, missing], monkeypatch, fast=True)
+    assert with_fast == _findings([lossy, missing], monkeypatch, fast=False)
+    joined = "\n".join(with_fast)
+    assert "SIG120" in joined and "SIG121" in joined
+    assert "only by changing values" in joined and "rejects" in joined

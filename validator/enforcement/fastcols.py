@@ -174,3 +174,6 @@ def split_verdict(split: Any, schema: Schema | None) -> SplitVerdict | None:
         return _verdict(split, schema)
     except _Fallback:
         return None
+    except Exception:
+        # A slip here must not become a finding or a crash: the reference path decides.
+        return None

@@ -158,7 +158,10 @@ def _input_example_problems(model: ModelDir, options: Mapping[str, Any]) -> Iter
     locate = Locator(base, view.data, view.type == "dataframe")
     enforce_inputs = schema is not None and not type_hint_signature(model)
     steps: list[Callable[[], tuple[Any, tuple[EnforcementWarning, ...]]]] = []
-    if view.type in ("dataframe", "ndarray"):
+    fast = _fast_split(data, schema) if view.type == "dataframe" and enforce_inputs else None
+    if fast is not None:
+        steps.extend(fast)
+    elif view.type in ("dataframe", "ndarray"):
         key = "dataframe_split" if view.type == "dataframe" else "inputs"
         parsed: dict[str, Any] = {}
 
@@ -180,6 +183,27 @@ def _input_example_problems(model: ModelDir, options: Mapping[str, Any]) -> Iter
         steps.append(lambda: enforce_params_report(view.params, params_schema))
     params_at = "/params" if view.params_flag else ""
     yield from _problems(view.rel, f"'{view.rel}'", locate, params_at, limit if capped else 0, steps)
+
+
+def _fast_split(split: Any, schema: Schema | None
+                ) -> list[Callable[[], tuple[Any, tuple[EnforcementWarning, ...]]]] | None:
+    """The load and enforce steps answered without pandas (`mlint.enforcement.fastcols`), or
+    None when only the pandas path can tell; the findings are the same either way."""
+    from mlint.enforcement.fastcols import split_verdict
+
+    verdict = split_verdict(split, schema)
+    if verdict is None:
+        return None
+
+    def load() -> tuple[Any, tuple[EnforcementWarning, ...]]:
+        return None, verdict.load
+
+    def enforce() -> tuple[Any, tuple[EnforcementWarning, ...]]:
+        if isinstance(verdict.enforce, Exception):
+            raise verdict.enforce
+        return None, verdict.enforce
+
+    return [load, enforce]
 
 
 def _example_data(view: ExampleView, schema: Schema | None, limit: int) -> tuple[Any, bool]:
@@ -272,8 +296,16 @@ def _serving_problems(model: ModelDir, options: Mapping[str, Any]) -> Iterator[P
         parsed["result"] = result
         return result.data, result.warnings
 
-    steps: list[Callable[[], tuple[Any, tuple[EnforcementWarning, ...]]]] = [load]
-    if schema is not None:
-        steps.append(lambda: _enforce(parsed["result"].data, schema))
-    steps.append(lambda: enforce_params_report(parsed["result"].params, params_schema))
+    steps: list[Callable[[], tuple[Any, tuple[EnforcementWarning, ...]]]]
+    fast = None
+    if key == "dataframe_split" and isinstance(payload, dict) and set(payload) <= {key, "params"}:
+        fast = _fast_split(payload[key], schema)
+    if fast is not None:
+        sent = payload
+        steps = [*fast, lambda: enforce_params_report(sent.get("params"), params_schema)]
+    else:
+        steps = [load]
+        if schema is not None:
+            steps.append(lambda: _enforce(parsed["result"].data, schema))
+        steps.append(lambda: enforce_params_report(parsed["result"].params, params_schema))
     yield from _problems(rel, f"'{rel}'", locate, "/params", limit if capped else 0, steps)

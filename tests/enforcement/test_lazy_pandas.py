@@ -1,6 +1,7 @@
 """pandas is imported only when an example needs it (`mlint.enforcement.lazy`): a tensor-based
 signature with an ndarray example — what `log_model(input_example=ndarray)` writes — is
-enforced with numpy alone, with the same findings, and a column-based one still gets pandas."""
+enforced with numpy alone, a split column example with scalar columns by
+`mlint.enforcement.fastcols`, with the same findings; a datetime column still gets pandas."""
 
 from __future__ import annotations
 
@@ -36,10 +37,17 @@ def test_a_tensor_example_is_enforced_without_pandas() -> None:
     assert _probe(folder) == {"pandas": False, "codes": []}
 
 
-def test_a_column_example_still_imports_pandas() -> None:
+def test_a_split_column_example_is_enforced_without_pandas() -> None:
+    """`log_model(input_example=DataFrame)` with double columns: `mlint.enforcement.fastcols`."""
     folder = DATA / "sklearn_default"
     text = (folder / "MLmodel").read_text()
     assert "type: dataframe" in text
+    assert _probe(folder) == {"pandas": False, "codes": []}
+
+
+def test_a_column_example_with_a_datetime_column_still_imports_pandas() -> None:
+    folder = DATA.parents[2] / "sig" / "models" / "pyfunc_dataframe_types"
+    assert '"type": "datetime"' in (folder / "MLmodel").read_text().replace("\n    ", " ")
     assert _probe(folder)["pandas"] is True
 
 

@@ -22,6 +22,8 @@ REPO = Path(__file__).resolve().parents[2]
 NO_SIGNATURE = REPO / "tests/data/mlflow/3.17.2/mlruns/0/models/m-04c579c969be47568585d916b374fb8e/artifacts"
 # A clean model folder with a column signature and an input example (SIG120/SIG121 enforce it).
 WITH_EXAMPLE = REPO / "examples/model"
+# An MLflow-written column example with datetime and binary columns (pandas decides those).
+DATETIME_EXAMPLE = REPO / "tests/data/sig/models/pyfunc_dataframe_types"
 
 HEAVY = ("pandas", "numpy", "pyarrow", "scipy", "mlint.enforcement", "jsonschema", "referencing")
 REPORTERS = ("full", "concise", "grouped", "json_format", "jsonl", "sarif", "github", "gitlab", "junit")
@@ -69,10 +71,20 @@ def test_deselected_enforcement_rules_do_not_import_it() -> None:
 
 
 def test_enforcement_is_imported_when_an_example_is_enforced() -> None:
-    """The control: the same probe sees the enforcement module when a rule needs it."""
+    """The control: the same probe sees the enforcement module when a rule needs it. The iris
+    example is decided by `mlint.enforcement.fastcols`, so pandas stays out."""
     output, code, modules = _check("--format", "concise", str(WITH_EXAMPLE))
     assert code == 0, output
     assert "mlint.enforcement" in modules
+    assert "mlint.enforcement.fastcols" in modules
+    assert not _loaded(modules, "pandas")
+
+
+def test_a_column_example_that_needs_pandas_still_gets_it() -> None:
+    """The control for the line above: a datetime column is left to the pandas path."""
+    output, _, modules = _check("--format", "concise", str(DATETIME_EXAMPLE))
+    assert "SIG120" not in output and "could not evaluate" not in output, output
+    assert _loaded(modules, "pandas")
 
 
 def test_an_invalid_file_still_gets_jsonschema_messages(tmp_path: Path) -> None:

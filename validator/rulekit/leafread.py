@@ -79,13 +79,14 @@ def _scan(path: str, prefix: str, found: list[Leaf], depth: int) -> None:
         return
 
 
-def leaf_texts(unit: Unit, folder: str) -> dict[str, str | None]:
-    """key → decoded text of every non-empty file below `folder` (size > 0 in the listing;
-    empty files are neither read nor listed here), None when it cannot be read: its failure
-    is recorded for the engine, as `Unit.text` would. Read once per unit and folder."""
-    memo: dict[str, dict[str, str | None]] = unit.__dict__.setdefault("_mlint_leaf_texts", {})
-    if folder in memo:
-        return memo[folder]
+def leaf_texts(unit: Unit, folder: str, *, empty: bool = False) -> dict[str, str | None]:
+    """key → decoded text of every file below `folder`, None when it cannot be read: its
+    failure is recorded for the engine, as `Unit.text` would. Read once per unit and folder.
+    Empty files (size 0 in the listing) are neither read nor listed unless `empty` is set
+    (RUN114 never read them; the metric rules read every file)."""
+    memo: dict[tuple[str, bool], dict[str, str | None]] = unit.__dict__.setdefault("_mlint_leaf_texts", {})
+    if (folder, empty) in memo:
+        return memo[folder, empty]
     texts: dict[str, str | None] = {}
     leaves = leaf_entries(unit, folder)
     cache = unit.context.cache
@@ -93,7 +94,7 @@ def leaf_texts(unit: Unit, folder: str) -> dict[str, str | None]:
     # neither a link nor under one stays inside too (what `leaves_stat` would find per file).
     fast = bool(leaves) and not unit.outside(folder)
     for leaf in leaves:
-        if leaf.size == 0:
+        if leaf.size == 0 and not empty:
             continue
         rel = f"{folder}/{leaf.key}"
         if not (fast and leaf.plain and "\\" not in leaf.key):
@@ -111,7 +112,7 @@ def leaf_texts(unit: Unit, folder: str) -> dict[str, str | None]:
             texts[leaf.key] = None
         else:
             texts[leaf.key] = loaded
-    memo[folder] = texts
+    memo[folder, empty] = texts
     return texts
 
 
@@ -135,7 +136,10 @@ def adopt_text(unit: Unit, folder: str, key: str) -> None:
     """Put the text `leaf_texts` read for `folder/key` in the check's file cache, as the
     `Document` `Unit.text` would have left there: the engine quotes the line a finding
     points at from it. Call it for the files a rule reports on only."""
-    text = leaf_texts(unit, folder).get(key)
-    if text is not None:
-        path = unit.file(f"{folder}/{key}")
-        unit.context.cache.adopt(path, Document(path, "text", text))
+    memo: dict[tuple[str, bool], dict[str, str | None]] = unit.__dict__.get("_mlint_leaf_texts", {})
+    for texts in (memo.get((folder, True)), memo.get((folder, False))):
+        text = texts.get(key) if texts is not None else None
+        if text is not None:
+            path = unit.file(f"{folder}/{key}")
+            unit.context.cache.adopt(path, Document(path, "text", text))
+            return

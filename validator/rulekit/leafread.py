@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from mlint.core.codes import TOO_LARGE
 from mlint.discovery.units import Unit
@@ -32,10 +32,10 @@ from mlint.reading.files import Document, FileFailure, decode_text, read_head
 MAX_KEY_DEPTH = 32  # keys are short paths; deeper means a loop or junk, not MLflow data
 
 
-@dataclass(frozen=True)
-class Leaf:
+class Leaf(NamedTuple):
     """One file below a leaf folder: its key, its path, its size (the target's for a link
-    inside the folder) and `plain`: a regular file reached through plain folders only."""
+    inside the folder) and `plain`: a regular file reached through plain folders only.
+    (A tuple: one is built per params/tags file, and a dataclass cost twice as much.)"""
 
     key: str
     path: str

@@ -16,7 +16,7 @@ from mlint.reading.metric_lines import (
     malformed_lines,
     sanitized,
 )
-from mlint.rulekit.leafread import adopt_text, leaf_texts
+from mlint.rulekit.leafread import adopt_text, leaf_text, leaf_texts
 from mlint.rulekit.tracking import MAX_LINE_FINDINGS, canonical_metric_file, tree_of
 
 RUN_FIELDS = (2, 3, 5)  # ts value [step [dataset_name dataset_digest]]
@@ -82,12 +82,10 @@ def _mirrored_points(run: Run, models: list[LoggedModel], key: str) -> set[Ident
     when it re-logs run metrics (and appends them to the run's files again)."""
     points: set[Identity] = set()
     for model in models:
-        if not model.is_file(f"metrics/{key}"):
+        text = leaf_text(model, "metrics", key)
+        if text is None:
             continue
-        doc = model.text(f"metrics/{key}")
-        if doc is None:
-            continue
-        for fields in line_fields(doc.text, 4, is_canonical(doc.text, False)):
+        for fields in line_fields(text, 4, is_canonical(text, False)):
             if len(fields) in (4, 6) and fields[3] == run.name:
                 try:
                     points.add((int(fields[0]), int(fields[2]), *sanitized(float(fields[1]))))

@@ -14,7 +14,7 @@ import pytest
 from mlint.discovery.units import Context, Experiment, Run, Unit
 from mlint.reading.deps import Tracker
 from mlint.reading.filecache import FileCache
-from mlint.rulekit.leafread import adopt_text, leaf_texts
+from mlint.rulekit.leafread import adopt_text, leaf_text, leaf_texts
 from mlint.rulekit.tracking import leaf_sizes
 
 MAX_BYTES = 64
@@ -145,3 +145,35 @@ def test_adopted_document_is_what_unit_text_would_have_cached(tree: tuple[Path, 
     assert doc is not None and (doc.path, doc.kind, doc.text) == (path, "text", "0.1\n")
     read = cache.files_read
     assert unit.text("params/newline") is doc and cache.files_read == read
+
+
+def _per_file_one(unit: Unit, rel: str) -> str | None:
+    """What RUN113 did before for one logged-model metric file."""
+    if not unit.is_file(rel):
+        return None
+    doc = unit.text(rel)
+    return doc.text if doc is not None else None
+
+
+@pytest.mark.parametrize("folder", ["params", "metrics"])
+def test_one_leaf_reads_what_is_file_then_text_read(tree: tuple[Path, Path], folder: str) -> None:
+    root, outside = tree
+    (outside / "sub").mkdir()
+    (outside / "sub" / "deep").write_text("d")
+    keys = ["alpha", "newline", "empty", "latin1", "huge", "nested/key", "back\\slash",
+            "..\\..\\climb", "fifo", "link-out", "link-in", "dangling", "loop", "dir-out/secret",
+            "nested", "missing", "secret", "sub/deep"]
+    for key in keys:
+        batched, cache = _unit(root)
+        reference, reference_cache = _unit(root)
+        WATCHING[:] = [str(outside)]
+        try:
+            text = leaf_text(batched, folder, key)
+        finally:
+            WATCHING.clear()
+        assert OPENED == [], key
+        assert text == _per_file_one(reference, f"{folder}/{key}"), key
+        assert cache.failures == reference_cache.failures, key  # only the asked file's failure
+        assert cache.accessed == reference_cache.accessed, key
+        assert cache.tracker is not None and reference_cache.tracker is not None
+        assert set(cache.tracker.files) == set(reference_cache.tracker.files), key

@@ -89,7 +89,6 @@ def leaf_texts(unit: Unit, folder: str, *, empty: bool = False) -> dict[str, str
         return memo[folder, empty]
     texts: dict[str, str | None] = {}
     leaves = leaf_entries(unit, folder)
-    cache = unit.context.cache
     # The guard, once for the folder: below a folder that stays inside, a plain name that is
     # neither a link nor under one stays inside too (what `leaves_stat` would find per file).
     fast = bool(leaves) and not unit.outside(folder)
@@ -101,19 +100,42 @@ def leaf_texts(unit: Unit, folder: str, *, empty: bool = False) -> dict[str, str
             doc = unit.text(rel)
             texts[leaf.key] = doc.text if doc is not None else None
             continue
-        if cache.accessed is not None:
-            cache.accessed.add(leaf.path)
-        if cache.tracker is not None:
-            cache.tracker.file(leaf.path, path_sig(leaf.path))
-        cache.files_read += 1
-        loaded = _read_text(leaf, cache.max_bytes)
-        if isinstance(loaded, FileFailure):
-            cache.record(unit.file(rel), loaded)
-            texts[leaf.key] = None
-        else:
-            texts[leaf.key] = loaded
+        texts[leaf.key] = _read_leaf(unit, rel, leaf)
     memo[folder, empty] = texts
     return texts
+
+
+def leaf_text(unit: Unit, folder: str, key: str) -> str | None:
+    """`unit.text(f"{folder}/{key}")`'s text if `unit.is_file` of it, else None: one file of
+    a leaf folder, read like `leaf_texts` reads it when the folder's listing shows it plain
+    (RUN113 reads one metric file of a logged model per repeated metric of a run)."""
+    rel = f"{folder}/{key}"
+    by_key: dict[str, dict[str, Leaf]] = unit.__dict__.setdefault("_mlint_leaf_keys", {})
+    if folder not in by_key:
+        by_key[folder] = {leaf.key: leaf for leaf in leaf_entries(unit, folder)}
+    leaf = by_key[folder].get(key)
+    if leaf is None or not leaf.plain or "\\" in key or unit.outside(folder):
+        if not unit.is_file(rel):
+            return None
+        doc = unit.text(rel)
+        return doc.text if doc is not None else None
+    return _read_leaf(unit, rel, leaf)
+
+
+def _read_leaf(unit: Unit, rel: str, leaf: Leaf) -> str | None:
+    """What `FileCache.get` does around a read, for one plain leaf: count it in the unit's
+    files, sign it for the result cache, record a failure once for the engine."""
+    cache = unit.context.cache
+    if cache.accessed is not None:
+        cache.accessed.add(leaf.path)
+    if cache.tracker is not None:
+        cache.tracker.file(leaf.path, path_sig(leaf.path))
+    cache.files_read += 1
+    loaded = _read_text(leaf, cache.max_bytes)
+    if isinstance(loaded, FileFailure):
+        cache.record(unit.file(rel), loaded)
+        return None
+    return loaded
 
 
 def _read_text(leaf: Leaf, max_bytes: int) -> str | FileFailure:

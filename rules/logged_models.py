@@ -9,7 +9,8 @@ from mlint.core.diagnostics import ERROR, WARNING, Problem
 from mlint.core.registry import rule
 from mlint.discovery.units import Experiment, LoggedModel, Run
 from mlint.reading.metric_lines import line_fields
-from mlint.rulekit.tracking import canonical_metric_file, leaf_files, logged_model_exists, meta_of, run_exists
+from mlint.rulekit.leafread import adopt_text, leaf_texts
+from mlint.rulekit.tracking import canonical_metric_file, logged_model_exists, meta_of, run_exists
 
 # mlflow.entities.TraceInfo's required constructor arguments (MLflow 3).
 TRACE_INFO_REQUIRED = ("trace_id", "trace_location", "request_time", "state")
@@ -50,19 +51,19 @@ def logged_model_references(model: LoggedModel, options: Mapping[str, Any]) -> I
                       pointer="/source_run_id")
     missing: dict[str, tuple[str, int]] = {}
     looked_up: set[str] = set()  # one lookup per run id, not per line (models log long histories)
-    for key in leaf_files(model, "metrics"):
-        rel = f"metrics/{key}"
-        doc = model.text(rel)
-        if doc is None:
+    for key, text in leaf_texts(model, "metrics", empty=True).items():
+        if text is None:
             continue
-        canonical = canonical_metric_file(model, rel, doc.text)  # shared with RUN110
-        for number, fields in enumerate(line_fields(doc.text, 4, canonical), start=1):
+        rel = f"metrics/{key}"
+        canonical = canonical_metric_file(model, rel, text)  # shared with RUN110
+        for number, fields in enumerate(line_fields(text, 4, canonical), start=1):
             if len(fields) not in (4, 6) or fields[3] in looked_up:
                 continue
             looked_up.add(fields[3])
             if run_exists(model, fields[3]) is False:
                 missing[fields[3]] = (rel, number)
     for run_id, (rel, number) in missing.items():
+        adopt_text(model, "metrics", rel[len("metrics/"):])  # the engine quotes the line from it
         yield Problem(f"metric line names run {run_id!r}, which does not exist in this tree",
                       file=rel, line=number, subject=run_id)
 

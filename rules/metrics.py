@@ -16,14 +16,11 @@ from mlint.reading.metric_lines import (
     malformed_lines,
     sanitized,
 )
-from mlint.rulekit.tracking import MAX_LINE_FINDINGS, canonical_metric_file, leaf_files, tree_of
+from mlint.rulekit.leafread import adopt_text, leaf_text, leaf_texts
+from mlint.rulekit.tracking import MAX_LINE_FINDINGS, canonical_metric_file, tree_of
 
 RUN_FIELDS = (2, 3, 5)  # ts value [step [dataset_name dataset_digest]]
 MODEL_FIELDS = (4, 6)  # ts value step run_id [dataset_name dataset_digest]
-
-
-def metric_files(unit: Run | LoggedModel) -> list[str]:
-    return [f"metrics/{key}" for key in leaf_files(unit, "metrics")]
 
 
 @rule("RUN110", "metric-line-malformed", scope=(Run, LoggedModel), severity=ERROR,
@@ -44,14 +41,16 @@ def metric_lines_valid(unit: Run | LoggedModel, options: Mapping[str, Any]) -> I
     allowed = RUN_FIELDS if is_run else MODEL_FIELDS
     cap = options.get("max-findings-per-file", MAX_LINE_FINDINGS)
     cap = cap if isinstance(cap, int) and cap > 0 else MAX_LINE_FINDINGS
-    for rel in metric_files(unit):
-        doc = unit.text(rel)
-        if doc is None:
+    for key, text in leaf_texts(unit, "metrics", empty=True).items():
+        if text is None:
             continue
+        rel = f"metrics/{key}"
         bad = 0
-        canonical = canonical_metric_file(unit, rel, doc.text)
-        for line in malformed_lines(doc.text, allowed, is_run, canonical):
+        canonical = canonical_metric_file(unit, rel, text)
+        for line in malformed_lines(text, allowed, is_run, canonical):
             bad += 1
+            if bad == 1:
+                adopt_text(unit, "metrics", key)  # the engine quotes the reported lines from it
             if bad <= cap:
                 yield Problem(f"line {line.number} {line.error}", file=rel, line=line.number,
                               column=line.column, subject=str(line.number),
@@ -83,12 +82,10 @@ def _mirrored_points(run: Run, models: list[LoggedModel], key: str) -> set[Ident
     when it re-logs run metrics (and appends them to the run's files again)."""
     points: set[Identity] = set()
     for model in models:
-        if not model.is_file(f"metrics/{key}"):
+        text = leaf_text(model, "metrics", key)
+        if text is None:
             continue
-        doc = model.text(f"metrics/{key}")
-        if doc is None:
-            continue
-        for fields in line_fields(doc.text, 4, is_canonical(doc.text, False)):
+        for fields in line_fields(text, 4, is_canonical(text, False)):
             if len(fields) in (4, 6) and fields[3] == run.name:
                 try:
                     points.add((int(fields[0]), int(fields[2]), *sanitized(float(fields[1]))))
@@ -112,21 +109,21 @@ def metric_lines_not_repeated(run: Run, options: Mapping[str, Any]) -> Iterator[
     their order (see docs/fix.md).
     """
     models: list[LoggedModel] | None = None  # looked up on the first repeated point only
-    for key in leaf_files(run, "metrics"):
-        rel = f"metrics/{key}"
-        doc = run.text(rel)
-        if doc is None:
+    for key, text in leaf_texts(run, "metrics", empty=True).items():
+        if text is None:
             continue
+        rel = f"metrics/{key}"
         shown = 0
         mirrored: set[Identity] | None = None  # read on the file's first repeated point only
-        canonical = canonical_metric_file(run, rel, doc.text)
-        for number, first, identity in duplicate_lines(doc.text, True, canonical):
+        canonical = canonical_metric_file(run, rel, text)
+        for number, first, identity in duplicate_lines(text, True, canonical):
             if mirrored is None:
                 if models is None:
                     models = _output_models(run)
                 mirrored = _mirrored_points(run, models, key)
             if identity in mirrored:
                 continue
+            adopt_text(run, "metrics", key)  # the engine quotes the reported lines from it
             shown += 1
             if shown > MAX_LINE_FINDINGS:
                 break  # nothing more is reported: stop (10 million repeated lines took minutes)

@@ -17,6 +17,7 @@ from mlint.core.registry import rule
 from mlint.discovery.units import Experiment, LoggedModel, Run
 from mlint.reading.files import iter_lines
 from mlint.reading.metric_lines import duplicate_lines
+from mlint.rulekit.leafread import adopt_text, leaf_texts
 from mlint.rulekit.migration import ABORTS, GATE, LOST, MetaState, gate_meta, undecodable
 from mlint.rulekit.tracking import MAX_LINE_FINDINGS, canonical_metric_file, leaf_files
 
@@ -39,15 +40,14 @@ def duplicate_metric_lines(unit: Run | LoggedModel, options: Mapping[str, Any]) 
     and `NaN`) are left for you to resolve.
     """
     is_run = isinstance(unit, Run)
-    for key in leaf_files(unit, "metrics"):
-        rel = f"metrics/{key}"
-        doc = unit.text(rel)
-        if doc is None:
+    for key, text in leaf_texts(unit, "metrics", empty=True).items():
+        if text is None:
             continue
+        rel = f"metrics/{key}"
         duplicates = 0
         first_dup = 0
-        for number, first, _ in duplicate_lines(doc.text, is_run,
-                                                canonical_metric_file(unit, rel, doc.text)):
+        for number, first, _ in duplicate_lines(text, is_run, canonical_metric_file(unit, rel, text)):
+            adopt_text(unit, "metrics", key)  # the engine quotes the reported lines from it
             duplicates += 1
             first_dup = first_dup or number
             if duplicates <= MAX_LINE_FINDINGS:

@@ -8,6 +8,7 @@ from typing import Any
 from mlint.core.diagnostics import ERROR, WARNING, Problem
 from mlint.core.registry import rule
 from mlint.discovery.units import Experiment, LoggedModel, Run
+from mlint.rulekit.leafread import adopt_text, leaf_texts
 from mlint.rulekit.tracking import key_problem, leaf_files, leaf_sizes, writer_version
 
 FOLDERS = ("metrics", "params", "tags")
@@ -97,18 +98,15 @@ def values_read_back(unit: Run | LoggedModel | Experiment, options: Mapping[str,
     """
     folders = ("tags",) if isinstance(unit, Experiment) else ("params", "tags")
     for folder in folders:
-        for key, size in leaf_sizes(unit, folder).items():
-            if size == 0:
-                continue
-            rel = f"{folder}/{key}"
-            doc = unit.text(rel)  # a file that is not UTF-8 is reported by the engine (MLT006)
-            if doc is None or not doc.text.endswith(("\n", "\r")):
+        # One read loop per folder; a file that is not UTF-8 is reported by the engine (MLT006).
+        for key, text in leaf_texts(unit, folder).items():
+            if text is None or not text.endswith(("\n", "\r")):
                 continue
             if folder == "tags" and key in FREE_TEXT_TAGS:
                 continue
-            text = doc.text
             value = text.rstrip("\r\n")
+            adopt_text(unit, folder, key)  # the engine quotes line 1 from the cached document
             yield Problem(f"{folder[:-1]} {key!r} ends with a newline, which MLflow reads back as "
                           f"part of the value ({text[-40:]!r}, not {value[-40:]!r}); MLflow never "
-                          "adds one", file=rel, line=1, subject=key,
+                          "adds one", file=f"{folder}/{key}", line=1, subject=key,
                           hint="Rewrite the file without the newline: printf '%s' VALUE > FILE")

@@ -42,7 +42,7 @@ class FileCache:
     tracker: Tracker | None = None
     # Set by the scheduler (mlint.perf.parallel): the files one unit asked for, whatever the
     # cache state, so that the "files" count is the same serial, parallel and cached.
-    accessed: set[Path] | None = None
+    accessed: set[str] | None = None
     # Per-check indexes of a tracking tree (mlint.rulekit.tracking), by (index name, tree folder).
     indexes: dict[tuple[str, str], Any] = field(default_factory=dict)
 
@@ -57,7 +57,7 @@ class FileCache:
         `path`, taken just before (the read guard's), which the first read then reuses."""
         key = (path, kind)
         if self.accessed is not None:
-            self.accessed.add(path)
+            self.accessed.add(str(path))
         if self.tracker is not None:
             # Signed before the first read: a change after it is seen on the next run.
             if path not in self._sigs:
@@ -71,6 +71,11 @@ class FileCache:
             if isinstance(loaded, FileFailure) and loaded.code != PATH_NOT_FOUND:
                 self.record(path, loaded)
         return self._loaded[key]
+
+    def adopt(self, path: Path, document: Document) -> None:
+        """Keep a document read outside `get` (`mlint.rulekit.leafread` reads a params or tags
+        folder in one loop) as if `get` had read it, so that the engine can quote its lines."""
+        self._loaded.setdefault((path, document.kind), document)
 
     def document(self, path: Path) -> Document | None:
         """The already-parsed document at `path`, whatever kind it was read as."""

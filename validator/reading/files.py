@@ -126,8 +126,9 @@ def read_file(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES, *,
     return read_head(path, max_bytes + 1)
 
 
-def read_head(path: Path, size: int) -> bytes | FileFailure:
-    """The first `size` bytes of a file already vetted by `stat_regular`."""
+def read_head(path: Path | str, size: int) -> bytes | FileFailure:
+    """The first `size` bytes of a file already vetted by `stat_regular` (or, for a plain
+    path string, by the same lstat taken by a folder listing: `mlint.rulekit.leafread`)."""
     try:
         if fetch.stager is not None:  # a remote check: the bytes may not be here yet
             fetch.stager.ensure(os.fspath(path), size)
@@ -139,7 +140,7 @@ def read_head(path: Path, size: int) -> bytes | FileFailure:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            return FileFailure(UNREADABLE, f"'{path.name}' changed while being read; not read")
+            return FileFailure(UNREADABLE, f"'{_name(path)}' changed while being read; not read")
         # Plain os.read on the descriptor: a buffered file object costs an isatty ioctl, an
         # lseek and an allocation per file, and `read(size)` would allocate the whole 64 MiB
         # cap up front. Ask for what fstat says is there (+1 to see EOF) and read on until EOF
@@ -334,12 +335,17 @@ def walk(top: str | os.PathLike[str]) -> Iterator[tuple[str, list[str], list[str
         pending.extend(c for c in children if not os.path.islink(c))  # ... but not entered
 
 
-def _os_failure(exc: OSError, path: Path) -> FileFailure:
+def _os_failure(exc: OSError, path: Path | str) -> FileFailure:
+    name = _name(path)
     if isinstance(exc, PermissionError):
-        return FileFailure(UNREADABLE, f"'{path.name}' cannot be read: permission denied")
+        return FileFailure(UNREADABLE, f"'{name}' cannot be read: permission denied")
     if exc.errno == 40:  # ELOOP
-        return FileFailure(UNSAFE_SYMLINK, f"'{path.name}' is a symlink loop; not followed")
-    return FileFailure(UNREADABLE, f"'{path.name}' cannot be read: {exc.strerror or exc}")
+        return FileFailure(UNSAFE_SYMLINK, f"'{name}' is a symlink loop; not followed")
+    return FileFailure(UNREADABLE, f"'{name}' cannot be read: {exc.strerror or exc}")
+
+
+def _name(path: Path | str) -> str:
+    return path.name if isinstance(path, Path) else os.path.basename(path)
 
 
 def _describe_mode(mode: int) -> str:

@@ -26,6 +26,7 @@ from mlint.discovery.units import (
     Unit,
 )
 from mlint.reading.metric_lines import is_canonical
+from mlint.rulekit.leafread import leaf_entries
 
 # MLflow's key regex (mlflow/utils/validation.py, non-Windows); 1.x/2.9 lacked the colon.
 KEY_PATTERN = re.compile(r"^[/\w.\- :]*$")
@@ -58,27 +59,8 @@ def leaf_sizes(unit: Unit, folder: str) -> dict[str, int]:
     """key → size in bytes for every file below `folder` (scandir: no extra stat calls)."""
     memo: dict[str, dict[str, int]] = unit.__dict__.setdefault("_mlint_leaves", {})
     if folder not in memo:
-        found: dict[str, int] = {}
-        _scan(unit.file(folder), "", found, depth=0)
-        memo[folder] = dict(sorted(found.items()))
+        memo[folder] = {leaf.key: leaf.size for leaf in leaf_entries(unit, folder)}
     return memo[folder]
-
-
-def _scan(path: Path | str, prefix: str, found: dict[str, int], depth: int) -> None:
-    if depth > 32:  # keys are short paths; deeper means a loop or junk, not MLflow data
-        return
-    try:
-        with os.scandir(path) as entries:
-            for entry in entries:
-                try:
-                    if entry.is_dir(follow_symlinks=False):
-                        _scan(entry.path, f"{prefix}{entry.name}/", found, depth + 1)
-                    elif entry.is_file():
-                        found[prefix + entry.name] = entry.stat().st_size
-                except OSError:
-                    continue
-    except OSError:
-        return
 
 
 @functools.lru_cache(maxsize=4096)  # a project's runs share their metric/param/tag names

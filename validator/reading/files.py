@@ -117,13 +117,18 @@ def read_file(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES, *,
     info = stat_regular(path, root, lstat)
     if isinstance(info, FileFailure):
         return info
-    if info.st_size > max_bytes:
-        return FileFailure(
-            TOO_LARGE,
-            f"'{path.name}' is {info.st_size:,} bytes, over the {max_bytes:,}-byte cap; not read",
-            hint="Raise the cap with the `max-file-bytes` option if this size is expected.",
-        )
-    return read_head(path, max_bytes + 1)
+    return over_cap(path.name, info.st_size, max_bytes) or read_head(path, max_bytes + 1)
+
+
+def over_cap(name: str, size: int, max_bytes: int) -> FileFailure | None:
+    """The finding for a file of `size` bytes over the read cap (None when it is within)."""
+    if size <= max_bytes:
+        return None
+    return FileFailure(
+        TOO_LARGE,
+        f"'{name}' is {size:,} bytes, over the {max_bytes:,}-byte cap; not read",
+        hint="Raise the cap with the `max-file-bytes` option if this size is expected.",
+    )
 
 
 def read_head(path: Path | str, size: int) -> bytes | FileFailure:

@@ -24,10 +24,9 @@ import os
 import stat
 from typing import NamedTuple
 
-from mlint.core.codes import TOO_LARGE
 from mlint.discovery.units import Unit
 from mlint.reading.deps import path_sig
-from mlint.reading.files import Document, FileFailure, decode_text, read_head
+from mlint.reading.files import Document, FileFailure, decode_text, over_cap, read_head
 
 MAX_KEY_DEPTH = 32  # keys are short paths; deeper means a loop or junk, not MLflow data
 
@@ -143,12 +142,7 @@ def _read_text(leaf: Leaf, max_bytes: int) -> str | FileFailure:
     is `leaf.info`: the size cap before opening, then `read_head` and `decode_text`."""
     name = leaf.path.rpartition(os.sep)[2]
     assert leaf.info is not None  # plain leaves carry their lstat
-    if leaf.info.st_size > max_bytes:
-        return FileFailure(
-            TOO_LARGE, f"'{name}' is {leaf.info.st_size:,} bytes, over the {max_bytes:,}-byte cap; not read",
-            hint="Raise the cap with the `max-file-bytes` option if this size is expected.",
-        )
-    raw = read_head(leaf.path, max_bytes + 1)
+    raw = over_cap(name, leaf.info.st_size, max_bytes) or read_head(leaf.path, max_bytes + 1)
     if isinstance(raw, FileFailure):
         return raw
     return decode_text(raw, name)

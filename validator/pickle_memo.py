@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from mlint.pickles import Limits, ScanReport, scan_bytes, scan_file
-from mlint.reading import fetch
+from mlint.reading.files import FileFailure, read_head
 
 MAX_MEMO_FILE_BYTES = 1 << 20  # bigger files stream through scan_file, as before
 MAX_REPORTS = 256
@@ -29,32 +29,18 @@ def _small_file(path: str) -> bytes | None:
     """The bytes of a regular file of at most MAX_MEMO_FILE_BYTES, or None (then scan_file
     decides, with its own error reports)."""
     try:
-        # A remote check mirrors objects as placeholders of their real size: fetch a small
-        # object's bytes first, or the memo would scan (and key) the placeholder's zeros.
-        if fetch.stager is not None and os.stat(path).st_size <= MAX_MEMO_FILE_BYTES:
-            fetch.ensure(path)
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        info = os.stat(path)
     except OSError:
         return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_MEMO_FILE_BYTES:
-            return None
-        parts: list[bytes] = []
-        total = 0
-        while True:
-            chunk = os.read(fd, MAX_MEMO_FILE_BYTES + 1 - total)
-            if not chunk:
-                break
-            parts.append(chunk)
-            total += len(chunk)
-            if total > MAX_MEMO_FILE_BYTES:
-                return None  # it grew meanwhile
-        return b"".join(parts)
-    except OSError:
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_MEMO_FILE_BYTES:
         return None
-    finally:
-        os.close(fd)
+    # read_head fetches a remote placeholder's bytes first (mlint.reading.fetch: scanning the
+    # zeros would pass a malicious object), re-checks with fstat what it opened, and reads on
+    # past a file that grew meanwhile, so the size is checked again below.
+    data = read_head(path, MAX_MEMO_FILE_BYTES + 1)
+    if isinstance(data, FileFailure) or len(data) > MAX_MEMO_FILE_BYTES:
+        return None
+    return data
 
 
 def scan_cached(path: Path, *, flavor: str | None, role: str | None, limits: Limits) -> ScanReport:

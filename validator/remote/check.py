@@ -203,8 +203,7 @@ def check_remote(paths: Sequence[str | os.PathLike[str]], registry: Registry, co
 
 
 def _progress_detail(stats: Stats) -> str:
-    requests = stats.list + stats.get + stats.head + stats.other
-    return f", {requests:,} requests, {_size(stats.bytes)}"
+    return f", {stats.requests:,} requests, {_size(stats.bytes)}"
 
 
 def _size(count: int) -> str:
@@ -234,10 +233,9 @@ def finish(report: Report, engine: Engine, stages: list[Stage]) -> Report:
     units = sum(report.units.values())
     report.remote = {
         "roots": roots,
-        "requests": total.list + total.get + total.head + total.other,
+        "requests": total.requests,
         **total.as_dict(),
-        "requests_per_unit": round((total.list + total.get + total.head + total.other) / units, 2)
-        if units else 0.0,
+        "requests_per_unit": round(total.requests / units, 2) if units else 0.0,
     }
     return report
 

@@ -23,6 +23,10 @@ class Stats:
     bytes: int = 0
     retries: int = 0
 
+    @property
+    def requests(self) -> int:
+        return self.list + self.get + self.head + self.other
+
     def merge(self, other: Stats) -> None:
         for name in ("list", "get", "head", "other", "bytes", "retries"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
